@@ -1,0 +1,65 @@
+"""The ``lmmr1`` command: light tools around training (scoring, listing, data).
+
+Each sub-command lives in its own module under ``lmmr1.commands`` and is imported only when asked for,
+so ``lmmr1 score`` never pays for (or needs) torch, Ray or verl. Training itself is the Hydra app
+``python -m lmmr1.main``.
+
+A command module exposes ``register(subparsers) -> None`` which adds its parser and sets
+``func=handler`` where ``handler(args) -> int`` returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+# sub-command name -> module that registers it
+COMMANDS: dict[str, str] = {
+    "score": "lmmr1.commands.score",
+    "ls": "lmmr1.commands.ls",
+    "data": "lmmr1.commands.data",
+    "eval": "lmmr1.commands.eval",
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lmmr1",
+        description="LMM-R1 tools. Training: python -m lmmr1.main +recipe=NAME",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        if only is not None and name != only:
+            # still list it in --help without importing its module
+            subparsers.add_parser(name, help=f"(see: lmmr1 {name} --help)")
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # a command not built yet is simply absent
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    wanted = argv[0] if argv and argv[0] in COMMANDS else None
+    parser = build_parser(only=wanted)
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Rule-based rewards for LMM-R1 style training (installed as ``lmmr1.rewards``).
+
+A reward is a plain function with verl's custom-reward signature::
+
+    fn(data_source, solution_str, ground_truth, extra_info=None, **kwargs) -> float | dict
+
+(a dict carries ``score`` plus named components such as ``acc`` and ``format``). Built-ins and plug-ins
+are found through the ``lmmr1.rewards`` entry-point group; this package depends on nothing in lmmr1 but
+the registry module, and never on torch, Ray or verl.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from lmmr1.registry import Registry, resolve_callable
+
+RewardFn = Callable[..., "float | dict[str, Any]"]
+
+REWARDS: Registry[RewardFn] = Registry("reward", "lmmr1.rewards")
+
+
+def get_reward(name: str) -> RewardFn:
+    """Return the reward registered as ``name`` (or a ``module:function`` path)."""
+    return resolve_callable(name, REWARDS)
+
+
+def list_rewards() -> list[str]:
+    return REWARDS.names()
+
+
+__all__ = ["REWARDS", "RewardFn", "get_reward", "list_rewards"]

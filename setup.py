@@ -1,0 +1,91 @@
+"""Packaging for lmmr1.
+
+The repository keeps ``recipes/``, ``rewards/`` and ``envs/`` at the top level (the design card asks for
+it), but they are installed as ``lmmr1.recipes``, ``lmmr1.rewards`` and ``lmmr1.envs`` so that nothing
+generic lands in site-packages. Built-in rewards are declared through the same ``lmmr1.rewards``
+entry-point group a third-party plug-in uses, so ``lmmr1 ls rewards`` and the runtime see one list.
+"""
+
+from setuptools import find_packages, setup
+
+# Exact pins live in requirements/constraints.txt (a set measured to work together on CPU);
+# here we state the ranges lmmr1 needs so that it can be installed into other environments.
+# torch is bounded so that an existing CPU torch 2.13 satisfies it and nothing pulls a CUDA build.
+INSTALL_REQUIRES = [
+    "verl[verl-core]==0.9.1",
+    "torch>=2.6,<=2.13.0",
+    "ray[default]>=2.40",
+    "transformers>=4.51,<6",
+    "hydra-core>=1.3.2,<1.4",
+    "omegaconf>=2.3,<2.4",
+    "sympy>=1.12",
+    "gymnasium>=1.0,<2",
+    "numpy>=1.26",
+    "pillow>=10",
+    "pyarrow>=15",
+    "safetensors>=0.4",
+    "tqdm>=4.60",
+]
+
+EXTRAS = {
+    # Paper-scale rollout and kernels. Never installed on CPU machines: vLLM has no CPU wheel here and
+    # flash-attn is source-only and needs CUDA.
+    "gpu": ["vllm>=0.10", "flash-attn>=2.7"],
+    # The peer used by benchmarks/ (accuracy and speed comparisons of the reward library).
+    "bench": ["math-verify[antlr4_13_2]>=0.8"],
+    "test": ["pytest>=8", "pytest-timeout>=2.3"],
+}
+
+PACKAGE_DIR = {
+    "lmmr1": "lmmr1",
+    "lmmr1.recipes": "recipes",
+    "lmmr1.rewards": "rewards",
+    "lmmr1.envs": "envs",
+}
+
+
+def _packages() -> list[str]:
+    packages = find_packages(include=["lmmr1", "lmmr1.*"])
+    for name, folder in PACKAGE_DIR.items():
+        if name == "lmmr1":
+            continue
+        packages.append(name)
+        packages += [f"{name}.{sub}" for sub in find_packages(where=folder)]
+    return sorted(set(packages))
+
+
+setup(
+    name="lmmr1",
+    version="0.1.0",
+    description="Two-stage rule-based RL for small multimodal models (LMM-R1) as a reproducible verl + Ray library",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=_packages(),
+    package_dir=PACKAGE_DIR,
+    include_package_data=True,
+    package_data={
+        "lmmr1.recipes": ["*.yaml", "**/*.yaml"],
+        "lmmr1": ["sample_data/*", "sample_data/**/*", "assets/*"],
+        "lmmr1.envs": ["assets/*"],
+    },
+    install_requires=INSTALL_REQUIRES,
+    extras_require=EXTRAS,
+    entry_points={
+        "console_scripts": ["lmmr1=lmmr1.cli:main"],
+        # Built-in rewards: same group and shape as a third-party plug-in.
+        "lmmr1.rewards": [
+            "format = lmmr1.rewards.format:format_reward",
+            "math = lmmr1.rewards.math:math_reward",
+            "lmm_r1 = lmmr1.rewards.lmm_r1:lmm_r1_reward",
+            "regex = lmmr1.rewards.regex:regex_reward",
+            "choice = lmmr1.rewards.choice:choice_reward",
+            "iou = lmmr1.rewards.iou:iou_reward",
+            "sokoban_global = lmmr1.rewards.sokoban:sokoban_global_reward",
+            "sanity_digit = lmmr1.rewards.sanity:digit_reward",
+        ],
+        "lmmr1.envs": [
+            "sokoban = lmmr1.envs:register_envs",
+        ],
+    },
+)
