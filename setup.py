@@ -31,8 +31,9 @@ EXTRAS = {
     # Paper-scale rollout and kernels. Never installed on CPU machines: vLLM has no CPU wheel here and
     # flash-attn is source-only and needs CUDA.
     "gpu": ["vllm>=0.10", "flash-attn>=2.7"],
-    # The peer used by benchmarks/ (accuracy and speed comparisons of the reward library).
-    "bench": ["math-verify[antlr4_13_2]>=0.8"],
+    # The peer used by benchmarks/ (accuracy and speed comparisons of the reward library); antlr 4.9.3
+    # because hydra-core/omegaconf pin that runtime.
+    "bench": ["math-verify[antlr4_9_3]>=0.8"],
     "test": ["pytest>=8", "pytest-timeout>=2.3"],
 }
 

@@ -1,0 +1,188 @@
+"""Chain the stages of a recipe: each stage starts from the previous stage's exported model.
+
+The curriculum owns the Ray lifetime (start a local Ray or join a cluster; always shut a local one
+down, Ctrl-C included) and the manifest. Finished stages are skipped on a re-run; an unfinished one
+resumes from its newest checkpoint (verl's ``resume_mode=auto``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+from lmmr1 import manifest as mf
+from lmmr1.config import ConfigError, RunConfig, StageSpec
+from lmmr1.devices import CPU_RUNTIME_ENV
+from lmmr1.stage import (
+    REWARD_KEY,
+    MetricsRelay,
+    expected_steps,
+    hf_export_of,
+    latest_checkpoint,
+    prune_metrics,
+    run_verl,
+)
+from lmmr1.verl_bridge import stage_dirs, to_verl_config
+
+logger = logging.getLogger("lmmr1")
+
+
+def init_model_for(run: RunConfig, stage: StageSpec, manifest: Optional[mf.Manifest]) -> str:
+    """Resolve ``stage.init`` to a concrete model path (or hub id)."""
+    if stage.init == "model":
+        return run.model_path
+    if stage.init.startswith("stage:"):
+        source = stage.init[len("stage:") :]
+        if manifest is not None:
+            record = manifest.record(source)
+            if record.hf_export:
+                return record.hf_export
+        # not trained yet (dry run, or an earlier stage pending): where it will be
+        return str(stage_dirs(run.output_dir, source)["root"] / "final_hf")
+    from lmmr1.config import resolve_model_path
+
+    return resolve_model_path(stage.init, build=not run.dry_run)
+
+
+@contextmanager
+def ray_session(run: RunConfig) -> Iterator[None]:
+    """Join ``run.ray_address`` or start a local Ray sized for the scale; shut a local Ray down on exit."""
+    import ray
+
+    from verl.trainer.constants_ppo import get_ppo_ray_runtime_env
+
+    env_vars = dict(get_ppo_ray_runtime_env().get("env_vars", {}))
+    cpu = run.scale.device == "cpu"
+    if cpu:
+        env_vars.update(CPU_RUNTIME_ENV)
+        os.environ.update(CPU_RUNTIME_ENV)  # the driver resolves verl's platform too
+        import lmmr1.cpu_backend  # noqa: F401  (registers the platform and the hf rollout here)
+    kwargs: dict = {"runtime_env": {"env_vars": env_vars}, "logging_level": "WARNING"}
+    if run.ray_address:
+        kwargs["address"] = run.ray_address
+        print(f"[lmmr1] joining Ray cluster at {run.ray_address}", file=sys.stderr)
+    else:
+        kwargs.update(num_cpus=run.ray_num_cpus, include_dashboard=False)
+        if cpu:
+            # verl counts GPUs when placing workers; on a CPU host each logical GPU is one worker slot.
+            kwargs["num_gpus"] = run.scale.gpus_per_node * run.scale.nnodes
+        print("[lmmr1] starting a local Ray", file=sys.stderr)
+    ray.init(**kwargs)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def _sigterm(signum, frame):  # turn SIGTERM into the same clean path as Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        ray.shutdown()
+        if not run.ray_address:
+            print("[lmmr1] local Ray shut down", file=sys.stderr)
+
+
+def run_curriculum(run: RunConfig) -> int:
+    """Run every pending stage in order; returns a process exit code."""
+    run.output_dir.mkdir(parents=True, exist_ok=True)
+    manifest = mf.Manifest.load_or_create(run.output_dir / "manifest.json", run.recipe, [s.name for s in run.stages])
+    manifest.extra.update({"model": run.model_path, "scale": run.scale.name})
+    manifest.save()
+    metrics_path = run.output_dir / "metrics.jsonl"
+    pending = [s for s in run.stages if manifest.record(s.name).status != mf.DONE]
+    for stage in run.stages:
+        if manifest.record(stage.name).status == mf.DONE:
+            print(f"[lmmr1] {stage.name}: already done (manifest), skipping", file=sys.stderr)
+    if not pending:
+        _summary(run, manifest)
+        return 0
+    interrupted = False
+    with ray_session(run):
+        for stage in pending:
+            record = manifest.record(stage.name)
+            ok = False
+            while record.attempts < run.max_attempts or record.status == mf.RUNNING:
+                ok, interrupted = _run_one(run, stage, manifest, metrics_path)
+                if ok or interrupted:
+                    break
+            if not ok:
+                break
+    _summary(run, manifest)
+    if interrupted:
+        return 130
+    return 0 if all(manifest.record(s.name).status == mf.DONE for s in run.stages) else 1
+
+
+def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_path: Path) -> tuple[bool, bool]:
+    record = manifest.record(stage.name)
+    dirs = stage_dirs(run.output_dir, stage.name)
+    init_model = init_model_for(run, stage, manifest)
+    if stage.init.startswith("stage:") and not Path(init_model).exists():
+        raise ConfigError(f"stage {stage.name} starts from {stage.init}, whose export {init_model} is missing")
+    verl_cfg = to_verl_config(run, stage, init_model)
+    resumed_step, _ = latest_checkpoint(dirs["checkpoints"])
+    prune_metrics(metrics_path, stage.name, resumed_step or 0)
+    record.status, record.attempts = mf.RUNNING, record.attempts + 1
+    record.started_at, record.ended_at, record.error = mf.now(), None, None
+    record.init_model, record.checkpoint_dir = init_model, str(dirs["checkpoints"])
+    manifest.save()
+    total = expected_steps(verl_cfg)
+    where = f" (resuming after step {resumed_step})" if resumed_step else ""
+    print(f"[lmmr1] stage {stage.name}: init {init_model}, {total or '?'} steps{where}", file=sys.stderr, flush=True)
+    relay = MetricsRelay(dirs["verl_metrics"], metrics_path, stage.name, total)
+    relay.start()
+    interrupted = False
+    try:
+        run_verl(verl_cfg, dirs["verl_metrics"])
+    except KeyboardInterrupt:
+        interrupted = True
+        record.status, record.error = mf.FAILED, "interrupted (Ctrl-C / SIGTERM); re-run the same command to resume"
+    except Exception as exc:  # the trainer crashed: record why, keep checkpoints for resume
+        record.status, record.error = mf.FAILED, f"{type(exc).__name__}: {str(exc)[:2000]}"
+        traceback.print_exc()
+    finally:
+        relay.stop()
+        record.ended_at = mf.now()
+    if not interrupted and record.status == mf.RUNNING:
+        step, checkpoint = latest_checkpoint(dirs["checkpoints"])
+        export = hf_export_of(checkpoint) if checkpoint else None
+        if export is None:
+            record.status = mf.FAILED
+            record.error = f"verl finished but no HF export was found under {dirs['checkpoints']}"
+        else:
+            record.status, record.hf_export = mf.DONE, str(export)
+            _link_final(dirs["root"] / "final_hf", export)
+    rewards = [s[REWARD_KEY] for s in relay.steps if isinstance(s.get(REWARD_KEY), (int, float))]
+    record.steps = max((s["step"] for s in relay.steps), default=record.steps)
+    if rewards:
+        record.mean_reward_last = float(sum(rewards[-5:]) / len(rewards[-5:]))
+    manifest.save()
+    return record.status == mf.DONE, interrupted
+
+
+def _link_final(link: Path, target: Path) -> None:
+    """``STAGE/final_hf`` always points at the stage's latest export (what the next stage loads)."""
+    try:
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(target, target_is_directory=True)
+    except OSError:
+        pass
+
+
+def _summary(run: RunConfig, manifest: mf.Manifest) -> None:
+    parts = []
+    for record in manifest.stages:
+        reward = f"{record.mean_reward_last:.3f}" if record.mean_reward_last is not None else "n/a"
+        parts.append(
+            f"{record.name}: {record.status}, {record.steps or 0} steps, mean reward (last 5) {reward}, "
+            f"checkpoint {record.hf_export or record.checkpoint_dir or '-'}"
+        )
+    print(f"[lmmr1] {run.recipe} -> {run.output_dir} | " + " | ".join(parts), flush=True)

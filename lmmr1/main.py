@@ -1,0 +1,135 @@
+"""``python -m lmmr1.main +recipe=NAME [overrides]``: compose, validate, hand off.
+
+Hydra composes ``recipes/config.yaml`` (found through ``pkg://lmmr1.recipes``, so this works from any
+directory) with the chosen recipe; groups left at ``auto`` (scale, model, data) are settled from the GPUs
+the run can see; the result is validated into a :class:`~lmmr1.config.RunConfig`; then either the verl
+config of every stage is printed (``dry_run=true``) or the curriculum runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Optional
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from lmmr1.config import ConfigError, RunConfig, build_run_config
+
+logger = logging.getLogger("lmmr1")
+_EXIT_CODE = 0
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"lmmr1: error: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+def _auto_overrides(cfg: DictConfig) -> tuple[list[str], Optional[str]]:
+    """Group choices for ``auto`` (scale, model, data) and a line saying why."""
+    extra: list[str] = []
+    note = None
+    scale = cfg.scale.name
+    if scale == "auto":
+        from lmmr1.devices import visible_gpus
+
+        address = cfg.ray.get("address") or None
+        import os
+
+        address = address or os.environ.get("RAY_ADDRESS") or None
+        count, where = visible_gpus(address)
+        scale = "paper" if count > 0 else "smoke"
+        note = f"scale={scale} ({count} GPU(s) visible on {where}; pass scale=smoke|paper to choose)"
+        extra.append(f"scale={scale}")
+    if cfg.model.name == "auto":
+        model = cfg.recipe.smoke_model if scale == "smoke" else cfg.recipe.paper_model
+        extra.append(f"model={model}")
+    if cfg.data.name == "auto":
+        extra.append(f"data={'samples' if scale == 'smoke' else 'lmm_r1'}")
+    return extra, note
+
+
+def compose(cfg: DictConfig) -> DictConfig:
+    """Settle ``auto`` groups by composing again with explicit choices (same overrides otherwise)."""
+    extra, note = _auto_overrides(cfg)
+    if note:
+        print(f"[lmmr1] {note}", file=sys.stderr, flush=True)
+    if not extra:
+        return cfg
+    overrides = list(HydraConfig.get().overrides.task) + extra
+    return hydra.compose(config_name="config", overrides=overrides)
+
+
+def dry_run_text(run: RunConfig) -> str:
+    """YAML on stdout: one ``---`` document per stage, in curriculum order, each after ``# stage: NAME``."""
+    from lmmr1.curriculum import init_model_for
+    from lmmr1.verl_bridge import to_verl_config, to_yaml
+
+    documents = []
+    for stage in run.stages:
+        verl_cfg = to_verl_config(run, stage, init_model_for(run, stage, None))
+        documents.append(f"---\n# stage: {stage.name}\n{to_yaml(verl_cfg)}")
+    return "".join(documents)
+
+
+def _check_gpus(cfg: DictConfig) -> Optional[str]:
+    """A non-dry run whose scale asks for GPUs must see them, before anything else starts."""
+    scale = cfg.scale
+    if scale.device == "cpu":
+        return None
+    import os
+
+    from lmmr1.devices import visible_gpus
+
+    need = int(scale.gpus_per_node) * int(scale.nnodes)
+    have, where = visible_gpus(cfg.ray.get("address") or os.environ.get("RAY_ADDRESS") or None)
+    if have < need:
+        return (
+            f"scale={scale.name} needs {need} GPU(s) ({scale.nnodes} node(s) x {scale.gpus_per_node}) "
+            f"but {have} are visible on {where}. Run on a GPU node or cluster (ray.address=auto), lower "
+            "scale.gpus_per_node / scale.nnodes, use scale=smoke for a CPU run, or add dry_run=true to inspect the config."
+        )
+    return None
+
+
+@hydra.main(config_path="pkg://lmmr1.recipes", config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    global _EXIT_CODE
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="[%(name)s] %(message)s")
+    if OmegaConf.is_missing(cfg.recipe, "name"):
+        from lmmr1.recipes_index import recipe_names
+
+        _EXIT_CODE = _fail(
+            "no recipe chosen. Add +recipe=NAME, one of: " + ", ".join(recipe_names()) + " (lmmr1 ls recipes)"
+        )
+        return
+    try:
+        cfg = compose(cfg)
+        dry = bool(cfg.dry_run)
+        problem = None if dry else _check_gpus(cfg)
+        if problem:
+            _EXIT_CODE = _fail(problem)
+            return
+        run = build_run_config(cfg, check_files=not dry, build_models=not dry)
+        if dry:
+            sys.stdout.write(dry_run_text(run))
+            sys.stdout.flush()
+            return
+        from lmmr1.curriculum import run_curriculum
+
+        _EXIT_CODE = run_curriculum(run)
+    except ConfigError as exc:
+        _EXIT_CODE = _fail(str(exc))
+    except KeyboardInterrupt:
+        _EXIT_CODE = _fail("interrupted", 130)
+
+
+def entry() -> None:
+    main()
+    sys.exit(_EXIT_CODE)
+
+
+if __name__ == "__main__":
+    entry()

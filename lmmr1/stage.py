@@ -1,0 +1,166 @@
+"""Run one stage through verl's own PPO trainer (``verl.trainer.main_ppo``'s TaskRunner) on Ray.
+
+lmmr1 does not re-implement the trainer: it hands verl the config built by :mod:`lmmr1.verl_bridge`,
+validates it with verl's own ``validate_config``, and calls ``run_ppo`` with verl's ``TaskRunnerV1``.
+Around that call it adds what a curriculum needs: metrics streamed into ``metrics.jsonl`` with the
+stage name (and shown as progress), and the location of the stage's HF export for the next stage.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+from omegaconf import DictConfig
+
+logger = logging.getLogger("lmmr1")
+
+REWARD_KEY = "critic/score/mean"
+
+
+class MetricsRelay(threading.Thread):
+    """Follows verl's file logger for one stage and appends ``{"stage", "step", ...}`` lines to metrics.jsonl."""
+
+    def __init__(self, source: Path, target: Path, stage: str, total_steps: Optional[int]) -> None:
+        super().__init__(daemon=True, name=f"metrics-{stage}")
+        self.source, self.target, self.stage, self.total_steps = source, target, stage, total_steps
+        self._stop_event = threading.Event()
+        self._offset = 0
+        self.steps: list[dict[str, Any]] = []
+        self._t0 = time.monotonic()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.poll()
+            self._stop_event.wait(1.0)
+        self.poll()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        if self.is_alive():
+            self.join(timeout=10)
+        else:
+            self.poll()
+
+    def poll(self) -> None:
+        if not self.source.exists():
+            return
+        with open(self.source, "rb") as fh:
+            if self.source.stat().st_size < self._offset:  # verl truncates the file when it (re)starts
+                self._offset = 0
+            fh.seek(self._offset)
+            chunk = fh.read()
+        if not chunk:
+            return
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        self._offset += len(complete)
+        for line in complete.splitlines():
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            self._emit(raw)
+
+    def _emit(self, raw: dict[str, Any]) -> None:
+        step = raw.get("step")
+        data = raw.get("data") or {}
+        record = {"stage": self.stage, "step": step, **data}
+        with open(self.target, "a", encoding="utf-8") as out:
+            out.write(json.dumps(record, default=float) + "\n")
+        if not any(key.startswith(("actor/", "critic/score")) for key in data):
+            return  # validation-only lines
+        self.steps.append(record)
+        reward = data.get(REWARD_KEY)
+        total = f"/{self.total_steps}" if self.total_steps else ""
+        elapsed = time.monotonic() - self._t0
+        reward_text = f"{reward:.3f}" if isinstance(reward, (int, float)) else "n/a"
+        print(
+            f"[lmmr1] {self.stage}: step {step}{total}  reward {reward_text}  "
+            f"response_len {data.get('response_length/mean', float('nan')):.1f}  ({elapsed:.0f}s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def prune_metrics(target: Path, stage: str, keep_up_to: int) -> None:
+    """Before a resumed stage restarts at ``keep_up_to + 1``, drop its lines from a lost tail."""
+    if not target.exists():
+        return
+    kept = []
+    for line in target.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if record.get("stage") == stage and isinstance(record.get("step"), int) and record["step"] > keep_up_to:
+            continue
+        kept.append(line)
+    target.write_text("".join(k + "\n" for k in kept), encoding="utf-8")
+
+
+def latest_checkpoint(checkpoint_dir: Path) -> tuple[Optional[int], Optional[Path]]:
+    """(step, directory) of the newest complete verl checkpoint, or (None, None)."""
+    marker = checkpoint_dir / "latest_checkpointed_iteration.txt"
+    if not marker.exists():
+        return None, None
+    text = marker.read_text().strip()
+    if not re.fullmatch(r"\d+", text):
+        return None, None
+    step = int(text)
+    path = checkpoint_dir / f"global_step_{step}"
+    return (step, path) if path.exists() else (None, None)
+
+
+def hf_export_of(checkpoint: Path) -> Optional[Path]:
+    """verl writes the full HF model of the actor under ``actor/huggingface`` when asked to."""
+    candidate = checkpoint / "actor" / "huggingface"
+    if (candidate / "config.json").exists() and any(candidate.glob("*.safetensors")):
+        return candidate
+    return None
+
+
+def count_rows(files: list[str]) -> Optional[int]:
+    try:
+        import pyarrow.parquet as pq
+
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    except Exception:
+        return None
+
+
+def expected_steps(verl_cfg: DictConfig) -> Optional[int]:
+    if verl_cfg.trainer.total_training_steps:
+        return int(verl_cfg.trainer.total_training_steps)
+    rows = count_rows(list(verl_cfg.data.train_files))
+    if rows is None:
+        return None
+    return max(1, rows // int(verl_cfg.data.train_batch_size)) * int(verl_cfg.trainer.total_epochs)
+
+
+def run_verl(verl_cfg: DictConfig, raw_metrics: Path) -> None:
+    """Validate and run one verl PPO job on the Ray cluster this process is connected to."""
+    import ray
+
+    from verl.trainer.main_ppo import TaskRunnerV1, run_ppo
+    from verl.trainer.ppo.utils import need_critic, need_reference_policy
+    from verl.utils.config import validate_config
+    from verl.utils.device import auto_set_device
+
+    auto_set_device(verl_cfg)
+    validate_config(
+        config=verl_cfg,
+        use_reference_policy=need_reference_policy(verl_cfg),
+        use_critic=need_critic(verl_cfg),
+    )
+    raw_metrics.parent.mkdir(parents=True, exist_ok=True)
+    runner = TaskRunnerV1.options(runtime_env={"env_vars": {"VERL_FILE_LOGGER_PATH": str(raw_metrics)}})
+    assert ray.is_initialized(), "lmmr1 connects to Ray before running a stage"
+    run_ppo(verl_cfg, task_runner_class=runner)

@@ -1,0 +1,267 @@
+"""Tiny, randomly initialised models built offline, so the whole pipeline runs without a model hub.
+
+Two architectures, the ones LMM-R1 uses at full size:
+
+* ``qwen2`` - a Qwen2 causal LM (the text tower of Qwen2.5-VL);
+* ``qwen2_5_vl`` - a Qwen2.5-VL vision-language model with its processor.
+
+Both share a byte-level BPE tokenizer trained locally on lmmr1's bundled sample data, carrying the Qwen
+special tokens and a Qwen-style chat template, so verl's dataset, agent loop and reward code see exactly
+the token layout a real Qwen2.5-VL produces. Builds are deterministic (fixed seeds, fixed corpus) and
+cached under ``$LMMR1_CACHE`` (default ``~/.cache/lmmr1``) keyed by a hash of the build recipe; a
+half-written build is never visible (built in a temporary directory, then renamed).
+
+Real models are used by passing ``model.path=...``; these exist so that a laptop can run the pipeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+BUILD_VERSION = 3
+KINDS = ("qwen2", "qwen2_5_vl")
+
+SPECIAL_TOKENS = [
+    "<|endoftext|>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|vision_start|>",
+    "<|vision_end|>",
+    "<|image_pad|>",
+    "<|video_pad|>",
+]
+
+# A Qwen-style chat template (written for lmmr1): system/user/assistant turns between <|im_start|> and
+# <|im_end|>; list contents may hold {"type": "image"} items, rendered as a vision block.
+CHAT_TEMPLATE = (
+    "{%- for message in messages -%}"
+    "{{- '<|im_start|>' + message['role'] + '\\n' -}}"
+    "{%- if message['content'] is string -%}"
+    "{{- message['content'] -}}"
+    "{%- else -%}"
+    "{%- for item in message['content'] -%}"
+    "{%- if item['type'] == 'image' or 'image' in item -%}"
+    "{{- '<|vision_start|><|image_pad|><|vision_end|>' -}}"
+    "{%- elif item['type'] == 'video' or 'video' in item -%}"
+    "{{- '<|vision_start|><|video_pad|><|vision_end|>' -}}"
+    "{%- elif 'text' in item -%}"
+    "{{- item['text'] -}}"
+    "{%- endif -%}"
+    "{%- endfor -%}"
+    "{%- endif -%}"
+    "{{- '<|im_end|>\\n' -}}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}"
+    "{{- '<|im_start|>assistant\\n' -}}"
+    "{%- endif -%}"
+)
+
+TEXT_CONFIG: dict[str, Any] = dict(
+    hidden_size=64,
+    intermediate_size=128,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    max_position_embeddings=4096,
+    rope_theta=10000.0,
+    rms_norm_eps=1e-6,
+    tie_word_embeddings=True,
+    hidden_act="silu",
+)
+
+VISION_CONFIG: dict[str, Any] = dict(
+    depth=2,
+    hidden_size=32,
+    intermediate_size=64,
+    num_heads=2,
+    in_chans=3,
+    patch_size=14,
+    spatial_merge_size=2,
+    temporal_patch_size=2,
+    window_size=112,
+    fullatt_block_indexes=[1],
+    out_hidden_size=TEXT_CONFIG["hidden_size"],
+)
+
+# Images are resized so that a 28x28 merged patch is one token; a small max keeps CPU runs fast.
+MIN_PIXELS = 28 * 28 * 4
+MAX_PIXELS = 28 * 28 * 64
+
+VOCAB_SIZE = 1024
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("LMMR1_CACHE", Path.home() / ".cache" / "lmmr1")).expanduser()
+
+
+def _recipe_hash(kind: str) -> str:
+    payload = json.dumps(
+        {
+            "v": BUILD_VERSION,
+            "kind": kind,
+            "text": TEXT_CONFIG,
+            "vision": VISION_CONFIG if kind == "qwen2_5_vl" else None,
+            "vocab": VOCAB_SIZE,
+            "template": CHAT_TEMPLATE,
+            "corpus": hashlib.sha256(_corpus_text().encode()).hexdigest(),
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def _corpus_text() -> str:
+    """Text the tokenizer is trained on: the bundled sample data plus prompt boilerplate."""
+    from lmmr1.prompts import MATH_SUFFIX, SYSTEM_PROMPT
+
+    parts = [SYSTEM_PROMPT, MATH_SUFFIX, "<think> </think> <answer> </answer> \\boxed{} \\frac{}{} \\sqrt{}"]
+    sample_dir = resources.files("lmmr1") / "sample_data"
+    for name in sorted(p.name for p in sample_dir.iterdir() if p.name.endswith(".jsonl")):
+        parts.append((sample_dir / name).read_text(encoding="utf-8"))
+    parts.append(" ".join(str(i) for i in range(1000)))
+    return "\n".join(parts)
+
+
+def model_dir(kind: str) -> Path:
+    if kind not in KINDS:
+        raise ValueError(f"unknown tiny model kind '{kind}'; choose one of {', '.join(KINDS)}")
+    return cache_root() / "models" / f"tiny-{kind}-{_recipe_hash(kind)}"
+
+
+def ensure_tiny_model(kind: str) -> str:
+    """Return the directory of the tiny ``kind`` model, building it on first use."""
+    target = model_dir(kind)
+    if (target / "config.json").exists():
+        return str(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        _build(kind, tmp)
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            # another process finished first; theirs is identical (deterministic build)
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return str(target)
+
+
+def build_tokenizer(out_dir: Path) -> Any:
+    """Train the byte-level BPE tokenizer and save it as a Qwen2 fast tokenizer in ``out_dir``."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE(unk_token=None))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=VOCAB_SIZE,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    lines = _corpus_text().splitlines()
+    tok.train_from_iterator(lines, trainer=trainer)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        bos_token=None,
+        unk_token=None,
+        additional_special_tokens=SPECIAL_TOKENS[1:],
+        model_max_length=TEXT_CONFIG["max_position_embeddings"],
+        clean_up_tokenization_spaces=False,
+        padding_side="left",
+    )
+    fast.chat_template = CHAT_TEMPLATE
+    fast.save_pretrained(out_dir)
+    return fast
+
+
+def _build(kind: str, out_dir: Path) -> None:
+    import torch
+
+    tokenizer = build_tokenizer(out_dir)
+    vocab = len(tokenizer)
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
+    torch.manual_seed(0)
+    if kind == "qwen2":
+        from transformers import Qwen2Config, Qwen2ForCausalLM
+
+        config = Qwen2Config(
+            vocab_size=vocab,
+            bos_token_id=ids["<|endoftext|>"],
+            eos_token_id=ids["<|im_end|>"],
+            pad_token_id=ids["<|endoftext|>"],
+            **TEXT_CONFIG,
+        )
+        model = Qwen2ForCausalLM(config)
+    else:
+        from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
+
+        text = dict(TEXT_CONFIG)
+        text.update(
+            vocab_size=vocab,
+            bos_token_id=ids["<|endoftext|>"],
+            eos_token_id=ids["<|im_end|>"],
+            pad_token_id=ids["<|endoftext|>"],
+            rope_scaling={"type": "mrope", "mrope_section": [2, 3, 3]},
+        )
+        config = Qwen2_5_VLConfig(
+            text_config=text,
+            vision_config=dict(VISION_CONFIG),
+            image_token_id=ids["<|image_pad|>"],
+            video_token_id=ids["<|video_pad|>"],
+            vision_start_token_id=ids["<|vision_start|>"],
+            vision_end_token_id=ids["<|vision_end|>"],
+            tie_word_embeddings=True,
+        )
+        model = Qwen2_5_VLForConditionalGeneration(config)
+        _save_processor(out_dir, tokenizer)
+    model.generation_config.eos_token_id = [ids["<|im_end|>"], ids["<|endoftext|>"]]
+    model.generation_config.pad_token_id = ids["<|endoftext|>"]
+    model.generation_config.do_sample = True
+    model.save_pretrained(out_dir, safe_serialization=True)
+    (out_dir / "lmmr1_tiny.json").write_text(
+        json.dumps({"kind": kind, "build_version": BUILD_VERSION, "note": "random weights, for pipeline tests"}, indent=2)
+    )
+
+
+def _save_processor(out_dir: Path, tokenizer: Any) -> None:
+    """Save a Qwen2.5-VL processor (image processor + tokenizer + chat template)."""
+    from transformers import Qwen2_5_VLProcessor
+
+    image_processor = _image_processor()
+    processor = Qwen2_5_VLProcessor(
+        image_processor=image_processor,
+        tokenizer=tokenizer,
+        video_processor=_video_processor(),
+        chat_template=CHAT_TEMPLATE,
+    )
+    processor.save_pretrained(out_dir)
+
+
+def _image_processor() -> Any:
+    try:  # the PIL backend needs no torchvision (absent on CPU installs)
+        from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil as cls
+    except ImportError:  # pragma: no cover - older transformers
+        from transformers import Qwen2VLImageProcessor as cls
+    return cls(min_pixels=MIN_PIXELS, max_pixels=MAX_PIXELS, patch_size=14, merge_size=2, temporal_patch_size=2)
+
+
+def _video_processor() -> Any:
+    try:
+        from transformers import Qwen2VLVideoProcessor
+
+        return Qwen2VLVideoProcessor(min_pixels=MIN_PIXELS, max_pixels=MAX_PIXELS)
+    except Exception:
+        return None

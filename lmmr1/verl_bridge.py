@@ -1,0 +1,245 @@
+"""The one place that knows verl's configuration keys.
+
+:func:`to_verl_config` takes a stage in lmmr1's vocabulary and returns the full verl 0.9 PPO trainer
+config: verl's own generated defaults (``verl/trainer/config/_generated_ppo_trainer.yaml``, shipped
+in the wheel) with lmmr1's settings written over them. Starting from verl's defaults rather than a
+hand-kept copy means a verl upgrade changes only what lmmr1 does not set.
+
+Mapping of the LMM-R1 settings (see README "Paper settings"):
+
+* REINFORCE++-baseline / GAE / GRPO -> ``algorithm.adv_estimator``; KL (k1) in the reward ->
+  ``algorithm.use_kl_in_reward`` + ``kl_penalty=kl`` + ``kl_ctrl.kl_coef``;
+* rollout batch -> ``data.train_batch_size``; one update per rollout batch -> ``ppo_mini_batch_size``
+  = rollout batch, ``ppo_epochs=1``; samples per prompt -> ``rollout.n``;
+* episodes -> ``trainer.total_epochs``; save every N steps -> ``trainer.save_freq``; checkpoints keep
+  an HF export (``save_contents`` includes ``hf_model``) so the next stage can start from it.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any, Optional
+
+from omegaconf import DictConfig, OmegaConf
+
+from lmmr1.config import RunConfig, StageSpec
+
+VERL_DEFAULTS = ("verl.trainer.config", "_generated_ppo_trainer.yaml")
+
+# verl's agent-loop registry names
+DEFAULT_AGENT_LOOP = "single_turn_agent"
+
+_ESTIMATORS = {
+    "reinforce_plus_plus_baseline",
+    "reinforce_plus_plus",
+    "grpo",
+    "gae",
+    "rloo",
+    "remax",
+    "opo",
+    "gpg",
+}
+
+
+def verl_defaults() -> DictConfig:
+    package, name = VERL_DEFAULTS
+    text = (resources.files(package) / name).read_text(encoding="utf-8")
+    return OmegaConf.create(text)
+
+
+def stage_dirs(output_dir: Path, stage: str) -> dict[str, Path]:
+    root = output_dir / stage
+    return {
+        "root": root,
+        "checkpoints": root / "checkpoints",
+        "verl_metrics": root / "verl_metrics.jsonl",
+    }
+
+
+def _set(cfg: DictConfig, dotted: str, value: Any) -> None:
+    OmegaConf.update(cfg, dotted, value, merge=False, force_add=True)
+
+
+def to_verl_config(run: RunConfig, stage: StageSpec, init_model: str, *, n_gpus_per_node: Optional[int] = None) -> DictConfig:
+    """Return the complete verl config (a DictConfig, unresolved interpolations kept) for ``stage``."""
+    if stage.algorithm.estimator not in _ESTIMATORS:
+        raise ValueError(
+            f"stages.{stage.name}.algorithm.estimator='{stage.algorithm.estimator}' is not a verl advantage "
+            f"estimator; choose one of {', '.join(sorted(_ESTIMATORS))}"
+        )
+    scale = run.scale
+    cpu = scale.device == "cpu"
+    gpus = n_gpus_per_node if n_gpus_per_node is not None else scale.gpus_per_node
+    dirs = stage_dirs(run.output_dir, stage.name)
+    cfg = verl_defaults()
+    mini_batch = stage.mini_batch_size or stage.rollout_batch_size
+    micro = max(1, min(scale.micro_batch_per_gpu, mini_batch * stage.n_samples // max(1, gpus * scale.nnodes)))
+    algo = stage.algorithm
+    use_ref = algo.kl_in_reward or algo.kl_loss
+    fsdp_dtype = "float32" if scale.dtype in ("float32", "fp32") else "bfloat16"
+
+    s = lambda key, value: _set(cfg, key, value)  # noqa: E731 - keeps the table below readable
+
+    # ---------------------------------------------------------------- data
+    s("data.train_files", list(stage.data.train_files))
+    s("data.val_files", list(stage.data.val_files))
+    s("data.prompt_key", stage.data.prompt_key)
+    s("data.image_key", stage.data.image_key)
+    s("data.train_batch_size", stage.rollout_batch_size)
+    s("data.max_prompt_length", stage.max_prompt_length)
+    s("data.max_response_length", stage.max_response_length)
+    s("data.filter_overlong_prompts", True)
+    s("data.truncation", "error")
+    s("data.return_raw_chat", True)
+    s("data.shuffle", True)
+    s("data.seed", run.seed)
+    s("data.dataloader_num_workers", 0 if cpu else 8)
+    s("data.filter_overlong_prompts_workers", 1)
+
+    # ---------------------------------------------------------------- model
+    s("actor_rollout_ref.model.path", init_model)
+    s("actor_rollout_ref.model.use_remove_padding", not cpu)
+    s("actor_rollout_ref.model.enable_gradient_checkpointing", not cpu)
+    if cpu:
+        s("actor_rollout_ref.model.override_config.attn_implementation", "sdpa")
+
+    # ---------------------------------------------------------------- actor
+    actor = "actor_rollout_ref.actor"
+    s(f"{actor}.strategy", scale.strategy)
+    s(f"{actor}.optim.lr", stage.actor_lr)
+    s(f"{actor}.optim.lr_warmup_steps_ratio", stage.warmup_ratio)
+    s(f"{actor}.optim.betas", list(stage.betas))
+    s(f"{actor}.optim.clip_grad", stage.grad_clip)
+    s(f"{actor}.ppo_mini_batch_size", mini_batch)
+    s(f"{actor}.ppo_micro_batch_size_per_gpu", micro)
+    s(f"{actor}.ppo_epochs", 1)
+    s(f"{actor}.use_kl_loss", algo.kl_loss)
+    s(f"{actor}.kl_loss_coef", algo.kl_coef)
+    s(f"{actor}.kl_loss_type", "low_var_kl")
+    s(f"{actor}.entropy_coeff", 0.0)
+    s(f"{actor}.clip_ratio", algo.clip_ratio)
+    s(f"{actor}.clip_ratio_low", algo.clip_ratio)
+    s(f"{actor}.clip_ratio_high", algo.clip_ratio_high if algo.clip_ratio_high is not None else algo.clip_ratio)
+    s(f"{actor}.loss_agg_mode", algo.loss_agg_mode)
+    s(f"{actor}.freeze_vision_tower", stage.freeze_vision_tower)
+    s(f"{actor}.use_torch_compile", not cpu)
+    s(f"{actor}.fsdp_config.strategy", scale.strategy)
+    s(f"{actor}.fsdp_config.dtype", fsdp_dtype)
+    s(f"{actor}.fsdp_config.use_torch_compile", not cpu)
+    s(f"{actor}.fsdp_config.seed", run.seed)
+    s(f"{actor}.checkpoint.save_contents", ["model", "optimizer", "extra", "hf_model"])
+
+    # ---------------------------------------------------------------- reference policy (for KL)
+    ref = "actor_rollout_ref.ref"
+    s(f"{ref}.log_prob_micro_batch_size_per_gpu", micro)
+    if cpu:
+        s(f"{ref}.fsdp_config.dtype", fsdp_dtype)
+        s(f"{ref}.fsdp_config.use_torch_compile", False)
+        s(f"{ref}.fsdp_config.strategy", scale.strategy)
+
+    # ---------------------------------------------------------------- rollout
+    rollout = "actor_rollout_ref.rollout"
+    s(f"{rollout}.name", scale.rollout_engine)
+    s(f"{rollout}.mode", "async")
+    s(f"{rollout}.n", stage.n_samples)
+    s(f"{rollout}.temperature", stage.temperature)
+    s(f"{rollout}.top_p", stage.top_p)
+    s(f"{rollout}.tensor_model_parallel_size", scale.tensor_parallel)
+    s(f"{rollout}.gpu_memory_utilization", scale.gpu_memory_utilization)
+    s(f"{rollout}.log_prob_micro_batch_size_per_gpu", micro)
+    s(f"{rollout}.calculate_log_probs", True)
+    s(f"{rollout}.dtype", fsdp_dtype)
+    s(f"{rollout}.agent.default_agent_loop", stage.agent_loop or DEFAULT_AGENT_LOOP)
+    s(f"{rollout}.agent.num_workers", 1 if cpu else 8)
+    if cpu:
+        s(f"{rollout}.free_cache_engine", False)
+        s(f"{rollout}.enforce_eager", True)
+    s(f"{rollout}.val_kwargs.temperature", 0.0)
+    s(f"{rollout}.val_kwargs.do_sample", False)
+
+    # ---------------------------------------------------------------- critic (GAE)
+    s("critic.enable", algo.use_critic)
+    if algo.use_critic:
+        s("critic.strategy", scale.strategy)
+        s("critic.model.path", init_model)  # LMM-R1: critic initialised from the actor
+        s("critic.model.use_remove_padding", not cpu)
+        s("critic.model.enable_gradient_checkpointing", not cpu)
+        s("critic.optim.lr", stage.critic_lr)
+        s("critic.optim.lr_warmup_steps_ratio", stage.warmup_ratio)
+        s("critic.optim.betas", list(stage.betas))
+        s("critic.optim.clip_grad", stage.grad_clip)
+        s("critic.ppo_micro_batch_size_per_gpu", micro)
+        s("critic.fsdp.strategy", scale.strategy)
+        s("critic.fsdp.dtype", fsdp_dtype)
+        s("critic.fsdp.use_torch_compile", not cpu)
+        s("critic.grad_clip", stage.grad_clip)
+        s("critic.checkpoint.save_contents", ["model", "optimizer", "extra"])
+        if cpu:
+            s("critic.model.override_config.attn_implementation", "sdpa")
+
+    # ---------------------------------------------------------------- algorithm
+    s("algorithm.adv_estimator", algo.estimator)
+    s("algorithm.gamma", 1.0)
+    s("algorithm.lam", 1.0)
+    s("algorithm.use_kl_in_reward", algo.kl_in_reward)
+    s("algorithm.kl_penalty", "kl")
+    s("algorithm.kl_ctrl.type", "fixed")
+    s("algorithm.kl_ctrl.kl_coef", algo.kl_coef)
+    s("algorithm.filter_groups.enable", algo.dynamic_sampling)
+    if algo.dynamic_sampling:
+        s("algorithm.filter_groups.metric", "acc")
+        s("algorithm.filter_groups.max_num_gen_batches", 10)
+
+    # ---------------------------------------------------------------- reward (lmmr1's registry)
+    reward_spec = {
+        "name": stage.reward.name,
+        "kwargs": dict(stage.reward.kwargs),
+        "by_source": dict(stage.reward.by_source),
+        "timeout_s": float(stage.reward.timeout_s),
+    }
+    s("reward.num_workers", 1 if cpu else 8)
+    s("reward.reward_manager.source", "importlib")
+    s("reward.reward_manager.name", "LMMR1RewardManager")
+    s("reward.reward_manager.module.path", "pkg://lmmr1.reward_manager")
+    s("reward.custom_reward_function.path", "pkg://lmmr1.reward_manager")
+    s("reward.custom_reward_function.name", "compute_score")
+    s("reward.custom_reward_function.reward_kwargs", {"lmmr1_reward": reward_spec})
+
+    # ---------------------------------------------------------------- trainer
+    s("trainer.device", scale.device)
+    s("trainer.nnodes", scale.nnodes)
+    s("trainer.n_gpus_per_node", gpus)
+    # With a step budget, let verl loop over the data as often as needed to reach it.
+    s("trainer.total_epochs", stage.epochs if stage.total_steps is None else max(stage.epochs, 1000))
+    s("trainer.total_training_steps", stage.total_steps)
+    s("trainer.save_freq", stage.save_freq)
+    s("trainer.test_freq", stage.test_freq if scale.validate else -1)
+    s("trainer.val_before_train", bool(scale.validate))
+    s("trainer.project_name", "lmmr1")
+    s("trainer.experiment_name", f"{run.recipe}-{stage.name}")
+    s("trainer.logger", ["console", "file"])
+    s("trainer.default_local_dir", str(dirs["checkpoints"]))
+    s("trainer.resume_mode", "auto")
+    s("trainer.log_val_generations", 0)
+    s("trainer.use_v1", True)
+    s("trainer.balance_batch", not cpu)
+
+    # ---------------------------------------------------------------- CPU-only plumbing (VERL_ON_CPU facts)
+    if cpu:
+        s("transfer_queue.backend.SimpleStorage.num_data_storage_units", 1)
+
+    # ---------------------------------------------------------------- escape hatch
+    for dotted, value in (stage.verl or {}).items():
+        s(str(dotted), value)
+    return cfg
+
+
+def to_yaml(cfg: DictConfig) -> str:
+    """Render a verl config as YAML with interpolations resolved where they can be."""
+    container = OmegaConf.to_container(cfg, resolve=False)
+    resolved = OmegaConf.create(container)
+    try:
+        return OmegaConf.to_yaml(resolved, resolve=True)
+    except Exception:  # '???' placeholders in sections verl does not use: print them unresolved
+        return OmegaConf.to_yaml(resolved, resolve=False)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Set up lmmr1 on a fresh machine: a virtual environment at .venv/ with the pinned dependency set
+# (requirements/constraints.txt) and lmmr1 installed in editable mode. Idempotent and quick when
+# nothing changed (a stamp records the hash of the pins and setup.py).
+#
+# CPU machines get the CPU build of torch 2.13.0 (pinned first so no dependency can pull a CUDA
+# build). GPU clusters: run `.venv/bin/pip install -e '.[gpu]'` afterwards for vLLM + flash-attn.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "[setup] creating .venv with $($PYTHON --version 2>&1)" >&2
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.lmmr1-setup
+want="$(cat requirements/constraints.txt setup.py pyproject.toml | sha256sum | cut -c1-16)"
+if [ "$(cat "$stamp" 2>/dev/null || true)" = "$want" ]; then
+  exit 0
+fi
+echo "[setup] installing pinned dependencies (first time: a few minutes)" >&2
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -c requirements/constraints.txt torch==2.13.0
+.venv/bin/python -m pip install -q -c requirements/constraints.txt -e '.[test,bench]'
+echo "$want" > "$stamp"
+echo "[setup] done: .venv ready" >&2

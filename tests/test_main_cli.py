@@ -1,0 +1,68 @@
+"""The Hydra entry point as a user runs it: dry runs, and bad input that must fail before Ray starts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+
+def lmmr1_main(*args: str, env=None, cwd=None, timeout=180) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lmmr1.main", *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=timeout)
+
+
+def _documents(stdout: str) -> list[tuple[str, dict]]:
+    docs = []
+    for chunk in stdout.split("---\n")[1:]:
+        first, _, body = chunk.partition("\n")
+        assert first.startswith("# stage: "), first
+        docs.append((first[len("# stage: "):], yaml.safe_load(body)))
+    return docs
+
+
+def test_dry_run_prints_one_document_per_stage_in_order(tmp_path, lmmr1_env):
+    out = lmmr1_main("+recipe=mgt_percereason", "dry_run=true", "scale=paper", env=lmmr1_env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    docs = _documents(out.stdout)
+    assert [name for name, _ in docs] == ["fre_text", "mgt_percereason"]
+    fre, mgt = docs[0][1], docs[1][1]
+    assert fre["actor_rollout_ref"]["actor"]["optim"]["lr"] == pytest.approx(4e-7)
+    assert mgt["data"]["max_response_length"] == 8192
+    # stage 2 starts from stage 1's export
+    assert mgt["actor_rollout_ref"]["model"]["path"].endswith("fre_text/final_hf")
+    assert "ray" not in out.stderr.lower() or "starting a local ray" not in out.stderr.lower()
+
+
+def test_dry_run_at_smoke_scale_reports_the_scale_choice(tmp_path, lmmr1_env):
+    out = lmmr1_main("+recipe=fre_text", "dry_run=true", env=lmmr1_env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "scale=smoke" in out.stderr and "GPU" in out.stderr
+    (name, doc), = _documents(out.stdout)
+    assert name == "fre_text" and doc["actor_rollout_ref"]["rollout"]["name"] == "hf"
+
+
+def test_hydra_cfg_job_works(tmp_path, lmmr1_env):
+    out = lmmr1_main("+recipe=fre_text", "--cfg", "job", env=lmmr1_env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "stages:" in out.stdout and "fre_text" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["+recipe=nope"], "Could not find 'recipe/nope'"),
+        (["+recipe=fre_text", "nonsense_key=1"], "nonsense_key"),
+        ([], "no recipe chosen"),
+        (["+recipe=fre_text", "data.train_files=[/no/such/file.parquet]"], "does not exist"),
+        (["+recipe=fre_text", "model.path=/no/such/model"], "no such directory"),
+        (["+recipe=fre_text", "scale=paper"], "needs 8 GPU(s)"),
+    ],
+)
+def test_bad_input_fails_fast_with_a_clear_message(tmp_path, lmmr1_env, args, needle):
+    out = lmmr1_main(*args, env=lmmr1_env, cwd=tmp_path, timeout=120)
+    assert out.returncode != 0
+    assert needle in out.stderr, out.stderr[-2000:]
+    assert "starting a local Ray" not in out.stderr

@@ -1,0 +1,128 @@
+"""The bridge writes LMM-R1's settings into verl's keys, and verl's own validation accepts the result."""
+
+from __future__ import annotations
+
+import pytest
+from hydra import compose, initialize_config_module
+from omegaconf import OmegaConf
+
+from lmmr1.config import build_run_config
+from lmmr1.verl_bridge import to_verl_config, verl_defaults
+
+
+def _run(recipe: str, scale: str):
+    model = "tiny_qwen2" if scale == "smoke" else "qwen2_5_vl_3b"
+    data = "samples" if scale == "smoke" else "lmm_r1"
+    with initialize_config_module(config_module="lmmr1.recipes", version_base="1.3"):
+        cfg = compose(config_name="config", overrides=[f"+recipe={recipe}", f"scale={scale}", f"model={model}", f"data={data}"])
+    return build_run_config(cfg, check_files=False, build_models=False)
+
+
+def _verl(recipe: str, scale: str, stage: str):
+    run = _run(recipe, scale)
+    return to_verl_config(run, run.stage(stage), "/models/init")
+
+
+def test_paper_fre_text_in_verl_keys():
+    c = _verl("fre_text", "paper", "fre_text")
+    assert c.algorithm.adv_estimator == "reinforce_plus_plus_baseline"
+    assert c.algorithm.use_kl_in_reward is True and c.algorithm.kl_penalty == "kl"
+    assert c.algorithm.kl_ctrl.kl_coef == pytest.approx(0.001)
+    assert c.actor_rollout_ref.actor.optim.lr == pytest.approx(4e-7)
+    assert list(c.actor_rollout_ref.actor.optim.betas) == [0.9, 0.95]
+    assert c.actor_rollout_ref.actor.optim.lr_warmup_steps_ratio == pytest.approx(0.03)
+    assert c.actor_rollout_ref.actor.optim.clip_grad == 1.0
+    assert c.actor_rollout_ref.actor.clip_ratio == pytest.approx(0.2)
+    assert c.data.train_batch_size == 256 and c.actor_rollout_ref.actor.ppo_mini_batch_size == 256
+    assert c.actor_rollout_ref.rollout.n == 16
+    assert c.actor_rollout_ref.rollout.temperature == 1.0 and c.actor_rollout_ref.rollout.top_p == 1.0
+    assert c.data.max_prompt_length == 4096 and c.data.max_response_length == 4096
+    assert c.trainer.total_epochs == 2 and c.trainer.save_freq == 20
+    assert c.actor_rollout_ref.rollout.name == "vllm"
+    assert c.trainer.n_gpus_per_node == 8 and c.trainer.device == "cuda"
+    assert c.actor_rollout_ref.model.path == "/models/init"
+    assert "hf_model" in list(c.actor_rollout_ref.actor.checkpoint.save_contents)
+    assert c.critic.enable is False
+
+
+def test_gae_stage_enables_a_critic_initialised_from_the_actor():
+    c = _verl("mgt_geo", "paper", "mgt_geo")
+    assert c.algorithm.adv_estimator == "gae"
+    assert c.critic.enable is True and c.critic.model.path == "/models/init"
+    assert c.critic.optim.lr == pytest.approx(9e-6)
+
+
+def test_sokoban_freezes_the_vision_tower_and_has_no_kl():
+    c = _verl("mgt_sokoban", "paper", "mgt_sokoban")
+    assert c.actor_rollout_ref.actor.freeze_vision_tower is True
+    assert c.algorithm.use_kl_in_reward is False
+    assert c.data.train_batch_size == 128 and c.trainer.total_epochs == 4 and c.trainer.save_freq == 5
+
+
+def test_smoke_uses_the_cpu_backend_settings():
+    c = _verl("fre_text", "smoke", "fre_text")
+    assert c.actor_rollout_ref.rollout.name == "hf"
+    assert c.trainer.device == "cpu"
+    assert c.actor_rollout_ref.actor.strategy == "fsdp2"
+    assert c.actor_rollout_ref.model.override_config.attn_implementation == "sdpa"
+    assert c.transfer_queue.backend.SimpleStorage.num_data_storage_units == 1
+
+
+def test_reward_goes_through_lmmr1s_registry_adapter():
+    c = _verl("fre_text", "smoke", "fre_text")
+    assert c.reward.reward_manager.source == "importlib"
+    assert c.reward.reward_manager.module.path == "pkg://lmmr1.reward_manager"
+    spec = c.reward.custom_reward_function.reward_kwargs.lmmr1_reward
+    assert spec.name == "lmm_r1"
+
+
+def test_only_known_verl_keys_are_written():
+    """Every key the bridge sets must exist in verl's defaults (a typo would be silently ignored)."""
+    defaults = OmegaConf.to_container(verl_defaults(), resolve=False)
+    allowed_new = {"actor_rollout_ref.model.override_config.attn_implementation",
+                   "critic.model.override_config.attn_implementation",
+                   "reward.custom_reward_function.reward_kwargs"}
+
+    def walk(node, prefix=""):
+        for key, value in node.items():
+            dotted = f"{prefix}{key}"
+            if isinstance(value, dict) and value and not dotted.startswith(tuple(allowed_new)):
+                yield from walk(value, dotted + ".")
+            else:
+                yield dotted
+
+    for recipe, stage in [("fre_text", "fre_text"), ("mgt_geo", "mgt_geo")]:
+        produced = OmegaConf.to_container(_verl(recipe, "paper", stage), resolve=False)
+        for dotted in walk(produced):
+            if dotted.startswith(tuple(allowed_new)):
+                continue
+            node = defaults
+            for part in dotted.split("."):
+                assert isinstance(node, dict) and part in node, f"{dotted} is not a verl key"
+                node = node[part]
+
+
+@pytest.mark.parametrize("recipe,stage,scale", [("fre_text", "fre_text", "smoke"), ("fre_text", "fre_text", "paper"),
+                                                ("mgt_geo", "mgt_geo", "paper")])
+def test_verl_validate_config_accepts_the_bridge_output(recipe, stage, scale, tiny_qwen2):
+    from verl.trainer.ppo.utils import need_critic, need_reference_policy
+    from verl.utils.config import validate_config
+
+    run = _run(recipe, scale)
+    c = to_verl_config(run, run.stage(stage), tiny_qwen2)  # the critic config loads the model's config.json
+    validate_config(config=c, use_reference_policy=need_reference_policy(c), use_critic=need_critic(c))
+
+
+def test_raw_verl_overrides_are_applied_last():
+    run = _run("fre_text", "smoke")
+    stage = run.stage("fre_text")
+    stage.verl = {"trainer.save_freq": 7}
+    assert to_verl_config(run, stage, "/m").trainer.save_freq == 7
+
+
+def test_unknown_estimator_is_refused():
+    run = _run("fre_text", "smoke")
+    stage = run.stage("fre_text")
+    stage.algorithm.estimator = "magic"
+    with pytest.raises(ValueError, match="not a verl advantage estimator"):
+        to_verl_config(run, stage, "/m")
