@@ -1,8 +1,10 @@
 """Reward of the ``sanity`` recipe: repeat the digit shown in the prompt.
 
-Graded so that a random policy gets a gradient: 1.0 when the response's first non-space character is
-the gold digit, 0.5 when it is another digit, 0.0 otherwise. A trainer whose rollout, loss and weight
-sync work together lifts the mean from near 0 within a few steps; a broken one stays flat.
+Graded so that a random policy gets a gradient: 1.0 when the response (stripped) is exactly the gold
+digit, 0.5 when it is exactly one other digit, 0.0 otherwise (including multi-digit tokens such as
+"12"). A random tiny model almost never answers with a lone digit, so its mean starts near 0; a
+trainer whose rollout, loss and weight sync work together lifts it past 0.5 within a few steps, a
+broken one stays flat.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from typing import Any
 def digit_reward(
     data_source: str, solution_str: str, ground_truth: str, extra_info: Any = None, **kwargs: Any
 ) -> dict[str, float]:
-    text = (solution_str or "").lstrip()
-    first = text[:1]
-    if first and first == str(ground_truth).strip():
+    text = (solution_str or "").strip()
+    lone_digit = len(text) == 1 and text.isdigit()
+    if lone_digit and text == str(ground_truth).strip():
         score = 1.0
-    elif first.isdigit():
+    elif lone_digit:
         score = 0.5
     else:
         score = 0.0
-    return {"score": score, "acc": float(score == 1.0), "is_digit": float(first.isdigit())}
+    return {"score": score, "acc": float(score == 1.0), "is_digit": float(lone_digit)}

@@ -52,8 +52,9 @@ def test_stage_layering_stage_then_scale_then_stage_scale_block():
     run = _run("sanity", "smoke")
     stage = run.stage("sanity")
     # stage value 1e-5 < scale.stage_overrides 1e-5 < stages.sanity.smoke.actor_lr
-    assert stage.actor_lr == pytest.approx(2e-3)
-    assert stage.max_response_length == 3
+    assert stage.actor_lr == pytest.approx(5e-3)
+    assert stage.max_response_length == 1
+    assert stage.mini_batch_size == 4  # from the stage itself, untouched by the scale
     paper = _run("sanity", "paper").stage("sanity")
     assert paper.actor_lr == pytest.approx(1e-5)
 
