@@ -22,13 +22,12 @@ from lmmr1.devices import CPU_RUNTIME_ENV
 from lmmr1.stage import (
     REWARD_KEY,
     MetricsRelay,
-    expected_steps,
     hf_export_of,
     latest_checkpoint,
     prune_metrics,
     run_verl,
 )
-from lmmr1.verl_bridge import stage_dirs, to_verl_config
+from lmmr1.verl_bridge import expected_steps, stage_dirs, to_verl_config
 
 logger = logging.getLogger("lmmr1")
 

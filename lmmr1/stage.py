@@ -127,24 +127,6 @@ def hf_export_of(checkpoint: Path) -> Optional[Path]:
     return None
 
 
-def count_rows(files: list[str]) -> Optional[int]:
-    try:
-        import pyarrow.parquet as pq
-
-        return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
-    except Exception:
-        return None
-
-
-def expected_steps(verl_cfg: DictConfig) -> Optional[int]:
-    if verl_cfg.trainer.total_training_steps:
-        return int(verl_cfg.trainer.total_training_steps)
-    rows = count_rows(list(verl_cfg.data.train_files))
-    if rows is None:
-        return None
-    return max(1, rows // int(verl_cfg.data.train_batch_size)) * int(verl_cfg.trainer.total_epochs)
-
-
 def run_verl(verl_cfg: DictConfig, raw_metrics: Path) -> None:
     """Validate and run one verl PPO job on the Ray cluster this process is connected to."""
     import ray

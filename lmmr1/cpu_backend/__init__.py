@@ -6,19 +6,11 @@ trainer workers, rollout servers) imports this package when it imports verl. On 
 it is imported.
 """
 
-from lmmr1.cpu_backend.platform import PlatformCPU, install_process_group_shim
+from lmmr1.cpu_backend.platform import PlatformCPU, install_pin_memory_shim, install_process_group_shim
 from lmmr1.cpu_backend.rollout import ROLLOUT_NAME, register as _register_rollout
 
 install_process_group_shim()
+install_pin_memory_shim()
 _register_rollout()
 
-# Environment a CPU run needs in every Ray process (see VERL_ON_CPU facts in the README).
-RUNTIME_ENV_VARS: dict[str, str] = {
-    "VERL_USE_EXTERNAL_MODULES": "lmmr1.cpu_backend",
-    "VERL_PLATFORM": "cpu",
-    # verl registers its FSDP engine for cuda/npu only; this is verl's own override for the lookup.
-    "VERL_ENGINE_DEVICE": "cuda",
-    "TOKENIZERS_PARALLELISM": "false",
-}
-
-__all__ = ["PlatformCPU", "ROLLOUT_NAME", "RUNTIME_ENV_VARS"]
+__all__ = ["PlatformCPU", "ROLLOUT_NAME"]

@@ -9,6 +9,8 @@ Two facts shape this module (see the README's "CPU backend" section):
 * verl builds its process-group backend as ``"cpu:gloo,{device}:{backend}"``; with device ``cpu`` that
   string names ``cpu`` twice and torch rejects it. :func:`_normalise_backend` makes torch accept it by
   collapsing duplicate device entries (here: plain ``gloo``). This wraps torch, not verl.
+* verl's reference policy uses FSDP2 CPU offload with pinned memory; pinning needs an accelerator, so
+  :func:`install_pin_memory_shim` makes it a no-op on CPU-only hosts (again a torch wrapper).
 * Trainer workers ask the device module for memory figures, RNG state and streams; ``torch.cpu`` lacks
   several of those, so :class:`CPUDeviceModule` answers with CPU values.
 """
@@ -156,6 +158,28 @@ def install_process_group_shim() -> None:
 
     init_process_group._lmmr1_cpu_shim = True  # type: ignore[attr-defined]
     torch.distributed.init_process_group = init_process_group
+
+
+def install_pin_memory_shim() -> None:
+    """Make ``Tensor.pin_memory()`` a no-op when the host has no accelerator.
+
+    verl shards its reference policy with FSDP2's ``CPUOffloadPolicy(pin_memory=True)``; pinning asks
+    the accelerator driver for page-locked memory and fails on a CPU-only host ("Cannot access
+    accelerator device"). Pinned memory only speeds host-to-device copies, which a CPU run never makes,
+    so returning the tensor unchanged is exact.
+    """
+    original = torch.Tensor.pin_memory
+    if getattr(original, "_lmmr1_cpu_shim", False):
+        return
+    if torch.cuda.is_available():
+        return
+
+    @functools.wraps(original)
+    def pin_memory(self: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+        return self
+
+    pin_memory._lmmr1_cpu_shim = True  # type: ignore[attr-defined]
+    torch.Tensor.pin_memory = pin_memory  # type: ignore[method-assign]
 
 
 @PlatformRegistry.register(platform="cpu")
