@@ -8,6 +8,8 @@ needs no download. Recipes name a sample set as ``sample:NAME``; anything else i
 * ``fre_text`` - short math problems with gold answers, with the LMM-R1 system prompt (FRE-Text smoke).
 * ``sanity``  - "answer with the digit shown": a trivially learnable task that proves the trainer,
   rollout and weight sync work together (its reward must rise within a few steps).
+* ``multi``   - small verifiable multimodal problems drawn with Pillow (count the shapes, read and add
+  the numbers, name the colour), one embedded PNG per row: the smoke stand-in for VerMulti.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from lmmr1.prompts import MATH_SUFFIX, chat_prompt
 from lmmr1.tiny_models import cache_root
 
 SAMPLE_PREFIX = "sample:"
-SAMPLE_SETS = ("fre_text", "sanity")
+SAMPLE_SETS = ("fre_text", "sanity", "multi")
 _VERSION = 2
 
 
@@ -65,7 +67,61 @@ def _sanity_rows(n: int = 256, seed: int = 0) -> list[dict[str, Any]]:
     return rows
 
 
-_BUILDERS = {"fre_text": _fre_text_rows, "sanity": _sanity_rows}
+_COLOURS = {"red": (220, 40, 40), "green": (40, 160, 60), "blue": (40, 80, 220), "orange": (240, 150, 30)}
+
+
+def _png(image: Any) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _multi_rows(n: int = 64, seed: int = 0) -> list[dict[str, Any]]:
+    """Deterministic picture problems with exact answers (Pillow only, no fonts beyond the default)."""
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    rows = []
+    for index in range(n):
+        image = Image.new("RGB", (112, 112), "white")
+        draw = ImageDraw.Draw(image)
+        kind = index % 3
+        if kind == 0:
+            count = rng.randint(1, 6)
+            for _ in range(count):
+                x, y = rng.randint(4, 88), rng.randint(4, 88)
+                draw.ellipse((x, y, x + 18, y + 18), outline="black", width=2)
+            question, answer = "<image>How many circles are in the image?", str(count)
+        elif kind == 1:
+            a, b = rng.randint(1, 20), rng.randint(1, 20)
+            draw.text((10, 40), f"{a} + {b}", fill="black")
+            question, answer = "<image>Compute the sum written in the image.", str(a + b)
+        else:
+            name = rng.choice(sorted(_COLOURS))
+            draw.rectangle((20, 20, 92, 92), fill=_COLOURS[name])
+            question, answer = "<image>What colour is the square? Answer with one word.", name
+        rows.append(
+            {
+                "data_source": "lmmr1/sample_multi",
+                "prompt": chat_prompt(question + MATH_SUFFIX),
+                "images": [{"bytes": _png(image)}],
+                "ability": "multimodal",
+                "reward_model": {"style": "rule", "ground_truth": answer},
+                "extra_info": {"index": index, "id": f"multi-{index:04d}"},
+            }
+        )
+    return rows
+
+
+_BUILDERS = {"fre_text": _fre_text_rows, "sanity": _sanity_rows, "multi": _multi_rows}
+
+
+def _digest_bytes(value: Any) -> str:
+    if isinstance(value, bytes):
+        return hashlib.sha256(value).hexdigest()
+    raise TypeError(type(value))
 
 
 def _write_parquet(rows: list[dict[str, Any]], path: Path) -> None:
@@ -88,7 +144,7 @@ def ensure_sample_set(name: str) -> dict[str, str]:
     if name not in _BUILDERS:
         raise ValueError(f"unknown sample set '{name}'; bundled sets: {', '.join(SAMPLE_SETS)}")
     rows = _BUILDERS[name]()
-    digest = hashlib.sha256(json.dumps([_VERSION, rows], sort_keys=True).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(json.dumps([_VERSION, rows], sort_keys=True, default=_digest_bytes).encode()).hexdigest()[:12]
     folder = cache_root() / "data" / f"{name}-{digest}"
     train, val = folder / "train.parquet", folder / "val.parquet"
     if not (train.exists() and val.exists()):

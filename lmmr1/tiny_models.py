@@ -259,9 +259,12 @@ def _image_processor() -> Any:
 
 
 def _video_processor() -> Any:
-    try:
+    """The real video processor needs torchvision; without it, an image-only stand-in (same saved name)."""
+    from lmmr1.data import verl_compat
+
+    if verl_compat.torchvision_available():
         from transformers import Qwen2VLVideoProcessor
 
         return Qwen2VLVideoProcessor(min_pixels=MIN_PIXELS, max_pixels=MAX_PIXELS)
-    except Exception:
-        return None
+    verl_compat.apply()
+    return verl_compat.image_only_video_processor()

@@ -96,6 +96,9 @@ def to_verl_config(run: RunConfig, stage: StageSpec, init_model: str, *, n_gpus_
     s("data.seed", run.seed)
     s("data.dataloader_num_workers", 0 if cpu else 8)
     s("data.filter_overlong_prompts_workers", 1)
+    # verl's dataset with a row-count check: it fails loudly instead of silently dropping rows
+    s("data.custom_cls.path", "pkg://lmmr1.data.verl_dataset")
+    s("data.custom_cls.name", "CheckedRLHFDataset")
 
     # ---------------------------------------------------------------- model
     s("actor_rollout_ref.model.path", init_model)

@@ -92,3 +92,15 @@ def test_ctrl_c_marks_the_stage_failed_and_leaves_no_ray_behind(tmp_path, lmmr1_
     assert stage["status"] == "failed" and "interrupted" in stage["error"]
     time.sleep(3)
     assert not _ray_processes(), _ray_processes()
+
+
+def test_multimodal_stage_runs_with_the_tiny_qwen2_5_vl(tmp_path, lmmr1_env):
+    """FRE-Multi at smoke scale: image rows through verl's dataset, the HF rollout and FSDP2 on CPU."""
+    out_dir = tmp_path / "fre_multi"
+    result = _main(["+recipe=fre_multi", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "Error in _run_prompt" not in result.stderr
+    stage = json.loads((out_dir / "manifest.json").read_text())["stages"][0]
+    assert stage["status"] == "done" and "qwen2_5_vl" in stage["init_model"]
+    config = json.loads((Path(stage["hf_export"]) / "config.json").read_text())
+    assert config["model_type"] == "qwen2_5_vl"

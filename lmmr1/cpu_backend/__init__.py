@@ -8,9 +8,11 @@ it is imported.
 
 from lmmr1.cpu_backend.platform import PlatformCPU, install_pin_memory_shim, install_process_group_shim
 from lmmr1.cpu_backend.rollout import ROLLOUT_NAME, register as _register_rollout
+from lmmr1.data import verl_compat
 
 install_process_group_shim()
 install_pin_memory_shim()
 _register_rollout()
+verl_compat.apply()  # image rows without torchvision (qwen_vl_utils import, image-only video processor)
 
 __all__ = ["PlatformCPU", "ROLLOUT_NAME"]

@@ -105,6 +105,7 @@ class HFGenerateServer:
         if self.pad_id is None:
             self.pad_id = self.tokenizer.eos_token_id
         self.eos_ids = self._eos_ids()
+        self.suppressed_ids = self._vision_placeholder_ids()
         self.global_steps: Optional[int] = None
         self.weights_version = 0
         self._lock = threading.Lock()
@@ -127,6 +128,17 @@ class HFGenerateServer:
         if isinstance(im_end, int) and im_end >= 0 and im_end != self.tokenizer.unk_token_id:
             ids.add(im_end)
         return sorted(ids)
+
+    def _vision_placeholder_ids(self) -> list[int]:
+        """Image/video placeholder tokens must never be *generated*: verl would count them as visual
+        inputs when computing M-RoPE positions and fail. Real models do not emit them; random test
+        models do, so the HF rollout suppresses them (log-probs are still reported unmodified)."""
+        ids = []
+        for token in ("<|image_pad|>", "<|video_pad|>", "<|vision_start|>", "<|vision_end|>"):
+            tid = self.tokenizer.convert_tokens_to_ids(token)
+            if isinstance(tid, int) and tid >= 0 and tid != self.tokenizer.unk_token_id:
+                ids.append(tid)
+        return ids
 
     # ------------------------------------------------------------------ generation
     async def generate(
@@ -220,6 +232,8 @@ class HFGenerateServer:
             return_dict_in_generate=True,
             output_logits=True,
         )
+        if self.suppressed_ids:
+            gen_kwargs["suppress_tokens"] = self.suppressed_ids
         if do_sample:
             gen_kwargs.update(temperature=temperature, top_p=top_p, top_k=top_k if top_k > 0 else 0)
         with self._lock:

@@ -1,0 +1,100 @@
+"""What every source format shares: options, the Source record, JSONL reading with 1-based lines."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import pyarrow as pa
+
+from lmmr1.data.errors import BadRow, DataError
+from lmmr1.data.writer import Item
+from lmmr1.prompts import SYSTEM_PROMPT
+
+
+@dataclass
+class PrepareOptions:
+    """Options of ``lmmr1 data prepare`` that formats read (unused ones are ignored by a format)."""
+
+    data_source: str | None = None
+    system_prompt: str | None = SYSTEM_PROMPT
+    override_system: bool = False  # True when the user chose the system prompt explicitly
+    suffix: str | None = None  # appended to the question text (None = the format's default)
+    image_root: str | None = None
+    image_prefix_map: tuple[tuple[str, str], ...] = ()  # (old, new) path prefixes, first match wins
+    split: str = "train"
+    # hf format: column names (None = detect)
+    question_key: str | None = None
+    answer_key: str | None = None
+    image_key: str | None = None
+    id_key: str | None = None
+    keep_keys: list[str] = field(default_factory=list)
+    hf_split: str | None = None
+    # keep only source records whose field matches: [(field, compiled regex)], all must match
+    where: list[tuple[str, Any]] = field(default_factory=list)
+    # sokoban format
+    agent_name: str | None = None
+    instruction: str | None = None
+    render: bool = False
+
+
+@dataclass
+class Source:
+    extra_fields: list[tuple[str, pa.DataType]]
+    total: int | None
+    items: Callable[[], Iterator[Item]]
+    agent: bool = False
+
+
+def count_lines(path: str) -> int:
+    n = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            n += chunk.count(b"\n")
+    return n
+
+
+def iter_jsonl(path: str) -> Iterator[tuple[int, Any]]:
+    """``(line_number, object | BadRow)`` for each non-blank line (1-based line numbers)."""
+    try:
+        fh = open(path, "r", encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot open {path}: {exc.strerror}") from None
+    with fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                yield lineno, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield lineno, BadRow(f"{path}:{lineno}", f"not valid JSON ({exc.msg} at column {exc.colno})")
+
+
+def require_files(inputs: list[str]) -> None:
+    for path in inputs:
+        if not os.path.exists(path):
+            raise DataError(f"input not found: {path}")
+
+
+def default_source_name(path: str) -> str:
+    base = os.path.basename(os.path.normpath(path))
+    for ext in (".jsonl", ".json", ".parquet", ".arrow"):
+        if base.endswith(ext):
+            base = base[: -len(ext)]
+    return base.lower() or "data"
+
+
+def selected(record: Any, where: list[tuple[str, Any]]) -> bool:
+    """True when ``record`` passes every ``--where FIELD=REGEX`` (searched in the field's text; a missing
+    field never matches)."""
+    if not where:
+        return True
+    if not isinstance(record, dict):
+        return True  # let the format report the malformed record
+    for key, pattern in where:
+        value = record.get(key)
+        if value is None or not pattern.search(value if isinstance(value, str) else json.dumps(value, default=str)):
+            return False
+    return True
