@@ -104,3 +104,30 @@ def test_multimodal_stage_runs_with_the_tiny_qwen2_5_vl(tmp_path, lmmr1_env):
     assert stage["status"] == "done" and "qwen2_5_vl" in stage["init_model"]
     config = json.loads((Path(stage["hf_export"]) / "config.json").read_text())
     assert config["model_type"] == "qwen2_5_vl"
+
+
+def test_joining_an_existing_ray_cluster_leaves_it_running(tmp_path, lmmr1_env):
+    """ray.address=HOST:PORT runs the stage on that cluster and does not shut the cluster down."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    ray_bin = str(Path(sys.executable).parent / "ray")
+    env = dict(lmmr1_env, RAY_ADDRESS="")
+    env.pop("RAY_ADDRESS")
+    start = subprocess.run([ray_bin, "start", "--head", f"--port={port}", "--num-cpus=16", "--num-gpus=1",
+                            "--include-dashboard=false", "--disable-usage-stats"],
+                           capture_output=True, text=True, env=env, timeout=180)
+    assert start.returncode == 0, start.stderr[-2000:]
+    try:
+        out_dir = tmp_path / "cluster"
+        result = _main(["+recipe=fre_text", "scale=smoke", "ray.address=auto", f"output_dir={out_dir}"], env, tmp_path)
+        assert result.returncode == 0, result.stderr[-4000:]
+        assert "joining Ray cluster at auto" in result.stderr
+        assert json.loads((out_dir / "manifest.json").read_text())["stages"][0]["status"] == "done"
+        probe = "import ray; ray.init(address='auto'); print('NODES', len(ray.nodes()))"
+        status = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+        assert status.returncode == 0 and "NODES 1" in status.stdout, "the joined cluster must still be up"
+    finally:
+        subprocess.run([ray_bin, "stop", "--force"], capture_output=True, env=env, timeout=120)
