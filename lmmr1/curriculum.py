@@ -135,11 +135,11 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     total = expected_steps(verl_cfg)
     where = f" (resuming after step {resumed_step})" if resumed_step else ""
     print(f"[lmmr1] stage {stage.name}: init {init_model}, {total or '?'} steps{where}", file=sys.stderr, flush=True)
-    relay = MetricsRelay(dirs["verl_metrics"], metrics_path, stage.name, total)
+    relay = MetricsRelay(dirs["verl_metrics"], metrics_path, stage.name, total, reward_log=dirs["reward_log"])
     relay.start()
     interrupted = False
     try:
-        run_verl(verl_cfg, dirs["verl_metrics"])
+        run_verl(verl_cfg, dirs["verl_metrics"], reward_log=dirs["reward_log"])
     except KeyboardInterrupt:
         interrupted = True
         record.status, record.error = mf.FAILED, "interrupted (Ctrl-C / SIGTERM); re-run the same command to resume"

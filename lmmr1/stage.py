@@ -27,9 +27,12 @@ REWARD_KEY = "critic/score/mean"
 class MetricsRelay(threading.Thread):
     """Follows verl's file logger for one stage and appends ``{"stage", "step", ...}`` lines to metrics.jsonl."""
 
-    def __init__(self, source: Path, target: Path, stage: str, total_steps: Optional[int]) -> None:
+    def __init__(self, source: Path, target: Path, stage: str, total_steps: Optional[int],
+                 reward_log: Optional[Path] = None) -> None:
         super().__init__(daemon=True, name=f"metrics-{stage}")
         self.source, self.target, self.stage, self.total_steps = source, target, stage, total_steps
+        self.reward_log = reward_log
+        self._reward_offset = reward_log.stat().st_size if reward_log is not None and reward_log.exists() else 0
         self._stop_event = threading.Event()
         self._offset = 0
         self.steps: list[dict[str, Any]] = []
@@ -69,10 +72,46 @@ class MetricsRelay(threading.Thread):
                 continue
             self._emit(raw)
 
+    def _reward_rows(self) -> list[dict[str, Any]]:
+        """Rows the reward manager scored since the previous step (see lmmr1.reward_manager)."""
+        if self.reward_log is None or not self.reward_log.exists():
+            return []
+        with open(self.reward_log, "rb") as fh:
+            fh.seek(self._reward_offset)
+            chunk = fh.read()
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        self._reward_offset += len(complete)
+        rows = []
+        for line in complete.splitlines():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return rows
+
+    def _reward_metrics(self) -> dict[str, Any]:
+        rows = self._reward_rows()
+        if not rows:
+            return {}
+        out: dict[str, Any] = {"reward/rows": len(rows)}
+        keys = sorted({k for row in rows for k, v in row.items() if isinstance(v, (int, float))} - {"score"})
+        for key in keys:
+            values = [float(row[key]) for row in rows if isinstance(row.get(key), (int, float))]
+            if key in ("timeout", "error"):
+                out[f"reward/{key}/count"] = sum(values)
+            else:
+                out[f"reward/{key}/mean"] = sum(values) / len(values)
+        reasons = [row["reason"] for row in rows if row.get("reason")]
+        if reasons:
+            out["reward/error/example"] = reasons[0]
+        return out
+
     def _emit(self, raw: dict[str, Any]) -> None:
         step = raw.get("step")
         data = raw.get("data") or {}
         record = {"stage": self.stage, "step": step, **data}
+        if any(key.startswith("actor/") for key in data):  # a training step: fold in its reward rows
+            record.update(self._reward_metrics())
         with open(self.target, "a", encoding="utf-8") as out:
             out.write(json.dumps(record, default=float) + "\n")
         if not any(key.startswith(("actor/", "critic/score")) for key in data):
@@ -127,7 +166,7 @@ def hf_export_of(checkpoint: Path) -> Optional[Path]:
     return None
 
 
-def run_verl(verl_cfg: DictConfig, raw_metrics: Path) -> None:
+def run_verl(verl_cfg: DictConfig, raw_metrics: Path, reward_log: Optional[Path] = None) -> None:
     """Validate and run one verl PPO job on the Ray cluster this process is connected to."""
     import ray
 
@@ -143,6 +182,9 @@ def run_verl(verl_cfg: DictConfig, raw_metrics: Path) -> None:
         use_critic=need_critic(verl_cfg),
     )
     raw_metrics.parent.mkdir(parents=True, exist_ok=True)
-    runner = TaskRunnerV1.options(runtime_env={"env_vars": {"VERL_FILE_LOGGER_PATH": str(raw_metrics)}})
+    env_vars = {"VERL_FILE_LOGGER_PATH": str(raw_metrics)}
+    if reward_log is not None:
+        env_vars["LMMR1_REWARD_LOG"] = str(reward_log)  # inherited by the reward-loop workers
+    runner = TaskRunnerV1.options(runtime_env={"env_vars": env_vars})
     assert ray.is_initialized(), "lmmr1 connects to Ray before running a stage"
     run_ppo(verl_cfg, task_runner_class=runner)

@@ -54,6 +54,7 @@ def stage_dirs(output_dir: Path, stage: str) -> dict[str, Path]:
         "root": root,
         "checkpoints": root / "checkpoints",
         "verl_metrics": root / "verl_metrics.jsonl",
+        "reward_log": root / "reward_rows.jsonl",
     }
 
 

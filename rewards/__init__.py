@@ -7,6 +7,15 @@ A reward is a plain function with verl's custom-reward signature::
 (a dict carries ``score`` plus named components such as ``acc`` and ``format``). Built-ins and plug-ins
 are found through the ``lmmr1.rewards`` entry-point group; this package depends on nothing in lmmr1 but
 the registry module, and never on torch, Ray or verl.
+
+Built-ins: ``format``, ``math``, ``lmm_r1``, ``regex``, ``choice``, ``iou`` (one module each). Two
+optional attributes on a reward function tell the scorer (``scoring.Scorer``, used by ``lmmr1 score``
+and the verl adapter) more about it:
+
+* ``fn.components = ("acc", ...)``: the numeric components every result carries (logged as metrics;
+  without it the scorer finds them with one probe call);
+* ``fn.fast_path``: a function with the same signature that is cheap and bounded, returning the result
+  or None when slow work is needed. Rewards without it run in the time-limited worker pool.
 """
 
 from __future__ import annotations
@@ -29,4 +38,9 @@ def list_rewards() -> list[str]:
     return REWARDS.names()
 
 
-__all__ = ["REWARDS", "RewardFn", "get_reward", "list_rewards"]
+def register_reward(name: str, fn: RewardFn | None = None):
+    """Register a reward in this process (decorator or call); plug-ins use the entry point instead."""
+    return REWARDS.register(name, fn)
+
+
+__all__ = ["REWARDS", "RewardFn", "get_reward", "list_rewards", "register_reward"]

@@ -24,3 +24,9 @@ def digit_reward(
     else:
         score = 0.0
     return {"score": score, "acc": float(score == 1.0), "is_digit": float(lone_digit)}
+
+
+# Scoring hints for lmmr1's scorer: the components it returns, and that it is cheap and safe to run
+# in-process (no parsing of model output beyond a strip), so no worker pool is needed.
+digit_reward.components = ("acc", "is_digit")  # type: ignore[attr-defined]
+digit_reward.fast_path = digit_reward  # type: ignore[attr-defined]

@@ -64,3 +64,26 @@ def test_manifest_round_trip_and_recipe_mismatch(tmp_path):
                                        "checkpoint_dir", "hf_export"}
     with pytest.raises(ValueError, match="belongs to recipe 'fre_text'"):
         mf.Manifest.load_or_create(path, "sanity", ["sanity"])
+
+
+def test_reward_rows_are_folded_into_the_next_training_step(tmp_path):
+    source, target, rows = tmp_path / "verl.jsonl", tmp_path / "metrics.jsonl", tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps({"score": 9.0, "acc": 9.0}) + "\n")  # from an earlier attempt: ignored
+    relay = MetricsRelay(source, target, "fre_text", total_steps=2, reward_log=rows)
+    with open(rows, "a") as fh:
+        fh.write(
+        json.dumps({"data_source": "s", "score": 1.5, "acc": 1.0, "format": 0.5, "timeout": 0, "error": 0}) + "\n"
+        + json.dumps({"data_source": "s", "score": 0.0, "acc": 0.0, "format": 0.0, "timeout": 1, "error": 1,
+                      "reason": "timed out after 2s"}) + "\n"
+        )
+    source.write_text(_verl_line(1, 0.75))
+    relay.poll()
+    (line,) = [json.loads(l) for l in target.read_text().splitlines()]
+    assert line["reward/acc/mean"] == 0.5 and line["reward/format/mean"] == 0.25
+    assert line["reward/timeout/count"] == 1 and line["reward/error/count"] == 1
+    assert line["reward/error/example"] == "timed out after 2s" and line["reward/rows"] == 2
+    with open(source, "a") as fh:
+        fh.write(_verl_line(2, 0.5))
+    relay.poll()
+    second = json.loads(target.read_text().splitlines()[-1])
+    assert "reward/rows" not in second  # no new rows were scored for step 2

@@ -1,0 +1,1 @@
+"""Example lmmr1 reward plug-in (see ``rewards.py``)."""

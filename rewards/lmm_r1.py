@@ -1,0 +1,71 @@
+"""``lmm_r1``: format + accuracy, combined as LMM-R1 combined them.
+
+score = ``format_weight`` x format (0/1) + accuracy (0/1), so with the default weight 0.5 rewards lie in
+{0, 0.5, 1, 1.5}. The original gave accuracy 1.0 whenever the gold answer could not be parsed (a silent
+hole that rewards anything); here that is a choice, ``bad_gold``:
+
+* ``"zero"`` (default): accuracy 0 and an ``error`` naming the bad gold answer;
+* ``"one"``: the original behaviour (accuracy 1.0), still reported in ``error``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .format import format_reward
+from .math import grade
+
+BAD_GOLD_POLICIES = ("zero", "one")
+
+
+def _combine(fmt: dict, acc: dict, format_weight: float, bad_gold: str) -> dict[str, Any]:
+    if bad_gold not in BAD_GOLD_POLICIES:
+        raise ValueError(f"bad_gold must be one of {BAD_GOLD_POLICIES}, got {bad_gold!r}")
+    acc_value = float(acc["acc"])
+    error = acc.get("error") or fmt.get("error")
+    if bad_gold == "one" and str(acc.get("error", "")).startswith("ground_truth"):
+        acc_value = 1.0
+    out: dict[str, Any] = {
+        "score": float(format_weight) * fmt["format"] + acc_value,
+        "acc": acc_value,
+        "format": fmt["format"],
+    }
+    if error:
+        out["error"] = error
+    return out
+
+
+def lmm_r1_reward(
+    data_source: str | None,
+    solution_str: str,
+    ground_truth: Any,
+    extra_info: dict | None = None,
+    format_weight: float = 0.5,
+    bad_gold: str = "zero",
+    **kwargs: Any,
+) -> dict[str, Any]:
+    fmt = format_reward(data_source, solution_str, weight=1.0)
+    return _combine(fmt, grade(solution_str, ground_truth, allow_slow=True), format_weight, bad_gold)
+
+
+def _fast_path(
+    data_source: str | None,
+    solution_str: str,
+    ground_truth: Any,
+    extra_info: dict | None = None,
+    format_weight: float = 0.5,
+    bad_gold: str = "zero",
+    **kwargs: Any,
+) -> dict[str, Any] | None:
+    from ._equiv import NeedSlow
+
+    try:
+        acc = grade(solution_str, ground_truth, allow_slow=False)
+    except NeedSlow:
+        return None
+    fmt = format_reward(data_source, solution_str, weight=1.0)
+    return _combine(fmt, acc, format_weight, bad_gold)
+
+
+lmm_r1_reward.fast_path = _fast_path  # type: ignore[attr-defined]
+lmm_r1_reward.components = ("acc", "format")  # type: ignore[attr-defined]
