@@ -30,7 +30,9 @@ INSTALL_REQUIRES = [
 EXTRAS = {
     # Paper-scale rollout and kernels. Never installed on CPU machines: vLLM has no CPU wheel here and
     # flash-attn is source-only and needs CUDA.
-    "gpu": ["vllm>=0.10", "flash-attn>=2.7"],
+    # trl: verl builds the value model (critic, GAE stages) of a vision-language model through trl's
+    # AutoModelForCausalLMWithValueHead.
+    "gpu": ["vllm>=0.10", "flash-attn>=2.7", "trl>=0.19"],
     # The peer used by benchmarks/ (accuracy and speed comparisons of the reward library); antlr 4.9.3
     # because hydra-core/omegaconf pin that runtime.
     "bench": ["math-verify[antlr4_9_3]>=0.8"],

@@ -82,7 +82,8 @@ class StageSpec:
     save_freq: int = 20
     test_freq: int = -1
     freeze_vision_tower: bool = False
-    agent_loop: Optional[str] = None
+    agent_loop: Optional[str] = None  # default verl agent loop for rows without `agent_name`
+    agent_loops: dict[str, Any] = field(default_factory=dict)  # constructor kwargs per loop, e.g. {sokoban_online: {max_turns: 4}}
     verl: dict[str, Any] = field(default_factory=dict)  # raw verl overrides, dotted keys (escape hatch)
 
 

@@ -126,6 +126,9 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     if stage.init.startswith("stage:") and not Path(init_model).exists():
         raise ConfigError(f"stage {stage.name} starts from {stage.init}, whose export {init_model} is missing")
     verl_cfg = to_verl_config(run, stage, init_model)
+    from lmmr1.agent_loops import write_agent_loop_config
+
+    write_agent_loop_config(str(dirs["agent_loops"]), **dict(stage.agent_loops))
     resumed_step, _ = latest_checkpoint(dirs["checkpoints"])
     prune_metrics(metrics_path, stage.name, resumed_step or 0)
     record.status, record.attempts = mf.RUNNING, record.attempts + 1
@@ -134,7 +137,11 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     manifest.save()
     total = expected_steps(verl_cfg)
     where = f" (resuming after step {resumed_step})" if resumed_step else ""
-    print(f"[lmmr1] stage {stage.name}: init {init_model}, {total or '?'} steps{where}", file=sys.stderr, flush=True)
+    print(
+        f"[lmmr1] stage {stage.name}: init {init_model}, {stage.algorithm.estimator}, {total or '?'} steps{where}",
+        file=sys.stderr,
+        flush=True,
+    )
     relay = MetricsRelay(dirs["verl_metrics"], metrics_path, stage.name, total, reward_log=dirs["reward_log"])
     relay.start()
     interrupted = False

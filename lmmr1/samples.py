@@ -8,6 +8,8 @@ needs no download. Recipes name a sample set as ``sample:NAME``; anything else i
 * ``fre_text`` - short math problems with gold answers, with the LMM-R1 system prompt (FRE-Text smoke).
 * ``sanity``  - "answer with the digit shown": a trivially learnable task that proves the trainer,
   rollout and weight sync work together (its reward must rise within a few steps).
+* ``sokoban`` / ``sokoban_online`` - 7x7, 2-box levels from lmmr1's generator for the global
+  (single-turn) and online (multi-turn agent loop) Sokoban tasks.
 * ``multi``   - small verifiable multimodal problems drawn with Pillow (count the shapes, read and add
   the numbers, name the colour), one embedded PNG per row: the smoke stand-in for VerMulti.
 """
@@ -27,7 +29,7 @@ from lmmr1.prompts import MATH_SUFFIX, chat_prompt
 from lmmr1.tiny_models import cache_root
 
 SAMPLE_PREFIX = "sample:"
-SAMPLE_SETS = ("fre_text", "sanity", "multi")
+SAMPLE_SETS = ("fre_text", "sanity", "multi", "sokoban", "sokoban_online")
 _VERSION = 2
 
 
@@ -115,7 +117,24 @@ def _multi_rows(n: int = 64, seed: int = 0) -> list[dict[str, Any]]:
     return rows
 
 
-_BUILDERS = {"fre_text": _fre_text_rows, "sanity": _sanity_rows, "multi": _multi_rows}
+def _sokoban_rows(task: str, n: int = 48, seed: int = 0) -> list[dict[str, Any]]:
+    """7x7 levels with 2 boxes from lmmr1's generator (``lmmr1 data sokoban``), global or online task."""
+    from lmmr1.commands.data_sokoban import generate_level_set
+
+    import pyarrow.parquet as pq
+
+    with tempfile.TemporaryDirectory() as tmp:
+        generate_level_set(n=n, dim=(7, 7), boxes=2, seed=seed, out=Path(tmp), task=task, progress=False)
+        return pq.read_table(Path(tmp) / "train.parquet").to_pylist()
+
+
+_BUILDERS = {
+    "fre_text": _fre_text_rows,
+    "sanity": _sanity_rows,
+    "multi": _multi_rows,
+    "sokoban": lambda: _sokoban_rows("global"),
+    "sokoban_online": lambda: _sokoban_rows("online"),
+}
 
 
 def _digest_bytes(value: Any) -> str:

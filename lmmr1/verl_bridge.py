@@ -55,6 +55,7 @@ def stage_dirs(output_dir: Path, stage: str) -> dict[str, Path]:
         "checkpoints": root / "checkpoints",
         "verl_metrics": root / "verl_metrics.jsonl",
         "reward_log": root / "reward_rows.jsonl",
+        "agent_loops": root / "agent_loops.yaml",
     }
 
 
@@ -155,6 +156,9 @@ def to_verl_config(run: RunConfig, stage: StageSpec, init_model: str, *, n_gpus_
     s(f"{rollout}.calculate_log_probs", True)
     s(f"{rollout}.dtype", fsdp_dtype)
     s(f"{rollout}.agent.default_agent_loop", stage.agent_loop or DEFAULT_AGENT_LOOP)
+    # lmmr1's multi-turn loops (sokoban_online, football_online), selected per row by `agent_name`;
+    # the stage runner writes this file (lmmr1.agent_loops.write_agent_loop_config) before verl starts.
+    s(f"{rollout}.agent.agent_loop_config_path", str(dirs["agent_loops"]))
     s(f"{rollout}.agent.num_workers", 1 if cpu else 8)
     if cpu:
         s(f"{rollout}.free_cache_engine", False)

@@ -1,0 +1,859 @@
+"""A light 2D football game with Google Research Football's interface: ``lmmr1/Football-v0``.
+
+Why: LMM-R1 evaluated Football-Online in MageBench on Google Research Football (GRF), which needs an
+~11-minute C++ build and renders a frame in ~0.5 s with software GL. This is a numpy/Pillow game with
+GRF's action set (same names and order), GRF's raw-observation field names and coordinate system
+(x in [-1, 1], y in [-0.42, 0.42], the left team attacks the goal at x = 1), and a rendered frame for the
+model. It is not GRF's physics: players, ball, passes, shots, tackles, goals and restarts are simple and
+fast, which is what an RL loop for a vision-language policy on a CPU needs.
+
+``engine="gfootball"`` is reserved for running the real GRF engine behind the same id, observation keys and
+reward (an optional extra); it is not wired yet and raises ``NotImplementedError``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+# ---------------------------------------------------------------------------------------------
+# GRF's action set: the 19 default actions (action_set_v1) in GRF's order, then builtin_ai (v2's 20th)
+# ---------------------------------------------------------------------------------------------
+ACTION_NAMES: tuple[str, ...] = (
+    "idle",
+    "left",
+    "top_left",
+    "top",
+    "top_right",
+    "right",
+    "bottom_right",
+    "bottom",
+    "bottom_left",
+    "long_pass",
+    "high_pass",
+    "short_pass",
+    "shot",
+    "sprint",
+    "release_direction",
+    "release_sprint",
+    "sliding",
+    "dribble",
+    "release_dribble",
+    "builtin_ai",
+)
+ACTION_INDEX = {name: i for i, name in enumerate(ACTION_NAMES)}
+IDLE, SHOT, SPRINT, RELEASE_DIRECTION, RELEASE_SPRINT, SLIDING, DRIBBLE, RELEASE_DRIBBLE, BUILTIN_AI = (
+    ACTION_INDEX[n]
+    for n in ("idle", "shot", "sprint", "release_direction", "release_sprint", "sliding", "dribble",
+              "release_dribble", "builtin_ai")
+)
+PASSES = {ACTION_INDEX["long_pass"]: "long", ACTION_INDEX["high_pass"]: "high", ACTION_INDEX["short_pass"]: "short"}
+# direction actions 1..8 -> unit vector (y grows downwards, "top" is -y, as in GRF)
+_S = 1 / math.sqrt(2)
+DIRECTIONS: dict[int, tuple[float, float]] = {
+    1: (-1.0, 0.0), 2: (-_S, -_S), 3: (0.0, -1.0), 4: (_S, -_S),
+    5: (1.0, 0.0), 6: (_S, _S), 7: (0.0, 1.0), 8: (-_S, _S),
+}
+# sticky_actions layout in GRF: 8 directions, sprint, dribble
+STICKY_NAMES = ("left", "top_left", "top", "top_right", "right", "bottom_right", "bottom", "bottom_left",
+                "sprint", "dribble")
+
+# game modes (GRF's e_GameMode numbering)
+NORMAL, KICK_OFF, GOAL_KICK, FREE_KICK, CORNER, THROW_IN, PENALTY = range(7)
+# player roles (GRF's e_PlayerRole numbering)
+GK, CB, LB, RB, DM, CM, LM, RM, AM, CF = range(10)
+
+PITCH_X, PITCH_Y = 1.0, 0.42
+GOAL_Y = 0.044
+GOAL_HEIGHT = 0.1  # ball height under the bar
+
+# movement per step (10 steps per game second, as GRF)
+RUN_SPEED, SPRINT_SPEED, DRIBBLE_SPEED = 0.011, 0.017, 0.008
+CONTROL_RADIUS = 0.02
+TACKLE_RADIUS = 0.028
+BALL_FRICTION, BALL_AIR_FRICTION = 0.955, 0.985
+GRAVITY = 0.0098
+PASS_SPEED = {"short": 0.035, "long": 0.055, "high": 0.045}
+SHOT_SPEED = 0.075
+
+# reward weights (see FootballEnv's docstring)
+W_PROGRESS = 0.8
+W_PASSED_OPPONENTS = 1.0
+W_GOAL = 2.0
+W_POSSESSION_LOST = 1.0
+W_PASS = 0.2
+W_SHOT = 0.5
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Starting positions (x, y) and roles; the left team's first player is its keeper when role GK."""
+
+    left: tuple[tuple[float, float, int], ...]
+    right: tuple[tuple[float, float, int], ...]
+    ball: tuple[float, float]
+    end_on_score: bool = True
+    end_on_out_of_play: bool = False
+    end_on_possession_change: bool = False
+    max_steps: int = 400
+
+
+def _formation_442(side: int) -> tuple[tuple[float, float, int], ...]:
+    """A 4-4-2 in the left team's frame; side=-1 mirrors it for the right team."""
+    base = [(-0.99, 0.0, GK), (-0.55, -0.25, LB), (-0.6, -0.08, CB), (-0.6, 0.08, CB), (-0.55, 0.25, RB),
+            (-0.3, -0.27, LM), (-0.33, -0.09, CM), (-0.33, 0.09, CM), (-0.3, 0.27, RM),
+            (-0.06, -0.08, CF), (-0.02, 0.08, CF)]
+    return tuple((side * x, side * y, r) for x, y, r in base)
+
+
+SCENARIOS: dict[str, Scenario] = {
+    # GRF's academy names, rebuilt in this game
+    "academy_empty_goal_close": Scenario(
+        left=((-0.99, 0.0, GK), (0.77, 0.0, CF)), right=((-0.9, 0.3, CB),), ball=(0.79, 0.0),
+        end_on_out_of_play=True, end_on_possession_change=True),
+    "academy_run_to_score_with_keeper": Scenario(
+        left=((-0.99, 0.0, GK), (0.0, 0.0, CF)),
+        right=((0.99, 0.0, GK), (-0.12, 0.2, CB), (-0.12, 0.1, CB), (-0.12, -0.1, CB), (-0.12, -0.2, CB)),
+        ball=(0.02, 0.0), end_on_out_of_play=True, end_on_possession_change=True),
+    "academy_3_vs_1_with_keeper": Scenario(
+        left=((-0.99, 0.0, GK), (0.6, 0.0, CM), (0.7, 0.2, CF), (0.7, -0.2, CF)),
+        right=((0.99, 0.0, GK), (0.75, 0.0, CB)), ball=(0.62, 0.0),
+        end_on_out_of_play=True, end_on_possession_change=True),
+    "5_vs_5": Scenario(
+        left=((-0.99, 0.0, GK), (-0.5, -0.15, CB), (-0.5, 0.15, CB), (-0.15, -0.1, CM), (-0.02, 0.05, CF)),
+        right=((0.99, 0.0, GK), (0.5, 0.15, CB), (0.5, -0.15, CB), (0.2, 0.1, CM), (0.2, -0.1, CF)),
+        ball=(0.0, 0.0), end_on_score=False, max_steps=3000),
+    "11_vs_11": Scenario(left=_formation_442(1), right=_formation_442(-1), ball=(0.0, 0.0),
+                         end_on_score=False, max_steps=3000),
+}
+
+
+@dataclass
+class _State:
+    left: np.ndarray  # (N, 2)
+    right: np.ndarray  # (M, 2)
+    left_dir: np.ndarray
+    right_dir: np.ndarray
+    left_tired: np.ndarray
+    right_tired: np.ndarray
+    ball: np.ndarray  # (3,)
+    ball_dir: np.ndarray  # (3,)
+    owner_team: int = -1  # -1 none, 0 left, 1 right
+    owner_player: int = -1
+    last_touch_team: int = 0
+    active: int = 0
+    sticky: np.ndarray = field(default_factory=lambda: np.zeros(10, np.int8))
+    direction: int = 0  # 0 = none, 1..8 sticky direction of the controlled player
+    score: list[int] = field(default_factory=lambda: [0, 0])
+    game_mode: int = NORMAL
+    restart_team: int = -1
+    restart_timer: int = 0
+    steps: int = 0
+    pass_from: tuple[int, int] | None = None  # (team, player) of a pass in flight
+    pass_kind: str = ""
+    pass_receiver: int = -1
+    shot_in_flight: bool = False
+    stun: dict = field(default_factory=dict)  # (team, player) -> steps left
+
+
+class FootballEnv(gym.Env):
+    """Football (soccer) in 2D, controlled like Google Research Football.
+
+    ## Description
+    Two teams, a ball, kick-off, throw-ins, goal kicks, corners and goals on a pitch with GRF's coordinates
+    (x in [-1, 1], y in [-0.42, 0.42]; goals at x = +-1 with |y| < 0.044). The agent controls one player of
+    the left team at a time (``active``: the left player nearest the ball, or the ball carrier); the others
+    and the right team play simple scripted football (press the ball, hold a shape, pass and shoot).
+    Scenarios: ``academy_empty_goal_close``, ``academy_run_to_score_with_keeper``,
+    ``academy_3_vs_1_with_keeper``, ``5_vs_5`` and ``11_vs_11`` (GRF's names; positions re-created).
+
+    ## Action Space
+    ``Discrete(20)``: GRF's 19 default actions in GRF's order - idle, left, top_left, top, top_right, right,
+    bottom_right, bottom, bottom_left, long_pass, high_pass, short_pass, shot, sprint, release_direction,
+    release_sprint, sliding, dribble, release_dribble - then builtin_ai (index 19), as ``ACTION_NAMES``.
+    Directions, sprint and dribble are sticky until released, as in GRF; builtin_ai lets the scripted
+    player logic act for one step.
+
+    ## Observation Space
+    A ``Dict`` with GRF's raw field names: ``ball``, ``ball_direction``, ``ball_rotation``, ``ball_owned_team``
+    (-1 none, 0 left, 1 right), ``ball_owned_player``, ``left_team``, ``left_team_direction``,
+    ``left_team_tired_factor``, ``left_team_yellow_card``, ``left_team_active``, ``left_team_roles`` (and the
+    same six ``right_team*`` fields), ``active``, ``designated``, ``sticky_actions`` (10 flags, GRF's order),
+    ``score``, ``steps_left``, ``game_mode`` (GRF's numbering) - plus ``frame``, the rendered RGB image
+    (``frame_size`` = (width, height), 336x168 by default).
+
+    ## Rewards
+    A shaped reward in the spirit of MageBench's Football-Online, summed per step (``info["reward_terms"]``
+    has each term):
+
+    * ``progress``: 0.8 x the gain of the ball's best x so far while the left team has it;
+    * ``opponents_passed``: 1.0 x the change in the number of opponents behind the ball (x below the ball's),
+      divided by the team size, while the left team has it;
+    * ``goal``: +2 for a goal scored, -2 for a goal conceded;
+    * ``possession_lost``: -1.0 x (steps left / max steps) when the right team takes the ball (losing it
+      early costs more);
+    * ``pass``: +0.2 for a completed pass to a teammate, decaying by x0.75 per completed pass;
+    * ``shot``: when shooting, 0.5 x clearance x distance factor (clearance: distance from the shot line to the
+      nearest opponent, scaled to [0, 1] at 0.1; distance factor 1 inside 0.3 of the goal line, falling to
+      0 at the half-way line), at most 2/3.
+
+    ## Starting State
+    The scenario's positions; the ball at its spot; small position noise from ``self.np_random``.
+
+    ## Episode End
+    Terminated on a goal (academy scenarios, ``end_on_score``), on the ball going out of play or to the
+    other team (academy scenarios); truncated after ``max_steps`` (400 for academy scenarios, as MageBench's
+    Football-Online; 3000 for full games).
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
+
+    def __init__(
+        self,
+        scenario: str = "academy_3_vs_1_with_keeper",
+        max_steps: int | None = None,
+        frame_size: tuple[int, int] = (336, 168),
+        render_mode: str | None = None,
+        engine: str = "lmmr1",
+    ):
+        if engine != "lmmr1":
+            raise NotImplementedError(
+                "engine='gfootball' is an optional extra that is not wired yet; use the built-in engine"
+            )
+        if scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {scenario!r}; available: {', '.join(SCENARIOS)}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be 'rgb_array' or None, got {render_mode!r}")
+        self.scenario_name = scenario
+        self.scenario = SCENARIOS[scenario]
+        self.max_steps = int(max_steps if max_steps is not None else self.scenario.max_steps)
+        self.frame_size = (int(frame_size[0]), int(frame_size[1]))
+        self.render_mode = render_mode
+        self.n_left, self.n_right = len(self.scenario.left), len(self.scenario.right)
+        self.left_roles = np.array([r for _, _, r in self.scenario.left], np.int64)
+        self.right_roles = np.array([r for _, _, r in self.scenario.right], np.int64)
+        self.action_space = spaces.Discrete(len(ACTION_NAMES))
+        self.observation_space = self._build_observation_space()
+        self._renderer = _Renderer(self.frame_size)
+        self.state: _State | None = None
+
+    # -- spaces ---------------------------------------------------------------------------------
+    def _build_observation_space(self) -> spaces.Dict:
+        def pos(n):
+            return spaces.Box(-2.0, 2.0, (n, 2), np.float32)
+
+        def vec(shape):
+            return spaces.Box(-1.0, 1.0, shape, np.float32)
+
+        w, h = self.frame_size
+        team = {}
+        for side, n in (("left", self.n_left), ("right", self.n_right)):
+            team[f"{side}_team"] = pos(n)
+            team[f"{side}_team_direction"] = vec((n, 2))
+            team[f"{side}_team_tired_factor"] = spaces.Box(0.0, 1.0, (n,), np.float32)
+            team[f"{side}_team_yellow_card"] = spaces.MultiBinary(n)
+            team[f"{side}_team_active"] = spaces.MultiBinary(n)
+            team[f"{side}_team_roles"] = spaces.MultiDiscrete([10] * n)
+        return spaces.Dict({
+            "ball": spaces.Box(np.array([-2, -2, 0], np.float32), np.array([2, 2, 2], np.float32), dtype=np.float32),
+            "ball_direction": vec((3,)),
+            "ball_rotation": spaces.Box(-np.pi, np.pi, (3,), np.float32),
+            "ball_owned_team": spaces.Discrete(3, start=-1),
+            "ball_owned_player": spaces.Discrete(max(self.n_left, self.n_right) + 1, start=-1),
+            **team,
+            "active": spaces.Discrete(self.n_left),
+            "designated": spaces.Discrete(self.n_left),
+            "sticky_actions": spaces.MultiBinary(10),
+            "score": spaces.Box(0, 1000, (2,), np.int64),
+            "steps_left": spaces.Box(0, self.max_steps, (), np.int64),
+            "game_mode": spaces.Discrete(7),
+            "frame": spaces.Box(0, 255, (h, w, 3), np.uint8),
+        })
+
+    # -- gymnasium API --------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        sc = self.scenario
+        noise = self.np_random.normal(0.0, 0.01, (self.n_left + self.n_right, 2))
+        left = np.array([[x, y] for x, y, _ in sc.left], np.float64) + noise[: self.n_left] * (self.left_roles != GK)[:, None]
+        right = np.array([[x, y] for x, y, _ in sc.right], np.float64) + noise[self.n_left :] * (self.right_roles != GK)[:, None]
+        self.state = _State(
+            left=left, right=right,
+            left_dir=np.zeros((self.n_left, 2)), right_dir=np.zeros((self.n_right, 2)),
+            left_tired=np.zeros(self.n_left), right_tired=np.zeros(self.n_right),
+            ball=np.array([sc.ball[0], sc.ball[1], 0.0]), ball_dir=np.zeros(3),
+        )
+        st = self.state
+        # the left player nearest the ball starts with it
+        st.owner_team, st.owner_player = 0, int(np.argmin(np.linalg.norm(left - st.ball[:2], axis=1)))
+        st.active = st.owner_player
+        st.game_mode = KICK_OFF if sc.ball == (0.0, 0.0) else NORMAL
+        st.restart_team, st.restart_timer = (0, 3) if st.game_mode == KICK_OFF else (-1, 0)
+        self._reward_state = {"best_x": float(st.ball[0]), "passed": self._opponents_passed(), "pass_scale": 1.0}
+        return self._obs(), self._info({})
+
+    def step(self, action: int):
+        if self.state is None:
+            raise RuntimeError("call reset() before step()")
+        action = int(action)
+        if not 0 <= action < len(ACTION_NAMES):
+            raise ValueError(f"action must be in 0..{len(ACTION_NAMES) - 1}, got {action}")
+        st = self.state
+        before = (st.owner_team, st.owner_player, list(st.score))
+        events: dict[str, Any] = {"shot": None, "pass_completed": False, "out": False}
+        self._apply_agent_action(action, events)
+        self._scripted_players(events)
+        self._physics(events)
+        st.steps += 1
+        terms = self._reward(before, events)
+        reward = float(sum(terms.values()))
+        sc = self.scenario
+        terminated = bool(
+            (sc.end_on_score and st.score != before[2])
+            or (sc.end_on_out_of_play and events["out"])
+            or (sc.end_on_possession_change and st.owner_team == 1)
+        )
+        truncated = not terminated and st.steps >= self.max_steps
+        return self._obs(), reward, terminated, truncated, self._info(terms)
+
+    def render(self):
+        if self.render_mode == "rgb_array" and self.state is not None:
+            return self._renderer.draw(self.state, self.left_roles, self.right_roles)
+        return None
+
+    # -- agent ----------------------------------------------------------------------------------
+    def _apply_agent_action(self, action: int, events: dict) -> None:
+        st = self.state
+        i = st.active
+        if action == BUILTIN_AI:
+            self._ai_left_player(i, events, controlled=True)
+            return
+        if action in DIRECTIONS:
+            st.direction = action
+        elif action == RELEASE_DIRECTION:
+            st.direction = 0
+        elif action == SPRINT:
+            st.sticky[8] = 1
+        elif action == RELEASE_SPRINT:
+            st.sticky[8] = 0
+        elif action == DRIBBLE:
+            st.sticky[9] = 1
+        elif action == RELEASE_DRIBBLE:
+            st.sticky[9] = 0
+        st.sticky[:8] = 0
+        if st.direction:
+            st.sticky[st.direction - 1] = 1
+        owns = st.owner_team == 0 and st.owner_player == i
+        if action in PASSES and owns:
+            self._pass(0, i, PASSES[action], DIRECTIONS.get(st.direction), events)
+        elif action == SHOT and owns:
+            self._shoot(0, i, events)
+        elif action == SLIDING:
+            self._tackle(0, i, reach=TACKLE_RADIUS * 1.8, p=0.7)
+        if st.direction and not self._restart_blocks(0):
+            speed = DRIBBLE_SPEED if st.sticky[9] else (SPRINT_SPEED if st.sticky[8] else RUN_SPEED)
+            self._move_player(0, i, np.array(DIRECTIONS[st.direction]) * speed)
+        else:
+            st.left_dir[i] = 0.0
+
+    # -- scripted players -----------------------------------------------------------------------
+    def _scripted_players(self, events: dict) -> None:
+        st = self.state
+        for i in range(self.n_left):
+            if i != st.active:
+                self._ai_left_player(i, events, controlled=False)
+        for j in range(self.n_right):
+            self._ai_right_player(j, events)
+
+    def _team_arrays(self, team: int):
+        st = self.state
+        return (st.left, st.left_dir, self.left_roles) if team == 0 else (st.right, st.right_dir, self.right_roles)
+
+    def _ai(self, team: int, i: int, events: dict, controlled: bool) -> None:
+        """One scripted player; ``team`` 0 attacks +x, 1 attacks -x (handled by mirroring the sign)."""
+        st = self.state
+        pos, _, roles = self._team_arrays(team)
+        sign = 1.0 if team == 0 else -1.0
+        me = pos[i]
+        ball = st.ball[:2]
+        if self._restart_blocks(team):
+            return
+        if (team, i) in st.stun:
+            return
+        if st.owner_team == team and st.owner_player == i:  # on the ball: run at goal, shoot or pass
+            goal = np.array([sign * PITCH_X, 0.0])
+            to_goal = goal - me
+            dist = float(np.linalg.norm(to_goal))
+            opp, _, _ = self._team_arrays(1 - team)
+            pressure = float(np.min(np.linalg.norm(opp - me, axis=1))) if len(opp) else 1.0
+            if dist < 0.32:
+                self._shoot(team, i, events)
+                return
+            if pressure < 0.05 and self.np_random.random() < 0.25:
+                mates = [k for k in range(len(pos)) if k != i and roles[k] != GK]
+                if mates:
+                    self._pass(team, i, "short", (sign, 0.0), events)
+                    return
+            direction = to_goal / max(dist, 1e-9)
+            self._move_player(team, i, direction * RUN_SPEED * (0.85 if not controlled else 1.0))
+            return
+        if roles[i] == GK:  # keeper: stay on the line, follow the ball's y
+            home_x = -sign * 0.99
+            target = np.array([home_x, float(np.clip(ball[1], -GOAL_Y * 1.2, GOAL_Y * 1.2))])
+            if abs(ball[0] - home_x) < 0.15 and abs(ball[1]) < 0.2 and st.owner_team != team:
+                target = ball.copy()
+            self._move_towards(team, i, target, RUN_SPEED)
+            return
+        # nearest to the ball chases it (when not ours); others keep a shape shifted with the ball
+        dists = np.linalg.norm(pos - ball, axis=1)
+        dists[roles == GK] = np.inf
+        if st.owner_team != team and (i == int(np.argmin(dists)) or controlled):
+            self._move_towards(team, i, ball, RUN_SPEED * (1.0 if team == 0 else 0.8))
+            self._tackle(team, i, reach=TACKLE_RADIUS, p=0.25 if team == 1 else 0.35)
+            return
+        home = self._home(team, i)
+        shift = np.array([ball[0] * 0.5 + (0.12 * sign if st.owner_team == team else -0.05 * sign), ball[1] * 0.3])
+        target = np.clip(home + shift, [-PITCH_X, -PITCH_Y], [PITCH_X, PITCH_Y])
+        self._move_towards(team, i, target, RUN_SPEED * 0.7)
+
+    def _ai_left_player(self, i: int, events: dict, controlled: bool) -> None:
+        self._ai(0, i, events, controlled)
+
+    def _ai_right_player(self, j: int, events: dict) -> None:
+        self._ai(1, j, events, False)
+
+    def _home(self, team: int, i: int) -> np.ndarray:
+        spec = (self.scenario.left if team == 0 else self.scenario.right)[i]
+        return np.array([spec[0] * 0.6, spec[1]])
+
+    # -- mechanics ------------------------------------------------------------------------------
+    def _restart_blocks(self, team: int) -> bool:
+        """During a restart the team not taking it holds still."""
+        st = self.state
+        return st.game_mode != NORMAL and st.restart_team != team
+
+    def _move_player(self, team: int, i: int, velocity: np.ndarray) -> None:
+        pos, dirs, _ = self._team_arrays(team)
+        pos[i] = np.clip(pos[i] + velocity, [-PITCH_X - 0.05, -PITCH_Y - 0.05], [PITCH_X + 0.05, PITCH_Y + 0.05])
+        dirs[i] = velocity
+
+    def _move_towards(self, team: int, i: int, target: np.ndarray, speed: float) -> None:
+        pos, dirs, _ = self._team_arrays(team)
+        delta = target - pos[i]
+        dist = float(np.linalg.norm(delta))
+        if dist < 1e-4:
+            dirs[i] = 0.0
+            return
+        self._move_player(team, i, delta / dist * min(speed, dist))
+
+    def _release_ball(self, team: int, i: int, velocity: np.ndarray, vz: float = 0.0) -> None:
+        st = self.state
+        st.owner_team, st.owner_player = -1, -1
+        st.last_touch_team = team
+        st.ball_dir = np.array([velocity[0], velocity[1], vz])
+        st.game_mode, st.restart_team = NORMAL, -1
+
+    def _pass(self, team: int, i: int, kind: str, direction, events: dict) -> None:
+        st = self.state
+        pos, _, roles = self._team_arrays(team)
+        me = pos[i]
+        sign = 1.0 if team == 0 else -1.0
+        want = np.array(direction if direction is not None else (sign, 0.0))
+        best, best_score = -1, -np.inf
+        for k in range(len(pos)):
+            if k == i:
+                continue
+            v = pos[k] - me
+            d = float(np.linalg.norm(v))
+            if d < 1e-6:
+                continue
+            align = float(np.dot(v / d, want))
+            ideal = {"short": 0.2, "long": 0.5, "high": 0.45}[kind]
+            score = 2.0 * align - abs(d - ideal) - (1.0 if roles[k] == GK else 0.0)
+            if score > best_score:
+                best, best_score = k, score
+        if best < 0:
+            return
+        target = pos[best] + self._team_arrays(team)[1][best] * 8  # lead the receiver a little
+        v = target - me
+        d = max(float(np.linalg.norm(v)), 1e-6)
+        if kind == "high":  # in the air for ~30 steps, over the heads of defenders
+            speed, vz = min(PASS_SPEED[kind], d / 26.0), 0.015
+        else:
+            speed, vz = min(PASS_SPEED[kind], d * (1 - BALL_FRICTION) * 1.6 + 0.012), 0.0
+        self._release_ball(team, i, v / d * speed, vz)
+        st.pass_from, st.pass_kind, st.pass_receiver = (team, i), kind, best
+        st.shot_in_flight = False
+
+    def _shoot(self, team: int, i: int, events: dict) -> None:
+        st = self.state
+        pos, _, _ = self._team_arrays(team)
+        sign = 1.0 if team == 0 else -1.0
+        me = pos[i]
+        aim_y = float(self.np_random.uniform(-GOAL_Y * 0.9, GOAL_Y * 0.9))
+        target = np.array([sign * (PITCH_X + 0.05), aim_y])
+        v = target - me
+        d = max(float(np.linalg.norm(v)), 1e-6)
+        spread = float(self.np_random.normal(0.0, 0.02 * d))
+        direction = v / d + np.array([-v[1] / d, v[0] / d]) * spread
+        self._release_ball(team, i, direction / np.linalg.norm(direction) * SHOT_SPEED, 0.004)
+        st.shot_in_flight = True
+        st.pass_from = None
+        if team == 0:
+            events["shot"] = (me.copy(), aim_y)
+
+    def _tackle(self, team: int, i: int, reach: float, p: float) -> None:
+        st = self.state
+        if st.owner_team != 1 - team:
+            return
+        pos, _, _ = self._team_arrays(team)
+        opp, _, _ = self._team_arrays(1 - team)
+        holder = opp[st.owner_player]
+        if np.linalg.norm(pos[i] - holder) > reach:
+            return
+        p_win = p * (0.5 if (st.owner_team == 0 and st.sticky[9]) else 1.0)
+        if self.np_random.random() < p_win:
+            st.stun[(st.owner_team, st.owner_player)] = 4
+            st.owner_team, st.owner_player = team, i
+            st.last_touch_team = team
+            st.ball_dir[:] = 0.0
+            st.pass_from = None
+
+    def _physics(self, events: dict) -> None:
+        st = self.state
+        st.stun = {k: v - 1 for k, v in st.stun.items() if v > 1}
+        if st.game_mode != NORMAL:
+            st.restart_timer -= 1
+            if st.restart_timer <= 0:
+                st.game_mode, st.restart_team = NORMAL, -1
+        if st.owner_team >= 0:  # carried: in front of the owner
+            pos, dirs, _ = self._team_arrays(st.owner_team)
+            d = dirs[st.owner_player]
+            n = float(np.linalg.norm(d))
+            ahead = d / n * 0.012 if n > 1e-9 else np.zeros(2)
+            st.ball[:2] = pos[st.owner_player] + ahead
+            st.ball[2] = 0.0
+            st.ball_dir = np.array([d[0], d[1], 0.0])
+        else:
+            st.ball += st.ball_dir
+            if st.ball[2] > 0 or st.ball_dir[2] > 0:
+                st.ball_dir[2] -= GRAVITY * 0.1
+                st.ball_dir[:2] *= BALL_AIR_FRICTION
+                if st.ball[2] <= 0:
+                    st.ball[2], st.ball_dir[2] = 0.0, 0.0
+            else:
+                st.ball_dir[:2] *= BALL_FRICTION
+            self._check_out_of_play(events)
+            if st.game_mode == NORMAL and st.owner_team < 0:
+                self._collect_ball(events)
+        # the controlled left player: the carrier, else the one nearest the ball
+        if st.owner_team == 0:
+            st.active = st.owner_player
+        elif st.owner_team != 0:
+            d = np.linalg.norm(st.left - st.ball[:2], axis=1)
+            d[self.left_roles == GK] += 0.3
+            st.active = int(np.argmin(d))
+        for team in (0, 1):
+            pos, dirs, _ = self._team_arrays(team)
+            tired = st.left_tired if team == 0 else st.right_tired
+            moving = np.linalg.norm(dirs, axis=1) > RUN_SPEED * 1.2
+            tired[:] = np.clip(tired + np.where(moving, 0.002, -0.001), 0.0, 1.0)
+
+    def _collect_ball(self, events: dict) -> None:
+        st = self.state
+        if st.ball[2] > 0.03:
+            return
+        speed = float(np.linalg.norm(st.ball_dir[:2]))
+        best, best_d = None, CONTROL_RADIUS + speed * 0.5
+        for team in (0, 1):
+            pos, _, roles = self._team_arrays(team)
+            d = np.linalg.norm(pos - st.ball[:2], axis=1)
+            for k in np.argsort(d)[:2]:
+                if st.pass_from == (team, int(k)) and speed > 0.01:
+                    continue  # the passer does not collect their own pass
+                if (team, int(k)) in st.stun:
+                    continue
+                reach = d[k] * (0.6 if roles[k] == GK else 1.0)  # keepers reach further
+                if reach < best_d:
+                    best, best_d = (team, int(k)), reach
+        if best is None:
+            return
+        team, k = best
+        if st.shot_in_flight and st.last_touch_team != team:
+            # a shot is hard to stop: keepers save some, outfield players block fewer
+            roles = self._team_arrays(team)[2]
+            if self.np_random.random() > (0.45 if roles[k] == GK else 0.25):
+                return
+        if st.pass_from is not None and st.pass_from[0] == team == 0 and k != st.pass_from[1]:
+            events["pass_completed"] = True
+        st.owner_team, st.owner_player = team, k
+        st.last_touch_team = team
+        st.ball_dir[:] = 0.0
+        st.pass_from, st.shot_in_flight = None, False
+
+    def _check_out_of_play(self, events: dict) -> None:
+        st = self.state
+        x, y, z = st.ball
+        if abs(y) > PITCH_Y:  # throw-in for the team that did not touch it last
+            events["out"] = True
+            self._restart(THROW_IN, 1 - st.last_touch_team, np.array([x, math.copysign(PITCH_Y, y)]))
+        elif abs(x) > PITCH_X:
+            if abs(y) < GOAL_Y and z < GOAL_HEIGHT:
+                scorer = 0 if x > 0 else 1
+                st.score[scorer] += 1
+                self._kick_off(1 - scorer)
+                return
+            events["out"] = True
+            defending = 1 if x > 0 else 0
+            if st.last_touch_team == defending:
+                self._restart(CORNER, 1 - defending, np.array([math.copysign(PITCH_X, x), math.copysign(PITCH_Y, y)]))
+            else:
+                self._restart(GOAL_KICK, defending, np.array([math.copysign(PITCH_X - 0.1, x), 0.0]))
+
+    def _restart(self, mode: int, team: int, spot: np.ndarray) -> None:
+        st = self.state
+        pos, dirs, roles = self._team_arrays(team)
+        d = np.linalg.norm(pos - spot, axis=1)
+        if mode != GOAL_KICK:
+            d[roles == GK] = np.inf
+        k = int(np.argmin(d))
+        pos[k] = spot
+        st.ball[:] = (spot[0], spot[1], 0.0)
+        st.ball_dir[:] = 0.0
+        st.owner_team, st.owner_player = team, k
+        st.last_touch_team = team
+        st.game_mode, st.restart_team, st.restart_timer = mode, team, 3
+        st.pass_from, st.shot_in_flight = None, False
+
+    def _kick_off(self, team: int) -> None:
+        st = self.state
+        sc = self.scenario
+        st.left[:] = [[x, y] for x, y, _ in sc.left]
+        st.right[:] = [[x, y] for x, y, _ in sc.right]
+        pos, _, roles = self._team_arrays(team)
+        k = int(np.argmin(np.where(roles == GK, np.inf, np.linalg.norm(pos, axis=1))))
+        pos[k] = (-0.01 if team == 0 else 0.01, 0.0)
+        self._restart(KICK_OFF, team, pos[k].copy())
+
+    # -- reward ---------------------------------------------------------------------------------
+    def _opponents_passed(self) -> int:
+        st = self.state
+        return int(np.sum(st.right[:, 0] < st.ball[0]))
+
+    def _reward(self, before, events: dict) -> dict[str, float]:
+        st, rs = self.state, self._reward_state
+        terms = {"progress": 0.0, "opponents_passed": 0.0, "goal": 0.0, "possession_lost": 0.0, "pass": 0.0,
+                 "shot": 0.0}
+        if st.owner_team == 0:
+            gain = float(st.ball[0]) - rs["best_x"]
+            if gain > 0:
+                terms["progress"] = W_PROGRESS * gain
+                rs["best_x"] = float(st.ball[0])
+            passed = self._opponents_passed()
+            terms["opponents_passed"] = W_PASSED_OPPONENTS * (passed - rs["passed"]) / self.n_right
+            rs["passed"] = passed
+        goals_for, goals_against = st.score[0] - before[2][0], st.score[1] - before[2][1]
+        terms["goal"] = W_GOAL * (goals_for - goals_against)
+        if goals_for or goals_against:
+            rs["best_x"], rs["passed"] = float(st.ball[0]), self._opponents_passed()
+        if st.owner_team == 1 and before[0] != 1 and not goals_for:
+            terms["possession_lost"] = -W_POSSESSION_LOST * (self.max_steps - st.steps) / self.max_steps
+        if events["pass_completed"]:
+            terms["pass"] = W_PASS * rs["pass_scale"]
+            rs["pass_scale"] *= 0.75
+        if events["shot"] is not None:
+            origin, aim_y = events["shot"]
+            terms["shot"] = min(W_SHOT * self._shot_clearance(origin, aim_y) * self._shot_distance(origin), 2 / 3)
+        return terms
+
+    def _shot_clearance(self, origin: np.ndarray, aim_y: float) -> float:
+        """Distance from the shot's path to the nearest opponent, scaled to [0, 1] at 0.1 pitch units."""
+        target = np.array([PITCH_X, aim_y])
+        seg = target - origin
+        length2 = float(seg @ seg) or 1e-9
+        rel = self.state.right - origin
+        t = np.clip(rel @ seg / length2, 0.0, 1.0)
+        closest = origin + t[:, None] * seg
+        d = float(np.min(np.linalg.norm(self.state.right - closest, axis=1)))
+        return min(d / 0.1, 1.0)
+
+    @staticmethod
+    def _shot_distance(origin: np.ndarray) -> float:
+        dist = PITCH_X - float(origin[0])
+        return 1.0 if dist < 0.3 else max(1.0 - dist, 0.0)
+
+    # -- observation ----------------------------------------------------------------------------
+    def _obs(self) -> dict[str, Any]:
+        st = self.state
+        f32 = np.float32
+        obs = {
+            "ball": np.clip(st.ball, [-2, -2, 0], [2, 2, 2]).astype(f32),
+            "ball_direction": np.clip(st.ball_dir, -1, 1).astype(f32),
+            "ball_rotation": np.zeros(3, f32),
+            "ball_owned_team": int(st.owner_team),
+            "ball_owned_player": int(st.owner_player),
+            "active": int(st.active),
+            "designated": int(st.active),
+            "sticky_actions": st.sticky.astype(np.int8),
+            "score": np.array(st.score, np.int64),
+            "steps_left": np.array(max(self.max_steps - st.steps, 0), np.int64),
+            "game_mode": int(st.game_mode),
+            "frame": self._renderer.draw(st, self.left_roles, self.right_roles),
+        }
+        for side, pos, dirs, tired, roles in (
+            ("left", st.left, st.left_dir, st.left_tired, self.left_roles),
+            ("right", st.right, st.right_dir, st.right_tired, self.right_roles),
+        ):
+            n = len(pos)
+            obs[f"{side}_team"] = np.clip(pos, -2, 2).astype(f32)
+            obs[f"{side}_team_direction"] = np.clip(dirs, -1, 1).astype(f32)
+            obs[f"{side}_team_tired_factor"] = tired.astype(f32)
+            obs[f"{side}_team_yellow_card"] = np.zeros(n, np.int8)
+            obs[f"{side}_team_active"] = np.ones(n, np.int8)
+            obs[f"{side}_team_roles"] = roles.copy()
+        return obs
+
+    def _info(self, terms: dict[str, float]) -> dict[str, Any]:
+        st = self.state
+        return {"score": tuple(st.score), "steps": st.steps, "game_mode": st.game_mode,
+                "reward_terms": dict(terms), "scenario": self.scenario_name}
+
+
+# ---------------------------------------------------------------------------------------------
+# rendering
+# ---------------------------------------------------------------------------------------------
+class _Renderer:
+    """Pitch drawn once with Pillow; players and ball stamped with numpy each frame."""
+
+    LEFT_COLOR = (250, 214, 40)  # yellow shirts, as MageBench describes GRF's left team
+    RIGHT_COLOR = (60, 110, 235)
+    KEEPER_SHADE = 0.7
+
+    def __init__(self, frame_size: tuple[int, int]):
+        from PIL import Image, ImageDraw
+
+        self.width, self.height = frame_size
+        self.margin = max(4, self.width // 28)
+        w, h, m = self.width, self.height, self.margin
+        img = Image.new("RGB", (w, h), (46, 130, 60))
+        draw = ImageDraw.Draw(img)
+        stripes = 10
+        for s in range(stripes):
+            if s % 2:
+                x0 = m + (w - 2 * m) * s // stripes
+                x1 = m + (w - 2 * m) * (s + 1) // stripes
+                draw.rectangle([x0, m, x1, h - m], fill=(52, 142, 66))
+        line = (235, 240, 235)
+        draw.rectangle([self.px(-1, -PITCH_Y), self.px(1, PITCH_Y)], outline=line)
+        draw.line([self.px(0, -PITCH_Y), self.px(0, PITCH_Y)], fill=line)
+        cx, cy = self.px(0, 0)
+        r = int(0.09 * self.sx)
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=line)
+        for side in (-1, 1):
+            box = sorted([side * 1.0, side * (1 - 0.16)])
+            draw.rectangle([self.px(box[0], -0.2), self.px(box[1], 0.2)], outline=line)
+            gx = [side * 1.0, side * 1.025]
+            draw.rectangle([self.px(min(gx), -GOAL_Y), self.px(max(gx), GOAL_Y)], fill=(250, 250, 250))
+        self.background = np.asarray(img, dtype=np.uint8).copy()
+        self.radius = max(2, int(round(0.016 * self.sx)))
+        self.ball_radius = max(1, int(round(0.009 * self.sx)))
+        self.stamps = {
+            "left": self._disc_stamp(self.radius, self.LEFT_COLOR),
+            "left_gk": self._disc_stamp(self.radius, tuple(int(c * self.KEEPER_SHADE) for c in self.LEFT_COLOR)),
+            "right": self._disc_stamp(self.radius, self.RIGHT_COLOR),
+            "right_gk": self._disc_stamp(self.radius, tuple(int(c * self.KEEPER_SHADE) for c in self.RIGHT_COLOR)),
+            "active": self._ring_stamp(self.radius + 2, (255, 255, 255)),
+            "ball": self._disc_stamp(self.ball_radius, (255, 255, 255), outline=(20, 20, 20)),
+            "shadow": self._disc_stamp(self.ball_radius, (25, 70, 30)),
+        }
+
+    @property
+    def sx(self) -> float:
+        return (self.width - 2 * self.margin) / 2.0
+
+    @property
+    def sy(self) -> float:
+        return (self.height - 2 * self.margin) / (2 * PITCH_Y)
+
+    def px(self, x: float, y: float) -> tuple[int, int]:
+        return (int(round(self.margin + (x + 1) * self.sx)), int(round(self.margin + (y + PITCH_Y) * self.sy)))
+
+    @staticmethod
+    def _disc_stamp(r: int, color, outline=None):
+        yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
+        d2 = xx**2 + yy**2
+        mask = d2 <= r * r + r
+        rgb = np.zeros((2 * r + 1, 2 * r + 1, 3), np.uint8)
+        rgb[mask] = color
+        if outline is not None:
+            rgb[mask & (d2 >= (r - 1) ** 2 + (r - 1))] = outline
+        return mask, rgb
+
+    @staticmethod
+    def _ring_stamp(r: int, color):
+        yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
+        d2 = xx**2 + yy**2
+        mask = (d2 <= r * r + r) & (d2 >= (r - 1) ** 2)
+        rgb = np.zeros((2 * r + 1, 2 * r + 1, 3), np.uint8)
+        rgb[mask] = color
+        return mask, rgb
+
+    def _stamp(self, frame: np.ndarray, cx: int, cy: int, stamp) -> None:
+        mask, rgb = stamp
+        r = mask.shape[0] // 2
+        y0, y1, x0, x1 = cy - r, cy + r + 1, cx - r, cx + r + 1
+        fy0, fx0 = max(y0, 0), max(x0, 0)
+        fy1, fx1 = min(y1, frame.shape[0]), min(x1, frame.shape[1])
+        if fy0 >= fy1 or fx0 >= fx1:
+            return
+        m = mask[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0]
+        frame[fy0:fy1, fx0:fx1][m] = rgb[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0][m]
+
+    def draw(self, st: _State, left_roles: np.ndarray, right_roles: np.ndarray) -> np.ndarray:
+        frame = self.background.copy()
+        for side, pos, roles in (("left", st.left, left_roles), ("right", st.right, right_roles)):
+            for k in range(len(pos)):
+                cx, cy = self.px(pos[k, 0], pos[k, 1])
+                self._stamp(frame, cx, cy, self.stamps[f"{side}_gk" if roles[k] == GK else side])
+        ax, ay = self.px(st.left[st.active, 0], st.left[st.active, 1])
+        self._stamp(frame, ax, ay, self.stamps["active"])
+        bx, by = self.px(st.ball[0], st.ball[1])
+        if st.ball[2] > 0.005:
+            self._stamp(frame, bx, by, self.stamps["shadow"])
+            by -= int(round(st.ball[2] * self.sy * 2))
+        self._stamp(frame, bx, by, self.stamps["ball"])
+        # score pips along the top margin: left team's goals on the left, right team's on the right
+        for g in range(min(st.score[0], 10)):
+            frame[1:3, self.margin + 4 * g : self.margin + 4 * g + 3] = self.LEFT_COLOR
+        for g in range(min(st.score[1], 10)):
+            x = self.width - self.margin - 4 * g - 3
+            frame[1:3, x : x + 3] = self.RIGHT_COLOR
+        return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# scripted policies (baselines for tests and benchmarks)
+# ---------------------------------------------------------------------------------------------
+def scripted_attacker(obs: dict[str, Any]) -> int:
+    """Run at goal with the ball (sprint), shoot when close; without the ball, run at it."""
+    ball = obs["ball"]
+    me = obs["left_team"][obs["active"]]
+    if obs["ball_owned_team"] == 0 and obs["ball_owned_player"] == obs["active"]:
+        if ball[0] > 0.72 and abs(ball[1]) < 0.2:
+            return ACTION_INDEX["shot"]
+        if abs(ball[1]) > 0.08:
+            return ACTION_INDEX["top_right"] if ball[1] > 0 else ACTION_INDEX["bottom_right"]
+        return ACTION_INDEX["right"]
+    dx, dy = ball[0] - me[0], ball[1] - me[1]
+    angle = math.atan2(dy, dx)  # y down: atan2 with screen orientation
+    # map the angle to the nearest of the 8 GRF directions
+    octant = int(round(angle / (math.pi / 4))) % 8
+    return (5, 6, 7, 8, 1, 2, 3, 4)[octant]
+
+
+__all__ = ["ACTION_NAMES", "ACTION_INDEX", "SCENARIOS", "FootballEnv", "scripted_attacker"]
