@@ -106,13 +106,27 @@ def reward_metrics(extra: Mapping[str, Any], keys: list[str] | None = None, pref
 REWARD_LOG_ENV = "LMMR1_REWARD_LOG"
 
 
-def _log_row(data_source: Any, score: float, info: Mapping[str, float], error: Any) -> None:
+def _weights_step(item: Any) -> Any:
+    """The policy version that generated the row (rollout servers report it as ``global_steps``)."""
+    fields = item.non_tensor_batch.get("tool_extra_fields", None)
+    if isinstance(fields, Mapping):
+        value = fields.get("global_steps", fields.get("min_global_steps"))
+        try:
+            return int(value) if value is not None else None
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _log_row(data_source: Any, score: float, info: Mapping[str, float], error: Any, weights_step: Any = None) -> None:
     path = os.environ.get(REWARD_LOG_ENV)
     if not path:
         return
     import json
 
     record = {"data_source": str(data_source), "score": score, **info}
+    if weights_step is not None:
+        record["weights_step"] = weights_step
     if error:
         record["reason"] = str(error)[:300]
     line = (json.dumps(record) + "\n").encode("utf-8")
@@ -172,7 +186,7 @@ def _build_manager_class() -> type:
                 logger.debug("lmmr1 reward: row from %s scored 0: %s", data_source, result["error"])
             info = _numeric(result, self.extra_keys[:-1])
             info["error"] = float(bool(result.get("error")))
-            _log_row(data_source, float(result["score"]), info, result.get("error"))
+            _log_row(data_source, float(result["score"]), info, result.get("error"), _weights_step(item))
             return {"reward_score": float(result["score"]), "reward_extra_info": info}
 
         async def _score_with_hook(self, data_source: Any, response: str, ground_truth: Any,

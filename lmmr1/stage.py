@@ -33,6 +33,7 @@ class MetricsRelay(threading.Thread):
         self.source, self.target, self.stage, self.total_steps = source, target, stage, total_steps
         self.reward_log = reward_log
         self._reward_offset = reward_log.stat().st_size if reward_log is not None and reward_log.exists() else 0
+        self._pending_rows: list[dict[str, Any]] = []
         self._stop_event = threading.Event()
         self._offset = 0
         self.steps: list[dict[str, Any]] = []
@@ -89,12 +90,31 @@ class MetricsRelay(threading.Thread):
                 continue
         return rows
 
+    def _rows_of_next_step(self) -> list[dict[str, Any]]:
+        """Rows of the oldest policy version not yet reported: one training step's rollouts.
+
+        Rows carry the weights version that generated them (``weights_step``); a synchronous trainer
+        generates each step's batch with one version, so grouping by it splits rows by step even when
+        the relay reads several steps at once. Untagged rows (older servers) go to the next step.
+        """
+        self._pending_rows.extend(self._reward_rows())
+        if not self._pending_rows:
+            return []
+        tags = [row.get("weights_step") for row in self._pending_rows]
+        if any(tag is None for tag in tags):
+            rows, self._pending_rows = self._pending_rows, []
+            return rows
+        oldest = min(tags)
+        rows = [row for row in self._pending_rows if row.get("weights_step") == oldest]
+        self._pending_rows = [row for row in self._pending_rows if row.get("weights_step") != oldest]
+        return rows
+
     def _reward_metrics(self) -> dict[str, Any]:
-        rows = self._reward_rows()
+        rows = self._rows_of_next_step()
         if not rows:
             return {}
         out: dict[str, Any] = {"reward/rows": len(rows)}
-        keys = sorted({k for row in rows for k, v in row.items() if isinstance(v, (int, float))} - {"score"})
+        keys = sorted({k for row in rows for k, v in row.items() if isinstance(v, (int, float))} - {"score", "weights_step"})
         for key in keys:
             values = [float(row[key]) for row in rows if isinstance(row.get(key), (int, float))]
             if key in ("timeout", "error"):

@@ -131,3 +131,23 @@ def test_joining_an_existing_ray_cluster_leaves_it_running(tmp_path, lmmr1_env):
         assert status.returncode == 0 and "NODES 1" in status.stdout, "the joined cluster must still be up"
     finally:
         subprocess.run([ray_bin, "stop", "--force"], capture_output=True, env=env, timeout=120)
+
+
+def test_a_reward_plugin_from_another_distribution_drives_a_training_run(tmp_path, lmmr1_env):
+    """examples/reward_plugin, installed as its own distribution, is picked by name in a recipe override."""
+    import shutil
+
+    src = Path(__file__).resolve().parents[1] / "examples" / "reward_plugin"
+    copy, site = tmp_path / "plugin_src", tmp_path / "site"
+    shutil.copytree(src, copy, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--no-index", "--target", str(site), str(copy)], check=True, capture_output=True)
+    env = dict(lmmr1_env, PYTHONPATH=str(site) + os.pathsep + lmmr1_env.get("PYTHONPATH", ""))
+    out_dir = tmp_path / "plugin_run"
+    result = _main(["+recipe=fre_text", "stages.fre_text.reward.name=contains_answer",
+                    f"output_dir={out_dir}"], env, tmp_path)
+    assert result.returncode == 0, result.stderr[-4000:]
+    rows = [r for r in _metrics(out_dir) if "critic/score/mean" in r]
+    assert rows and all(r.get("reward/rows", 0) > 0 for r in rows)
+    scored = [json.loads(l) for l in (out_dir / "fre_text" / "reward_rows.jsonl").read_text().splitlines()]
+    assert scored and all(set(r) >= {"score", "acc"} for r in scored)

@@ -87,3 +87,15 @@ def test_reward_rows_are_folded_into_the_next_training_step(tmp_path):
     relay.poll()
     second = json.loads(target.read_text().splitlines()[-1])
     assert "reward/rows" not in second  # no new rows were scored for step 2
+
+
+def test_reward_rows_of_two_steps_read_together_are_split_by_policy_version(tmp_path):
+    source, target, rows = tmp_path / "verl.jsonl", tmp_path / "metrics.jsonl", tmp_path / "rows.jsonl"
+    relay = MetricsRelay(source, target, "s", total_steps=2, reward_log=rows)
+    rows.write_text("".join(json.dumps({"score": s, "acc": s, "weights_step": w}) + "\n"
+                            for w, s in [(0, 1.0), (0, 1.0), (1, 0.0), (1, 0.0), (1, 0.0)]))
+    source.write_text(_verl_line(1, 1.0) + _verl_line(2, 0.0))
+    relay.poll()
+    first, second = [json.loads(l) for l in target.read_text().splitlines()]
+    assert (first["reward/rows"], first["reward/acc/mean"]) == (2, 1.0)
+    assert (second["reward/rows"], second["reward/acc/mean"]) == (3, 0.0)
