@@ -59,12 +59,14 @@ class EnvAgentLoop(AgentLoopBase):
 
     Subclasses define ``make_env(row)``, ``parse_actions(text)`` and ``observation_message(...)``.
     Constructor keywords (settable from the agent-loop YAML): ``max_turns``, ``observation`` ("auto": an image
-    when the model has a processor, else text; or "image" / "text").
+    when the model has a processor, else text; or "image" / "text"), ``max_tokens_per_turn`` (cap on one
+    model turn, so a single rambling turn cannot use the whole response budget; default: no cap).
     """
 
     default_max_turns = 8
 
-    def __init__(self, *args, max_turns: int | None = None, observation: str = "auto", **kwargs):
+    def __init__(self, *args, max_turns: int | None = None, observation: str = "auto",
+                 max_tokens_per_turn: int | None = None, **kwargs):
         kwargs.pop("name", None)  # the YAML entry's name is passed through by hydra
         kwargs.pop("tools", None)
         super().__init__(*args, **kwargs)
@@ -78,6 +80,7 @@ class EnvAgentLoop(AgentLoopBase):
         if observation == "auto":
             observation = "image" if self.processor is not None else "text"
         self.observation = observation
+        self.max_tokens_per_turn = int(max_tokens_per_turn) if max_tokens_per_turn else None
 
     # -- to be provided by subclasses -----------------------------------------------------------
     def make_env(self, row: dict[str, Any]):
@@ -113,11 +116,16 @@ class EnvAgentLoop(AgentLoopBase):
         extra_fields: dict[str, Any] = {}
 
         while turns < self.max_turns and len(response_mask) < self.response_length:
+            turn_params = dict(sampling_params)
+            budget = self.response_length - len(response_mask)
+            if self.max_tokens_per_turn:
+                budget = min(budget, self.max_tokens_per_turn)
+            turn_params["max_tokens"] = budget
             with simple_timer("generate_sequences", metrics):
                 output = await self.server_manager.generate(
                     request_id=request_id,
                     prompt_ids=prompt_ids,
-                    sampling_params=sampling_params,
+                    sampling_params=turn_params,
                     image_data=images or None,
                     mm_processor_kwargs=mm_processor_kwargs,
                 )

@@ -87,7 +87,9 @@ def _multi_rows(n: int = 64, seed: int = 0) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     rows = []
     for index in range(n):
-        image = Image.new("RGB", (112, 112), "white")
+        # Widths vary so prompts differ in length: verl 0.9.1 mis-handles a batch whose multimodal
+        # (M-RoPE) position ids all have the same length (see README, known issues).
+        image = Image.new("RGB", (112 + 28 * (index % 4), 112), "white")
         draw = ImageDraw.Draw(image)
         kind = index % 3
         if kind == 0:
