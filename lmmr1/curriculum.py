@@ -18,7 +18,7 @@ from typing import Iterator, Optional
 
 from lmmr1 import manifest as mf
 from lmmr1.config import ConfigError, RunConfig, StageSpec
-from lmmr1.devices import CPU_RUNTIME_ENV
+from lmmr1.devices import CPU_RUNTIME_ENV, VERL_FIXES_MODULE
 from lmmr1.stage import (
     REWARD_KEY,
     MetricsRelay,
@@ -57,6 +57,8 @@ def ray_session(run: RunConfig) -> Iterator[None]:
     from verl.trainer.constants_ppo import get_ppo_ray_runtime_env
 
     env_vars = dict(get_ppo_ray_runtime_env().get("env_vars", {}))
+    env_vars["VERL_USE_EXTERNAL_MODULES"] = VERL_FIXES_MODULE
+    import lmmr1.verl_fixes  # noqa: F401  (the driver builds models too, e.g. for validation of configs)
     cpu = run.scale.device == "cpu"
     if cpu:
         env_vars.update(CPU_RUNTIME_ENV)

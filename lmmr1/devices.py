@@ -13,8 +13,11 @@ from typing import Optional
 
 # Set in every Ray process of a CPU run (never on GPU runs): load lmmr1's CPU platform and HF rollout
 # into verl, select the platform, and use verl's own override for the FSDP engine lookup.
+# Loaded into every verl process of every run (see lmmr1/verl_fixes.py).
+VERL_FIXES_MODULE = "lmmr1.verl_fixes"
+
 CPU_RUNTIME_ENV: dict[str, str] = {
-    "VERL_USE_EXTERNAL_MODULES": "lmmr1.cpu_backend",
+    "VERL_USE_EXTERNAL_MODULES": f"{VERL_FIXES_MODULE},lmmr1.cpu_backend",
     "VERL_PLATFORM": "cpu",
     "VERL_ENGINE_DEVICE": "cuda",
     "TOKENIZERS_PARALLELISM": "false",
