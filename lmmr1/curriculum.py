@@ -107,9 +107,11 @@ def run_curriculum(run: RunConfig) -> int:
     interrupted = False
     with ray_session(run):
         for stage in pending:
-            record = manifest.record(stage.name)
-            ok = False
-            while record.attempts < run.max_attempts or record.status == mf.RUNNING:
+            ok, tries = False, 0
+            # max_attempts counts tries in this invocation: re-running the command after a failure or
+            # Ctrl-C always resumes the stage (from its newest checkpoint).
+            while tries < run.max_attempts:
+                tries += 1
                 ok, interrupted = _run_one(run, stage, manifest, metrics_path)
                 if ok or interrupted:
                     break

@@ -70,9 +70,9 @@ def test_fre_text_smoke_run_writes_manifest_metrics_checkpoint_then_resumes(tmp_
     assert json.loads((out_dir / "manifest.json").read_text())["stages"][0]["attempts"] == 1
 
 
-def test_ctrl_c_marks_the_stage_failed_and_leaves_no_ray_behind(tmp_path, lmmr1_env):
+def test_ctrl_c_marks_the_stage_failed_leaves_no_ray_behind_and_the_rerun_finishes(tmp_path, lmmr1_env):
     out_dir = tmp_path / "interrupted"
-    proc = subprocess.Popen([sys.executable, "-m", "lmmr1.main", "+recipe=sanity", f"output_dir={out_dir}"],
+    proc = subprocess.Popen([sys.executable, "-m", "lmmr1.main", "+recipe=fre_text", f"output_dir={out_dir}"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lmmr1_env, cwd=tmp_path)
     manifest = out_dir / "manifest.json"
     deadline = time.monotonic() + 300
@@ -80,7 +80,7 @@ def test_ctrl_c_marks_the_stage_failed_and_leaves_no_ray_behind(tmp_path, lmmr1_
         if manifest.exists() and '"running"' in manifest.read_text():
             break
         time.sleep(1)
-    time.sleep(15)  # let Ray and the workers come up
+    time.sleep(10)  # let Ray and the workers come up
     proc.send_signal(signal.SIGINT)
     try:
         proc.communicate(timeout=180)
@@ -92,6 +92,11 @@ def test_ctrl_c_marks_the_stage_failed_and_leaves_no_ray_behind(tmp_path, lmmr1_
     assert stage["status"] == "failed" and "interrupted" in stage["error"]
     time.sleep(3)
     assert not _ray_processes(), _ray_processes()
+    # the same command again resumes the stage and finishes it
+    again = _main(["+recipe=fre_text", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    stage = json.loads(manifest.read_text())["stages"][0]
+    assert stage["status"] == "done" and stage["attempts"] == 2 and stage["error"] is None
 
 
 def test_multimodal_stage_runs_with_the_tiny_qwen2_5_vl(tmp_path, lmmr1_env):
