@@ -105,18 +105,20 @@ def run_curriculum(run: RunConfig) -> int:
         _summary(run, manifest)
         return 0
     interrupted = False
-    with ray_session(run):
-        for stage in pending:
-            ok, tries = False, 0
-            # max_attempts counts tries in this invocation: re-running the command after a failure or
-            # Ctrl-C always resumes the stage (from its newest checkpoint).
-            while tries < run.max_attempts:
-                tries += 1
+    for stage in pending:
+        ok, tries = False, 0
+        # max_attempts counts tries in this invocation: re-running the command after a failure or
+        # Ctrl-C always resumes the stage (from its newest checkpoint).
+        while tries < run.max_attempts:
+            tries += 1
+            # One Ray session per attempt: verl's TaskRunner and workers live as long as the driver's
+            # connection, so disconnecting frees the stage's (logical) GPUs for the next stage.
+            with ray_session(run):
                 ok, interrupted = _run_one(run, stage, manifest, metrics_path)
-                if ok or interrupted:
-                    break
-            if not ok:
+            if ok or interrupted:
                 break
+        if not ok:
+            break
     _summary(run, manifest)
     if interrupted:
         return 130

@@ -156,3 +156,15 @@ def test_a_reward_plugin_from_another_distribution_drives_a_training_run(tmp_pat
     assert rows and all(r.get("reward/rows", 0) > 0 for r in rows)
     scored = [json.loads(l) for l in (out_dir / "fre_text" / "reward_rows.jsonl").read_text().splitlines()]
     assert scored and all(set(r) >= {"score", "acc"} for r in scored)
+
+
+def test_two_stage_curriculum_hands_the_checkpoint_over(tmp_path, lmmr1_env):
+    """FRE-Text -> MGT-PerceReason at smoke scale: stage 2 starts from stage 1's HF export, automatically."""
+    out_dir = tmp_path / "curriculum"
+    result = _main(["+recipe=mgt_percereason", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
+    assert result.returncode == 0, result.stderr[-4000:]
+    first, second = json.loads((out_dir / "manifest.json").read_text())["stages"]
+    assert first["status"] == second["status"] == "done"
+    assert second["init_model"] == first["hf_export"]
+    assert {r["stage"] for r in _metrics(out_dir)} == {"fre_text", "mgt_percereason"}
+    assert not _ray_processes()
