@@ -69,7 +69,9 @@ def ray_session(run: RunConfig) -> Iterator[None]:
         kwargs["address"] = run.ray_address
         print(f"[lmmr1] joining Ray cluster at {run.ray_address}", file=sys.stderr)
     else:
-        kwargs.update(num_cpus=run.ray_num_cpus, include_dashboard=False)
+        # address="local": always a fresh Ray of our own, even if a `ray start` cluster runs on this
+        # machine (plain ray.init() would attach to it); join clusters explicitly with ray.address.
+        kwargs.update(address="local", num_cpus=run.ray_num_cpus, include_dashboard=False)
         if cpu:
             # verl counts GPUs when placing workers; on a CPU host each logical GPU is one worker slot.
             kwargs["num_gpus"] = run.scale.gpus_per_node * run.scale.nnodes

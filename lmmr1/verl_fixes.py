@@ -11,6 +11,13 @@ code it serves; none edits verl.
   ``AttributeError: ... has no attribute 'mean'`` (verl unpacks the output everywhere else). Giving the
   output a ``mean()`` of its pooled image embeddings (exactly the tensor transformers 4 returned)
   restores the intended behaviour.
+* Batches whose rows all have the same length, with 3-D (M-RoPE) position ids (Qwen2.5-VL):
+  TransferQueue packs equal-shape ``(4, L)`` tensors as a *jagged* nested tensor, ragged along the
+  M-RoPE dimension (it falls back to a strided one when lengths differ), and verl's
+  ``maybe_fix_3d_position_ids`` then marks dimension 2 as ragged, so the mini-batch split fails with
+  "split_with_sizes expects split_sizes to sum exactly to L". Before verl's fix runs, such a tensor is
+  re-packed as the strided nested tensor verl gets in the unequal case. Multi-turn agent rows (all
+  filling the response budget) hit this every step.
 """
 
 from __future__ import annotations
@@ -22,6 +29,39 @@ def _pooled_mean(self: Any, *args: Any, **kwargs: Any) -> Any:
     return self.pooler_output.mean(*args, **kwargs)
 
 
+def repack_equal_length_position_ids(data: Any) -> None:
+    """Jagged 3-D ``position_ids`` ragged along dim 1 (equal-length rows) -> strided nested tensor."""
+    import torch
+
+    if "position_ids" not in data.keys():
+        return
+    pos = data["position_ids"]
+    if not (isinstance(pos, torch.Tensor) and pos.is_nested and pos.dim() == 3 and pos.layout == torch.jagged):
+        return
+    if getattr(pos, "_ragged_idx", 1) != 1:
+        return
+    parts = list(pos.unbind())
+    if parts and all(part.shape == parts[0].shape for part in parts):
+        data["position_ids"] = torch.nested.as_nested_tensor(parts, layout=torch.strided)
+
+
+def _install_position_ids_fix() -> None:
+    try:
+        from verl.utils import tensordict_utils
+    except ImportError:  # pragma: no cover
+        return
+    original = tensordict_utils.maybe_fix_3d_position_ids
+    if getattr(original, "_lmmr1_fix", False):
+        return
+
+    def maybe_fix_3d_position_ids(data: Any) -> Any:
+        repack_equal_length_position_ids(data)
+        return original(data)
+
+    maybe_fix_3d_position_ids._lmmr1_fix = True  # type: ignore[attr-defined]
+    tensordict_utils.maybe_fix_3d_position_ids = maybe_fix_3d_position_ids
+
+
 def apply() -> None:
     """Install the fixes (idempotent; no-op where not needed)."""
     try:
@@ -30,6 +70,7 @@ def apply() -> None:
         return
     if not hasattr(BaseModelOutputWithPooling, "mean"):
         BaseModelOutputWithPooling.mean = _pooled_mean  # type: ignore[attr-defined]
+    _install_position_ids_fix()
 
 
 apply()

@@ -168,3 +168,14 @@ def test_two_stage_curriculum_hands_the_checkpoint_over(tmp_path, lmmr1_env):
     assert second["init_model"] == first["hf_export"]
     assert {r["stage"] for r in _metrics(out_dir)} == {"fre_text", "mgt_percereason"}
     assert not _ray_processes()
+
+
+def test_sokoban_online_plays_several_turns_inside_verl(tmp_path, lmmr1_env):
+    """The multi-turn agent loop: the level is rendered back to the model between turns, inside verl."""
+    out_dir = tmp_path / "sokoban_online"
+    result = _main(["+recipe=sokoban_online", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
+    assert result.returncode == 0, result.stderr[-4000:]
+    rows = [r for r in _metrics(out_dir) if "critic/score/mean" in r]
+    assert rows and json.loads((out_dir / "manifest.json").read_text())["stages"][0]["status"] == "done"
+    # verl counts user + assistant messages: 4 means the model acted, saw the new state, and acted again
+    assert max(r["num_turns/max"] for r in rows) >= 4
