@@ -57,11 +57,17 @@ def ray_session(run: RunConfig) -> Iterator[None]:
     from verl.trainer.constants_ppo import get_ppo_ray_runtime_env
 
     env_vars = dict(get_ppo_ray_runtime_env().get("env_vars", {}))
-    env_vars["VERL_USE_EXTERNAL_MODULES"] = VERL_FIXES_MODULE
     import lmmr1.verl_fixes  # noqa: F401  (the driver builds models too, e.g. for validation of configs)
+
     cpu = run.scale.device == "cpu"
+    modules = [VERL_FIXES_MODULE]
     if cpu:
         env_vars.update(CPU_RUNTIME_ENV)
+        modules = CPU_RUNTIME_ENV["VERL_USE_EXTERNAL_MODULES"].split(",")
+    # keep the user's own verl plug-in modules, if any
+    user_modules = [m for m in os.environ.get("VERL_USE_EXTERNAL_MODULES", "").split(",") if m and m not in modules]
+    env_vars["VERL_USE_EXTERNAL_MODULES"] = ",".join(modules + user_modules)
+    if cpu:
         os.environ.update(CPU_RUNTIME_ENV)  # the driver resolves verl's platform too
         import lmmr1.cpu_backend  # noqa: F401  (registers the platform and the hf rollout here)
     kwargs: dict = {"runtime_env": {"env_vars": env_vars}, "logging_level": "WARNING"}
