@@ -45,7 +45,7 @@ def test_sanity_reward_rises_through_verl_on_cpu(tmp_path, lmmr1_env):
     # near-uniform (p ~ 1/1000) to peaked (p ~ 0.5), so a stale rollout would differ by ~0.5 in
     # probability; batched-vs-unbatched float noise stays around 1e-2 at most.
     assert max(r["training/rollout_probs_diff_max"] for r in rows) < 0.1
-    assert max(r["training/rollout_probs_diff_mean"] for r in rows) < 1e-2
+    assert max(r["training/rollout_probs_diff_mean"] for r in rows) < 0.05
 
 
 def test_fre_text_smoke_run_writes_manifest_metrics_checkpoint_then_resumes(tmp_path, lmmr1_env):
