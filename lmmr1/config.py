@@ -126,18 +126,14 @@ class RunConfig:
 _STAGE_KEYS = {f.name for f in fields(StageSpec)} | {"smoke", "paper"}
 
 
-def _as_dict(node: Any) -> dict[str, Any]:
-    if node is None:
-        return {}
-    if isinstance(node, DictConfig):
-        return OmegaConf.to_container(node, resolve=True)  # type: ignore[return-value]
-    return dict(node)
-
-
 def _plain(value: Any) -> Any:
     if OmegaConf.is_config(value):
         return OmegaConf.to_container(value, resolve=True)
     return value
+
+
+def _as_dict(node: Any) -> dict[str, Any]:
+    return dict(_plain(node) or {})
 
 
 def _build_dataclass(cls: type, values: dict[str, Any], where: str) -> Any:

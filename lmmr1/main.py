@@ -9,6 +9,7 @@ config of every stage is printed (``dry_run=true``) or the curriculum runs.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Optional
 
@@ -35,10 +36,7 @@ def _auto_overrides(cfg: DictConfig) -> tuple[list[str], Optional[str]]:
     if scale == "auto":
         from lmmr1.devices import visible_gpus
 
-        address = cfg.ray.get("address") or None
-        import os
-
-        address = address or os.environ.get("RAY_ADDRESS") or None
+        address = cfg.ray.get("address") or os.environ.get("RAY_ADDRESS") or None
         count, where = visible_gpus(address)
         scale = "paper" if count > 0 else "smoke"
         note = f"scale={scale} ({count} GPU(s) visible on {where}; pass scale=smoke|paper to choose)"
@@ -79,8 +77,6 @@ def _check_gpus(cfg: DictConfig) -> Optional[str]:
     scale = cfg.scale
     if scale.device == "cpu":
         return None
-    import os
-
     from lmmr1.devices import visible_gpus
 
     need = int(scale.gpus_per_node) * int(scale.nnodes)

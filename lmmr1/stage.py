@@ -24,6 +24,25 @@ logger = logging.getLogger("lmmr1")
 REWARD_KEY = "critic/score/mean"
 
 
+def read_new_records(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """JSON lines appended to ``path`` since byte ``offset`` (a trailing partial line is left for later)."""
+    if not path.exists():
+        return [], offset
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        chunk = fh.read()
+    complete = chunk[: chunk.rfind(b"\n") + 1]
+    records = []
+    for line in complete.splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records, offset + len(complete)
+
+
 class MetricsRelay(threading.Thread):
     """Follows verl's file logger for one stage and appends ``{"stage", "step", ...}`` lines to metrics.jsonl."""
 
@@ -53,41 +72,17 @@ class MetricsRelay(threading.Thread):
             self.poll()
 
     def poll(self) -> None:
-        if not self.source.exists():
-            return
-        with open(self.source, "rb") as fh:
-            if self.source.stat().st_size < self._offset:  # verl truncates the file when it (re)starts
-                self._offset = 0
-            fh.seek(self._offset)
-            chunk = fh.read()
-        if not chunk:
-            return
-        complete = chunk[: chunk.rfind(b"\n") + 1]
-        self._offset += len(complete)
-        for line in complete.splitlines():
-            if not line.strip():
-                continue
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError:
-                continue
+        if self.source.exists() and self.source.stat().st_size < self._offset:
+            self._offset = 0  # verl truncates its file when it (re)starts
+        records, self._offset = read_new_records(self.source, self._offset)
+        for raw in records:
             self._emit(raw)
 
     def _reward_rows(self) -> list[dict[str, Any]]:
         """Rows the reward manager scored since the previous step (see lmmr1.reward_manager)."""
-        if self.reward_log is None or not self.reward_log.exists():
+        if self.reward_log is None:
             return []
-        with open(self.reward_log, "rb") as fh:
-            fh.seek(self._reward_offset)
-            chunk = fh.read()
-        complete = chunk[: chunk.rfind(b"\n") + 1]
-        self._reward_offset += len(complete)
-        rows = []
-        for line in complete.splitlines():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
+        rows, self._reward_offset = read_new_records(self.reward_log, self._reward_offset)
         return rows
 
     def _rows_of_next_step(self) -> list[dict[str, Any]]:

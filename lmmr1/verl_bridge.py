@@ -243,21 +243,15 @@ def to_verl_config(run: RunConfig, stage: StageSpec, init_model: str, *, n_gpus_
     return cfg
 
 
-def _count_rows(files: list[str]) -> Optional[int]:
-    try:
-        import pyarrow.parquet as pq
-
-        return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
-    except Exception:  # remote or unreadable files: the step count is then unknown
-        return None
-
-
 def expected_steps(verl_cfg: DictConfig) -> Optional[int]:
     """Training steps verl will run for this config (for progress display), if it can be known."""
     if verl_cfg.trainer.total_training_steps:
         return int(verl_cfg.trainer.total_training_steps)
-    rows = _count_rows(list(verl_cfg.data.train_files))
-    if rows is None:
+    from lmmr1.data.verl_compat import parquet_row_count
+
+    try:
+        rows = parquet_row_count(list(verl_cfg.data.train_files))
+    except Exception:  # remote or unreadable files: the step count is then unknown
         return None
     return max(1, rows // int(verl_cfg.data.train_batch_size)) * int(verl_cfg.trainer.total_epochs)
 

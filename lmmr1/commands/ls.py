@@ -22,19 +22,9 @@ def _rewards() -> list[str]:
 
 
 def _recipes() -> list[str]:
-    from importlib import resources
+    from lmmr1.recipes_index import recipe_names
 
-    try:
-        folder = resources.files("lmmr1.recipes") / "recipe"
-    except ModuleNotFoundError:
-        return []
-    if not folder.is_dir():
-        return []
-    names = []
-    for item in folder.iterdir():
-        if item.name.endswith((".yaml", ".yml")):
-            names.append(item.name.rsplit(".", 1)[0])
-    return sorted(names)
+    return recipe_names()
 
 
 def _envs() -> list[str]:

@@ -168,11 +168,10 @@ class HFGenerateServer:
         assert self._wakeup is not None
         self._wakeup.set()
         token_ids, log_probs = await future
-        stop = "completed"
         return TokenOutput(
             token_ids=token_ids,
             log_probs=log_probs if sampling_params.get("logprobs", True) else None,
-            stop_reason=stop,
+            stop_reason="completed",
             num_preempted=0,
             extra_fields={"global_steps": self.global_steps, "weights_version": self.weights_version},
         )
