@@ -87,8 +87,5 @@ setup(
             "sokoban_global = lmmr1.rewards.sokoban:sokoban_global_reward",
             "sanity_digit = lmmr1.rewards.sanity:digit_reward",
         ],
-        "lmmr1.envs": [
-            "sokoban = lmmr1.envs:register_envs",
-        ],
     },
 )

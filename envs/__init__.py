@@ -5,7 +5,7 @@
 * ``lmmr1/Sokoban-v0`` - Sokoban with generated (reverse-play) or XSB levels, image and/or XSB observations;
 * ``lmmr1/Football-v0`` - a light 2D football game with Google Research Football's action set.
 
-Registration is idempotent (``register_envs()`` may be called again, e.g. by the ``lmmr1.envs`` entry point).
+Registration is idempotent (``register_envs()`` may be called again).
 Only gymnasium, numpy and Pillow are needed; environment modules are imported lazily by ``gym.make``.
 """
 

@@ -34,13 +34,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             # still list it in --help without importing its module
             subparsers.add_parser(name, help=f"(see: lmmr1 {name} --help)")
             continue
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue  # a command not built yet is simply absent
-        module.register(subparsers)
+        importlib.import_module(module_name).register(subparsers)
     return parser
 
 

@@ -1,32 +1,55 @@
-"""lmmr1's run configuration: typed, validated, paths made absolute, before anything starts.
+"""lmmr1's run configuration: typed, validated, layered with provenance, before anything starts.
 
 Hydra composes YAML (``recipes/``); :func:`build_run_config` turns the result into a :class:`RunConfig`
-once, up front, so that a typo, a missing file or an impossible setting fails in a second with a
-message naming the key and the fix, not an hour later inside a Ray worker. The verl config is derived
-from this in :mod:`lmmr1.verl_bridge` and nowhere else.
+once, up front, so that a typo, a wrong type or an impossible setting fails in a second with a message
+naming the key, the value and what is accepted, not an hour later inside a Ray worker. The verl config is
+derived from this in :mod:`lmmr1.verl_bridge` and nowhere else.
 
-Stage settings are layered: the stage's own values < ``scale.stage_overrides`` < the stage's block
-for the chosen scale (``stages.NAME.smoke`` / ``stages.NAME.paper``).
+**One precedence rule** for every stage setting (later wins)::
+
+    default < recipe stage < scale.stage_overrides < the stage's own block for the scale
+            (stages.NAME.smoke / stages.NAME.paper) < what the user typed on the command line
+
+What the user typed is read from the command-line overrides themselves (``stages.S.key=...``,
+``scale.stage_overrides.key=...``, ``algorithm=NAME``, ``algorithm.key=...``), so an explicit override
+wins at every scale. ``algorithm=NAME`` applies that preset to every stage; ``stages.S.algorithm=NAME``
+to one. Every value keeps the layer that set it (:attr:`StageSpec.provenance`, ``explain=true``).
+
+Composition has no side effects: it reads configs and nothing else. Bundled samples (``sample:NAME``) and
+tiny models (``tiny:KIND``) stay as specs here and are written when a run starts (:mod:`lmmr1.inputs`).
 """
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field, fields
+import typing
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from importlib import resources
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from omegaconf import DictConfig, OmegaConf
+
+from lmmr1.typecheck import SettingError, close_match, coerce
 
 
 class ConfigError(ValueError):
     """A configuration problem the user can fix; the message says what, where and how."""
 
 
+# verl 0.9.1's policy-loss aggregation modes (verl/trainer/ppo/core_algos.py::agg_loss)
+LOSS_AGG_MODES = ("token-mean", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm")
+# verl 0.9.1 advantage estimators lmmr1 wires (verl/trainer/ppo/core_algos.py::AdvantageEstimator)
+ESTIMATORS = ("reinforce_plus_plus_baseline", "reinforce_plus_plus", "grpo", "gae", "rloo", "remax", "opo", "gpg")
+SCALE_BLOCKS = ("smoke", "paper")
+
+
 @dataclass
 class AlgorithmSpec:
-    """RL estimator and its regularisation (LMM-R1: REINFORCE++-baseline or GAE, KL k1 in the reward)."""
+    """RL estimator and its regularisation; presets live in ``recipes/algorithm/NAME.yaml``."""
 
+    preset: Optional[str] = None  # the preset the values started from (display only)
     estimator: str = "reinforce_plus_plus_baseline"
     use_critic: bool = False
     kl_in_reward: bool = True
@@ -36,6 +59,10 @@ class AlgorithmSpec:
     clip_ratio_high: Optional[float] = None
     loss_agg_mode: str = "token-mean"
     dynamic_sampling: bool = False
+    # DAPO's group filter: groups whose members all score the same on this metric are dropped and refilled.
+    # "reward" is verl's canonical per-sequence score, which every reward has; a component name (e.g.
+    # "acc") selects that component instead, and then every row's reward must report it.
+    filter_metric: str = "reward"
 
 
 @dataclass
@@ -85,6 +112,8 @@ class StageSpec:
     agent_loop: Optional[str] = None  # default verl agent loop for rows without `agent_name`
     agent_loops: dict[str, Any] = field(default_factory=dict)  # constructor kwargs per loop, e.g. {sokoban_online: {max_turns: 4}}
     verl: dict[str, Any] = field(default_factory=dict)  # raw verl overrides, dotted keys (escape hatch)
+    # dotted setting -> the layer that set its value (see the module docstring); filled by build_run_config
+    provenance: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
@@ -106,7 +135,7 @@ class ScaleSpec:
 class RunConfig:
     recipe: str
     output_dir: Path
-    model_path: str  # resolved: a local directory or a hub id
+    model_path: str  # a local directory, a hub id, or "tiny:KIND" until the run builds it (lmmr1.inputs)
     model_name: str
     scale: ScaleSpec
     stages: list[StageSpec]
@@ -115,6 +144,7 @@ class RunConfig:
     max_attempts: int
     ray_address: Optional[str]
     ray_num_cpus: int
+    explain: bool = False
 
     def stage(self, name: str) -> StageSpec:
         for stage in self.stages:
@@ -123,7 +153,183 @@ class RunConfig:
         raise KeyError(name)
 
 
-_STAGE_KEYS = {f.name for f in fields(StageSpec)} | {"smoke", "paper"}
+# ------------------------------------------------------------------------------------------ settings
+_SECTIONS: dict[str, type] = {"data": DataSpec, "reward": RewardSpec, "algorithm": AlgorithmSpec}
+# dict-valued settings whose keys are free: how many levels below the setting are separate leaves
+# (None: every level, for raw verl keys written nested or dotted)
+_FREE_DEPTH: dict[str, Optional[int]] = {"reward.kwargs": 1, "reward.by_source": 1, "agent_loops": 2, "verl": None}
+_STAGE_FIELDS = {f.name: f for f in fields(StageSpec) if f.name not in ("name", "provenance")}
+_HINTS = {cls: typing.get_type_hints(cls) for cls in (StageSpec, DataSpec, RewardSpec, AlgorithmSpec, ScaleSpec)}
+
+Leaf = tuple[str, Any]  # (dotted setting, value)
+
+
+def algorithm_presets() -> list[str]:
+    """Names of the presets in ``recipes/algorithm/`` (the ``algorithm=NAME`` choices)."""
+    folder = resources.files("lmmr1.recipes") / "algorithm"
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_algorithm_preset(name: Any, where: str) -> dict[str, Any]:
+    presets = algorithm_presets()
+    if not isinstance(name, str) or name not in presets:
+        raise ConfigError(f"{where} = {name!r}: unknown algorithm preset{close_match(str(name), presets)}. "
+                          f"Accepted: {', '.join(presets)} (recipes/algorithm/).")
+    text = (resources.files("lmmr1.recipes") / "algorithm" / f"{name}.yaml").read_text(encoding="utf-8")
+    values = OmegaConf.to_container(OmegaConf.create(text), resolve=True)
+    assert isinstance(values, dict)
+    values["preset"] = name
+    return values
+
+
+def _preset_leaves(name: Any, where: str) -> list[Leaf]:
+    """Every algorithm field: the preset's value, else the dataclass default (a preset is complete)."""
+    values = load_algorithm_preset(name, where)
+    out: list[Leaf] = []
+    for f in fields(AlgorithmSpec):
+        if f.name in values:
+            out.append((f"algorithm.{f.name}", values.pop(f.name)))
+        else:
+            out.append((f"algorithm.{f.name}", f.default))
+    if values:
+        raise ConfigError(f"recipes/algorithm/{name}.yaml: unknown key(s) {', '.join(sorted(values))}")
+    return out
+
+
+def _unknown(key: str, where: str, candidates: list[str]) -> ConfigError:
+    return ConfigError(
+        f"{where}: unknown key '{key}'{close_match(key.rsplit('.', 1)[-1], candidates)}. "
+        f"Valid keys: {', '.join(sorted(candidates))}."
+    )
+
+
+def _free_leaves(base: str, rest: list[str], value: Any, depth: Optional[int], where: str) -> list[Leaf]:
+    full = ".".join([base, *rest])
+    want_more = depth is None or len(rest) < depth
+    if want_more and isinstance(value, Mapping):
+        if not value and rest:
+            return [(full, {})]
+        out: list[Leaf] = []
+        for k, v in value.items():
+            out += _free_leaves(base, [*rest, str(k)], v, depth, where)
+        return out
+    if depth is not None and len(rest) < depth:
+        if not rest:
+            raise ConfigError(f"{where}.{base} = {value!r}: expected a mapping")
+        raise ConfigError(f"{where}.{full} = {value!r}: expected a mapping of settings")
+    return [(full, value)]
+
+
+def setting_leaves(path: str, value: Any, where: str) -> list[Leaf]:
+    """Split one stage setting (possibly a dotted path or a mapping) into validated leaves."""
+    parts = path.split(".")
+    head = parts[0]
+    if head not in _STAGE_FIELDS:
+        raise _unknown(head, where, list(_STAGE_FIELDS))
+    if head in _SECTIONS:
+        section = _SECTIONS[head]
+        names = [f.name for f in fields(section)]
+        if len(parts) == 1:
+            if head == "algorithm" and isinstance(value, str):
+                return _preset_leaves(value, f"{where}.algorithm")
+            if value is None:
+                return []
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{where}.{head} = {value!r}: expected a mapping of {', '.join(names)}")
+            out: list[Leaf] = []
+            if head == "algorithm" and "preset" in value:
+                out += _preset_leaves(value["preset"], f"{where}.algorithm.preset")
+            for k, v in value.items():
+                if head == "algorithm" and k == "preset":
+                    continue
+                out += setting_leaves(f"{head}.{k}", v, where)
+            return out
+        sub = parts[1]
+        if sub not in names:
+            raise _unknown(f"{head}.{sub}", f"{where}.{head}", names)
+        if head == "algorithm" and sub == "preset" and len(parts) == 2:
+            return _preset_leaves(value, f"{where}.algorithm.preset")
+        key = f"{head}.{sub}"
+        if key in _FREE_DEPTH:
+            return _free_leaves(key, parts[2:], value, _FREE_DEPTH[key], where)
+        if len(parts) > 2:
+            raise ConfigError(f"{where}.{path}: '{key}' is a single value, not a section")
+        return [(path, value)]
+    if head in _FREE_DEPTH:
+        return _free_leaves(head, parts[1:], value, _FREE_DEPTH[head], where)
+    if len(parts) > 1:
+        raise ConfigError(f"{where}.{path}: '{head}' is a single value, not a section")
+    return [(path, value)]
+
+
+def mapping_leaves(raw: Mapping[str, Any], where: str, skip: tuple[str, ...] = ()) -> list[Leaf]:
+    out: list[Leaf] = []
+    for key, value in raw.items():
+        if key in skip:
+            continue
+        out += setting_leaves(str(key), value, where)
+    return out
+
+
+def _default_leaves(default_algorithm: Mapping[str, Any]) -> list[Leaf]:
+    out: list[Leaf] = []
+    for name, f in _STAGE_FIELDS.items():
+        if name in _SECTIONS:
+            for sf in fields(_SECTIONS[name]):
+                if f"{name}.{sf.name}" in _FREE_DEPTH:
+                    continue
+                default = sf.default if sf.default is not MISSING else sf.default_factory()  # type: ignore[misc]
+                out.append((f"{name}.{sf.name}", default))
+            continue
+        if name in _FREE_DEPTH:
+            continue
+        out.append((name, f.default if f.default is not MISSING else f.default_factory()))  # type: ignore[misc]
+    out += [(f"algorithm.{k}", v) for k, v in default_algorithm.items()]
+    return out
+
+
+# ------------------------------------------------------------------------------------------ overrides
+@dataclass
+class UserOverrides:
+    """What the user typed, sorted by what it applies to (see the precedence rule)."""
+
+    algorithm_preset: Optional[str] = None  # algorithm=NAME
+    algorithm_keys: list[str] = field(default_factory=list)  # algorithm.KEY=...
+    scale_stage_keys: list[str] = field(default_factory=list)  # scale.stage_overrides.KEY=...
+    stage_keys: dict[str, list[str]] = field(default_factory=dict)  # stage -> [path after stages.S.]
+    data_keys: list[str] = field(default_factory=list)  # data.train_files / data.val_files
+
+
+def parse_user_overrides(overrides: list[str]) -> UserOverrides:
+    """Sort Hydra command-line overrides (``key=value`` strings) by the layer they belong to."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(list(overrides))
+    out = UserOverrides()
+    for item in parsed:
+        if item.is_delete():
+            continue
+        key = item.key_or_group
+        if key == "algorithm":
+            out.algorithm_preset = str(item.value())
+        elif key.startswith("algorithm."):
+            out.algorithm_keys.append(key[len("algorithm."):])
+        elif key.startswith("scale.stage_overrides."):
+            out.scale_stage_keys.append(key[len("scale.stage_overrides."):])
+        elif key == "scale.stage_overrides":
+            out.scale_stage_keys.append("")
+        elif key.startswith("stages."):
+            _, _, rest = key.partition(".")
+            stage, _, path = rest.partition(".")
+            out.stage_keys.setdefault(stage, []).append(path)
+        elif key in ("data.train_files", "data.val_files"):
+            out.data_keys.append(key)
+    return out
+
+
+def _select(node: Any, path: str) -> Any:
+    value = OmegaConf.select(node, path) if path else node
+    return _plain(value)
 
 
 def _plain(value: Any) -> Any:
@@ -132,97 +338,158 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _as_dict(node: Any) -> dict[str, Any]:
-    return dict(_plain(node) or {})
-
-
-def _build_dataclass(cls: type, values: dict[str, Any], where: str) -> Any:
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(unknown)}. Valid keys: {', '.join(sorted(known))}."
-        )
-    return cls(**values)
-
-
-def _as_list(value: Any, where: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    raise ConfigError(f"{where}: expected a path or a list of paths, got {value!r}")
-
-
-def _resolve_data_files(files: list[str], where: str, check: bool) -> list[str]:
-    from lmmr1.samples import SAMPLE_PREFIX, resolve_data_path
-
-    resolved = []
-    split = "val" if where.endswith("val_files") else "train"
-    for spec in files:
-        if spec.startswith(SAMPLE_PREFIX):
-            try:
-                resolved.append(resolve_data_path(spec, split))
-            except ValueError as exc:
-                raise ConfigError(f"{where}: {exc}") from None
-            continue
-        if "://" in spec:  # hdfs://, s3:// ... verl copies these itself
-            resolved.append(spec)
-            continue
-        path = Path(os.path.expanduser(spec)).absolute()
-        if check and not path.exists():
-            raise ConfigError(
-                f"{where}: data file {path} does not exist. Prepare it with `lmmr1 data prepare ...` "
-                "(see README, 'Paper-scale data'), or point the key at an existing parquet file."
-            )
-        resolved.append(str(path))
-    return resolved
-
-
-def stage_from_config(name: str, raw: dict[str, Any], scale_name: str, scale_overrides: dict[str, Any]) -> StageSpec:
-    """Layer the stage's values, the scale's overrides and the stage's per-scale block."""
+# ------------------------------------------------------------------------------------------ layering
+def layer_stage(
+    name: str,
+    raw: Mapping[str, Any],
+    scale_name: str,
+    scale_overrides: Mapping[str, Any],
+    default_algorithm: Mapping[str, Any],
+    user: UserOverrides,
+    cfg: DictConfig,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Apply the layers in order; returns (dotted setting -> value, dotted setting -> layer)."""
     where = f"stages.{name}"
-    unknown = sorted(set(raw) - _STAGE_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(unknown)}. Valid keys: {', '.join(sorted(_STAGE_KEYS))}."
-        )
-    merged: dict[str, Any] = {k: v for k, v in raw.items() if k not in ("smoke", "paper")}
-    for layer_name, layer in (("scale.stage_overrides", scale_overrides), (f"{where}.{scale_name}", raw.get(scale_name) or {})):
-        for key, value in layer.items():
-            if key not in _STAGE_KEYS - {"smoke", "paper"}:
-                raise ConfigError(f"{layer_name}: unknown stage key '{key}'")
-            if isinstance(value, dict) and isinstance(merged.get(key), dict):
-                merged[key] = {**merged[key], **value}
+    values: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+
+    def apply(leaves: list[Leaf], layer: str) -> None:
+        for key, value in leaves:
+            values[key] = value
+            origin[key] = layer
+
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where} = {raw!r}: expected a mapping of stage settings")
+    apply(_default_leaves(default_algorithm), "default")
+    for key in raw:
+        if key not in _STAGE_FIELDS and key not in SCALE_BLOCKS:
+            raise _unknown(str(key), where, [*_STAGE_FIELDS, *SCALE_BLOCKS])
+    apply(mapping_leaves(raw, where, skip=SCALE_BLOCKS), "recipe")
+    apply(mapping_leaves(scale_overrides, "scale.stage_overrides"), f"scale ({scale_name}.stage_overrides)")
+    block = raw.get(scale_name) or {}
+    if not isinstance(block, Mapping):
+        raise ConfigError(f"{where}.{scale_name} = {block!r}: expected a mapping of stage settings")
+    apply(mapping_leaves(block, f"{where}.{scale_name}"), f"stage block ({where}.{scale_name})")
+
+    # the command line, most general first
+    if user.algorithm_preset is not None:
+        apply(_preset_leaves(user.algorithm_preset, "algorithm"), f"command line (algorithm={user.algorithm_preset})")
+    for key in user.algorithm_keys:
+        apply(setting_leaves(f"algorithm.{key}", _select(cfg.algorithm, key), "algorithm"), "command line")
+    for key in user.scale_stage_keys:
+        node = _select(cfg.scale.stage_overrides, key)
+        leaves = mapping_leaves(node or {}, "scale.stage_overrides") if not key else \
+            setting_leaves(key, node, "scale.stage_overrides")
+        apply(leaves, "command line (scale.stage_overrides)")
+    for path in user.stage_keys.get(name, []):
+        full = _select(cfg.stages[name], path) if path else _plain(cfg.stages[name])
+        if not path:  # stages.S={...} typed whole
+            apply(mapping_leaves(full or {}, where, skip=SCALE_BLOCKS), "command line")
+            block = (full or {}).get(scale_name) or {}
+            apply(mapping_leaves(block, f"{where}.{scale_name}"), "command line")
+            continue
+        head, _, rest = path.partition(".")
+        if head in SCALE_BLOCKS:
+            if head != scale_name:
+                continue  # typed for the other scale
+            if not rest:
+                apply(mapping_leaves(full or {}, f"{where}.{head}"), "command line")
             else:
-                merged[key] = value
-    data = _build_dataclass(DataSpec, merged.pop("data", {}) or {}, f"{where}.data")
-    data.train_files = _as_list(data.train_files, f"{where}.data.train_files")
-    data.val_files = _as_list(data.val_files, f"{where}.data.val_files")
-    reward = _build_dataclass(RewardSpec, merged.pop("reward", {}) or {}, f"{where}.reward")
-    algorithm = merged.pop("algorithm", {}) or {}
-    if not isinstance(algorithm, AlgorithmSpec):
-        algorithm = _build_dataclass(AlgorithmSpec, algorithm, f"{where}.algorithm")
-    if "betas" in merged:
-        merged["betas"] = tuple(merged["betas"])
-    stage = _build_dataclass(StageSpec, {"name": name, **merged}, where)
-    stage.data, stage.reward, stage.algorithm = data, reward, algorithm
+                apply(setting_leaves(rest, full, f"{where}.{head}"), "command line")
+            continue
+        apply(setting_leaves(path, full, where), "command line")
+    return values, origin
+
+
+def _assign(target: dict[str, Any], parts: list[str], value: Any) -> None:
+    for part in parts[:-1]:
+        node = target.get(part)
+        if not isinstance(node, dict):
+            node = target[part] = {}
+        target = node
+    target[parts[-1]] = value
+
+
+def _typed(cls: type, key: str, value: Any, where: str, layer: str) -> Any:
+    try:
+        return coerce(value, _HINTS[cls][key.rsplit(".", 1)[-1]], f"{where}.{key}", layer)
+    except SettingError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def build_stage(name: str, values: Mapping[str, Any], origin: Mapping[str, str]) -> StageSpec:
+    """A typed :class:`StageSpec` from layered leaves (each value checked against its field's type)."""
+    where = f"stages.{name}"
+    top: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {s: {} for s in _SECTIONS}
+    free: dict[str, dict[str, Any]] = {k: {} for k in _FREE_DEPTH}
+    for key, value in values.items():
+        parts = key.split(".")
+        two = ".".join(parts[:2])
+        if two in _FREE_DEPTH:
+            _assign(free[two], parts[2:], value)
+        elif parts[0] in _FREE_DEPTH:
+            if parts[0] == "verl":
+                free["verl"][".".join(parts[1:])] = value  # raw verl keys stay dotted
+            else:
+                _assign(free[parts[0]], parts[1:], value)
+        elif parts[0] in _SECTIONS:
+            sections[parts[0]][parts[1]] = _typed(_SECTIONS[parts[0]], key, value, where, origin.get(key, ""))
+        else:
+            top[key] = _typed(StageSpec, key, value, where, origin.get(key, ""))
+    by_source = {src: ({"name": c} if isinstance(c, str) else c) for src, c in free["reward.by_source"].items()}
+    reward = RewardSpec(**sections["reward"], kwargs=free["reward.kwargs"], by_source=by_source)
+    for source, choice in reward.by_source.items():
+        if not isinstance(choice, Mapping) or "name" not in choice or set(choice) - {"name", "kwargs"}:
+            raise ConfigError(f"{where}.reward.by_source.{source} = {choice!r}: expected {{name: REWARD, kwargs: {{...}}}}")
+    stage = StageSpec(
+        name=name,
+        data=DataSpec(**sections["data"]),
+        reward=reward,
+        algorithm=AlgorithmSpec(**sections["algorithm"]),
+        agent_loops=free["agent_loops"],
+        verl=free["verl"],
+        **top,
+    )
+    stage.provenance = dict(origin)
     return stage
 
 
+# ------------------------------------------------------------------------------------------ checks
 def _check_stage(stage: StageSpec, order: list[str]) -> None:
     where = f"stages.{stage.name}"
     for key in ("rollout_batch_size", "n_samples", "max_prompt_length", "max_response_length", "epochs"):
         if getattr(stage, key) < 1:
             raise ConfigError(f"{where}.{key} must be >= 1, got {getattr(stage, key)}")
+    for key in ("actor_lr", "critic_lr"):
+        if getattr(stage, key) <= 0:
+            raise ConfigError(f"{where}.{key} must be > 0, got {getattr(stage, key)}")
+    if not 0 <= stage.warmup_ratio < 1:
+        raise ConfigError(f"{where}.warmup_ratio must be in [0, 1), got {stage.warmup_ratio}")
+    if not 0 < stage.top_p <= 1:
+        raise ConfigError(f"{where}.top_p must be in (0, 1], got {stage.top_p}")
+    if stage.temperature < 0:
+        raise ConfigError(f"{where}.temperature must be >= 0, got {stage.temperature}")
     if stage.total_steps is not None and stage.total_steps < 1:
         raise ConfigError(f"{where}.total_steps must be >= 1 or null, got {stage.total_steps}")
-    if stage.mini_batch_size is not None and stage.rollout_batch_size % stage.mini_batch_size:
+    if stage.mini_batch_size is not None and (stage.mini_batch_size < 1 or stage.rollout_batch_size % stage.mini_batch_size):
         raise ConfigError(
             f"{where}.mini_batch_size ({stage.mini_batch_size}) must divide rollout_batch_size ({stage.rollout_batch_size})"
         )
+    algo = stage.algorithm
+    if algo.estimator not in ESTIMATORS:
+        raise ConfigError(f"{where}.algorithm.estimator = {algo.estimator!r}: not a verl advantage estimator"
+                          f"{close_match(algo.estimator, ESTIMATORS)}. Accepted: {', '.join(ESTIMATORS)}.")
+    if algo.loss_agg_mode not in LOSS_AGG_MODES:
+        raise ConfigError(f"{where}.algorithm.loss_agg_mode = {algo.loss_agg_mode!r}"
+                          f"{close_match(algo.loss_agg_mode, LOSS_AGG_MODES)}. Accepted: {', '.join(LOSS_AGG_MODES)}.")
+    if (algo.estimator == "gae") != algo.use_critic:
+        raise ConfigError(f"{where}.algorithm: estimator {algo.estimator!r} with use_critic={algo.use_critic}: "
+                          "GAE needs a critic and the other estimators do not use one; use algorithm=gae or set "
+                          "algorithm.use_critic accordingly.")
+    if algo.kl_coef < 0 or algo.clip_ratio <= 0 or (algo.clip_ratio_high is not None and algo.clip_ratio_high <= 0):
+        raise ConfigError(f"{where}.algorithm: kl_coef must be >= 0 and clip ratios > 0 (got kl_coef={algo.kl_coef}, "
+                          f"clip_ratio={algo.clip_ratio}, clip_ratio_high={algo.clip_ratio_high})")
     if stage.init.startswith("stage:"):
         source = stage.init[len("stage:") :]
         if source not in order or order.index(source) >= order.index(stage.name):
@@ -237,15 +504,61 @@ def _check_stage(stage: StageSpec, order: list[str]) -> None:
         )
 
 
-def resolve_model_path(spec: str, *, build: bool) -> str:
-    """``tiny:KIND`` -> the offline-built tiny model; a local path must exist; else a hub id."""
+def _check_rewards(stage: StageSpec) -> None:
+    """Reward names exist and their arguments match the reward function's signature."""
+    from lmmr1.rewards.arguments import RewardArgumentError, check_reward_arguments
+
+    where = f"stages.{stage.name}.reward"
+    choices = [(where, stage.reward.name, stage.reward.kwargs)]
+    choices += [(f"{where}.by_source.{src}", c["name"], dict(c.get("kwargs") or {})) for src, c in stage.reward.by_source.items()]
+    for place, name, kwargs in choices:
+        try:
+            check_reward_arguments(name, kwargs)
+        except RewardArgumentError as exc:
+            raise ConfigError(f"{place}: {exc}") from None
+    if stage.reward.timeout_s <= 0:
+        raise ConfigError(f"{where}.timeout_s must be > 0, got {stage.reward.timeout_s}")
+
+
+def _check_files(files: list[str], where: str) -> None:
+    from lmmr1.samples import SAMPLE_PREFIX, SAMPLE_SETS
+
+    for spec in files:
+        if spec.startswith(SAMPLE_PREFIX):
+            name = spec[len(SAMPLE_PREFIX):]
+            if name not in SAMPLE_SETS:
+                raise ConfigError(f"{where}: unknown sample set '{spec}'{close_match(name, SAMPLE_SETS)}; "
+                                  f"bundled: {', '.join(SAMPLE_PREFIX + s for s in SAMPLE_SETS)}")
+            continue
+        if "://" in spec:  # hdfs://, s3:// ... verl copies these itself
+            continue
+        if not Path(spec).exists():
+            raise ConfigError(
+                f"{where}: data file {spec} does not exist. Prepare it with `lmmr1 data prepare ...` "
+                "(see README, 'Paper-scale data'), or point the key at an existing parquet file."
+            )
+
+
+def _absolute_files(files: list[str]) -> list[str]:
+    out = []
+    for spec in files:
+        if spec.startswith("sample:") or "://" in spec:
+            out.append(spec)
+        else:
+            out.append(str(Path(os.path.expanduser(spec)).absolute()))
+    return out
+
+
+def resolve_model_path(spec: str) -> str:
+    """``tiny:KIND`` is kept (built when the run starts); a local path must exist; else a hub id."""
     if spec.startswith("tiny:"):
-        from lmmr1.tiny_models import KINDS, ensure_tiny_model, model_dir
+        from lmmr1.tiny_models import KINDS
 
         kind = spec[len("tiny:") :]
         if kind not in KINDS:
-            raise ConfigError(f"model.path={spec}: unknown tiny model; choose one of tiny:{', tiny:'.join(KINDS)}")
-        return ensure_tiny_model(kind) if build else str(model_dir(kind))
+            raise ConfigError(f"model.path={spec}: unknown tiny model{close_match(kind, KINDS)}; "
+                              f"choose one of tiny:{', tiny:'.join(KINDS)}")
+        return spec
     expanded = os.path.expanduser(spec)
     looks_local = spec.startswith(("/", ".", "~")) or os.sep in spec and spec.count("/") != 1
     if os.path.isdir(expanded):
@@ -258,24 +571,50 @@ def resolve_model_path(spec: str, *, build: bool) -> str:
     return spec  # a hub id; verl resolves (and, with hub access, downloads) it
 
 
-def build_run_config(cfg: DictConfig, *, check_files: bool = True, build_models: bool = True) -> RunConfig:
-    """Validate the composed Hydra config and produce the typed :class:`RunConfig`."""
+def _scale(cfg: DictConfig) -> tuple[ScaleSpec, dict[str, Any]]:
+    raw = dict(_plain(cfg.scale) or {})
+    overrides = raw.pop("stage_overrides", None) or {}
+    names = [f.name for f in fields(ScaleSpec)]
+    for key in raw:
+        if key not in names:
+            raise _unknown(key, "scale", [*names, "stage_overrides"])
+    missing = [n for n in names if n not in raw]
+    if missing:
+        raise ConfigError(f"scale: missing key(s) {', '.join(missing)} (recipes/scale/*.yaml)")
+    typed = {}
+    for key, value in raw.items():
+        try:
+            typed[key] = coerce(value, _HINTS[ScaleSpec][key], f"scale.{key}")
+        except SettingError as exc:
+            raise ConfigError(str(exc)) from None
+    return ScaleSpec(**typed), overrides
+
+
+def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, check_files: bool = True) -> RunConfig:
+    """Validate the composed Hydra config and produce the typed :class:`RunConfig`.
+
+    ``overrides`` are the command-line overrides as the user typed them (``HydraConfig...overrides.task``);
+    they are the top layer of every stage setting. Reads configs only: writes nothing, builds nothing.
+    """
+    user = parse_user_overrides(overrides or [])
     recipe = cfg.recipe.name
-    order = list(cfg.curriculum)
+    order = [str(s) for s in cfg.curriculum]
     if not order:
         raise ConfigError("the recipe defines no curriculum: set `curriculum: [stage, ...]` in the recipe")
-    stages_raw = _as_dict(cfg.stages)
+    stages_raw = dict(_plain(cfg.stages) or {})
     missing = [name for name in order if name not in stages_raw]
     if missing:
         raise ConfigError(f"curriculum names stage(s) {missing} that are not defined under `stages:`")
-    scale_raw = _as_dict(cfg.scale)
-    scale_overrides = scale_raw.pop("stage_overrides", {}) or {}
-    scale = _build_dataclass(ScaleSpec, scale_raw, "scale")
+    for stage_name in user.stage_keys:
+        if stage_name not in order:
+            raise ConfigError(f"stages.{stage_name}: this recipe has no such stage{close_match(stage_name, order)}; "
+                              f"its stages are {', '.join(order)}")
+    scale, scale_overrides = _scale(cfg)
+    default_algorithm = dict(_plain(cfg.algorithm) or {})
 
     data_cfg = cfg.get("data") or {}
-    override_train = data_cfg.get("train_files")
-    override_val = data_cfg.get("val_files")
-    if (override_train or override_val) and len(order) > 1:
+    data_override = {key: _plain(data_cfg.get(key)) for key in ("train_files", "val_files") if data_cfg.get(key)}
+    if data_override and len(order) > 1:
         raise ConfigError(
             "data.train_files/data.val_files apply to single-stage recipes only; this curriculum has stages "
             f"{order}. Set stages.NAME.data.train_files=[...] instead."
@@ -283,27 +622,61 @@ def build_run_config(cfg: DictConfig, *, check_files: bool = True, build_models:
 
     stages: list[StageSpec] = []
     for name in order:
-        stage = stage_from_config(name, stages_raw[name], scale.name, scale_overrides)
-        if override_train:
-            stage.data.train_files = _as_list(_plain(override_train), "data.train_files")
-        if override_val:
-            stage.data.val_files = _as_list(_plain(override_val), "data.val_files")
-        _check_stage(stage, order)
-        stage.data.train_files = _resolve_data_files(stage.data.train_files, f"stages.{name}.data.train_files", check_files)
+        values, origin = layer_stage(name, stages_raw[name], scale.name, scale_overrides, default_algorithm, user, cfg)
+        for key, value in data_override.items():
+            values[f"data.{key}"] = value
+            origin[f"data.{key}"] = "command line" if f"data.{key}" in user.data_keys else "data group"
+        stage = build_stage(name, values, origin)
+        stage.data.train_files = _absolute_files(stage.data.train_files)
         if not stage.data.val_files:
             stage.data.val_files = list(stage.data.train_files)
-        stage.data.val_files = _resolve_data_files(stage.data.val_files, f"stages.{name}.data.val_files", check_files)
+            stage.provenance["data.val_files"] = stage.provenance.get("data.train_files", "default") + " (= train_files)"
+        stage.data.val_files = _absolute_files(stage.data.val_files)
+        _check_stage(stage, order)
+        _check_rewards(stage)
+        if stage.verl:
+            from lmmr1.verl_bridge import check_verl_keys
+
+            try:
+                check_verl_keys(stage.verl)
+            except ValueError as exc:
+                raise ConfigError(f"stages.{name}.verl: {exc}") from None
+        if check_files:
+            _check_files(stage.data.train_files, f"stages.{name}.data.train_files")
+            _check_files(stage.data.val_files, f"stages.{name}.data.val_files")
+        if stage.init not in ("model",) and not stage.init.startswith("stage:"):
+            stage.init = resolve_model_path(stage.init)
         stages.append(stage)
+
+    inspect_only = _plain(cfg.dry_run) is True or _plain(cfg.get("explain", False)) is True
+    if scale.device == "cpu" and not inspect_only:
+        for stage in stages:
+            if stage.algorithm.use_critic:
+                layer = stage.provenance.get("algorithm.use_critic", "")
+                raise ConfigError(
+                    f"stages.{stage.name}.algorithm = {stage.algorithm.preset or stage.algorithm.estimator} (set by "
+                    f"{layer}) needs a critic, which verl 0.9.1 can only build with flash-attention 2 (CUDA): GAE "
+                    "does not run at smoke scale on CPU yet. Accepted here: reinforce_pp_baseline, grpo, dapo; or "
+                    "run at scale=paper on GPUs (dry_run=true shows the GAE config on any machine)."
+                )
 
     model_spec = cfg.model.path
     if not model_spec:
         raise ConfigError("model.path is not set: pass model=NAME (see recipes/model/) or model.path=/path")
-    model_path = resolve_model_path(str(model_spec), build=build_models)
+    model_path = resolve_model_path(str(model_spec))
 
     output_dir = Path(os.path.expanduser(str(cfg.output_dir)))
     if not output_dir.is_absolute():
         output_dir = Path(os.environ.get("LMMR1_LAUNCH_DIR", os.getcwd())) / output_dir
     address = cfg.ray.get("address") or os.environ.get("RAY_ADDRESS") or None
+    top = {"seed": (cfg.seed, int), "dry_run": (cfg.dry_run, bool), "explain": (cfg.get("explain", False), bool),
+           "max_attempts": (cfg.max_attempts, int), "ray.num_cpus": (cfg.ray.num_cpus, int)}
+    checked = {}
+    for key, (value, kind) in top.items():
+        try:
+            checked[key] = coerce(value, kind, key)
+        except SettingError as exc:
+            raise ConfigError(str(exc)) from None
     return RunConfig(
         recipe=recipe,
         output_dir=output_dir.absolute(),
@@ -311,9 +684,42 @@ def build_run_config(cfg: DictConfig, *, check_files: bool = True, build_models:
         model_name=str(cfg.model.name),
         scale=scale,
         stages=stages,
-        seed=int(cfg.seed),
-        dry_run=bool(cfg.dry_run),
-        max_attempts=max(1, int(cfg.max_attempts)),
+        seed=checked["seed"],
+        dry_run=checked["dry_run"],
+        explain=checked["explain"],
+        max_attempts=max(1, checked["max_attempts"]),
         ray_address=address,
-        ray_num_cpus=int(cfg.ray.num_cpus),
+        ray_num_cpus=checked["ray.num_cpus"],
     )
+
+
+def explain_text(run: RunConfig) -> str:
+    """Every stage's effective settings with the layer that set each one (``explain=true``)."""
+    lines = [f"# recipe {run.recipe}, model {run.model_path}",
+             "# precedence: default < recipe < scale < stage block < command line",
+             f"# scale {run.scale.name}: " + ", ".join(f"{f.name}={getattr(run.scale, f.name)}" for f in fields(ScaleSpec)[1:])]
+    for stage in run.stages:
+        lines.append(f"\n## stage {stage.name}")
+        rows = [(key, _show(_value_of(stage, key)), layer) for key, layer in sorted(stage.provenance.items())]
+        width = max(len(r[0]) for r in rows)
+        vwidth = min(48, max(len(r[1]) for r in rows))
+        for key, value, layer in rows:
+            lines.append(f"{key:<{width}}  {value:<{vwidth}}  {layer}")
+    return "\n".join(lines) + "\n"
+
+
+def _value_of(stage: StageSpec, key: str) -> Any:
+    parts = key.split(".")
+    if parts[0] == "verl":
+        return stage.verl.get(".".join(parts[1:]))
+    node: Any = stage
+    for part in parts:
+        node = getattr(node, part) if is_dataclass(node) else (node or {}).get(part)
+    return node
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple):
+        value = list(value)
+    text = json.dumps(value, default=str) if isinstance(value, (list, dict, str)) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -44,9 +44,7 @@ def init_model_for(run: RunConfig, stage: StageSpec, manifest: Optional[mf.Manif
                 return record.hf_export
         # not trained yet (dry run, or an earlier stage pending): where it will be
         return str(stage_dirs(run.output_dir, source)["root"] / "final_hf")
-    from lmmr1.config import resolve_model_path
-
-    return resolve_model_path(stage.init, build=not run.dry_run)
+    return stage.init  # a path or hub id (checked by lmmr1.config, built by lmmr1.inputs)
 
 
 @contextmanager
@@ -100,6 +98,9 @@ def ray_session(run: RunConfig) -> Iterator[None]:
 
 def run_curriculum(run: RunConfig) -> int:
     """Run every pending stage in order; returns a process exit code."""
+    from lmmr1.inputs import materialise
+
+    run = materialise(run)  # sample data written, tiny models built (cached): the run starts here
     run.output_dir.mkdir(parents=True, exist_ok=True)
     manifest = mf.Manifest.load_or_create(run.output_dir / "manifest.json", run.recipe, [s.name for s in run.stages])
     manifest.extra.update({"model": run.model_path, "scale": run.scale.name})

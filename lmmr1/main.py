@@ -8,6 +8,7 @@ config of every stage is printed (``dry_run=true``) or the curriculum runs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -17,7 +18,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from lmmr1.config import ConfigError, RunConfig, build_run_config
+from lmmr1.config import ConfigError, RunConfig, build_run_config, explain_text
 
 logger = logging.getLogger("lmmr1")
 _EXIT_CODE = 0
@@ -61,13 +62,24 @@ def compose(cfg: DictConfig) -> DictConfig:
 
 
 def dry_run_text(run: RunConfig) -> str:
-    """YAML on stdout: one ``---`` document per stage, in curriculum order, each after ``# stage: NAME``."""
+    """YAML on stdout: one ``---`` document per stage, in curriculum order, each after ``# stage: NAME``.
+
+    Every stage's config goes through verl's own ``validate_config`` here, so a run that verl would refuse
+    fails before Ray starts (and a dry run shows only configs verl accepts).
+    """
     from lmmr1.curriculum import init_model_for
     from lmmr1.verl_bridge import to_verl_config, to_yaml
+
+    from lmmr1.stage import validate_with_verl
 
     documents = []
     for stage in run.stages:
         verl_cfg = to_verl_config(run, stage, init_model_for(run, stage, None))
+        try:
+            with contextlib.redirect_stdout(sys.stderr):  # verl prints its verdict; stdout is the YAML
+                validate_with_verl(verl_cfg)
+        except (AssertionError, ValueError) as exc:
+            raise ConfigError(f"stages.{stage.name}: verl's config validation refused the stage: {exc}") from None
         documents.append(f"---\n# stage: {stage.name}\n{to_yaml(verl_cfg)}")
     return "".join(documents)
 
@@ -104,13 +116,20 @@ def main(cfg: DictConfig) -> None:
     try:
         cfg = compose(cfg)
         dry = bool(cfg.dry_run)
-        problem = None if dry else _check_gpus(cfg)
+        inspect_only = dry or bool(cfg.explain)  # neither needs GPUs nor prepared data
+        problem = None if inspect_only else _check_gpus(cfg)
         if problem:
             _EXIT_CODE = _fail(problem)
             return
-        run = build_run_config(cfg, check_files=not dry, build_models=not dry)
+        typed = list(HydraConfig.get().overrides.task)  # the top layer of every stage setting
+        run = build_run_config(cfg, typed, check_files=not inspect_only)
+        if run.explain:
+            sys.stdout.write(explain_text(run))
+            sys.stdout.flush()
+            return
+        text = dry_run_text(run)  # also runs verl's own config validation for every stage
         if dry:
-            sys.stdout.write(dry_run_text(run))
+            sys.stdout.write(text)
             sys.stdout.flush()
             return
         from lmmr1.curriculum import run_curriculum

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -121,13 +119,9 @@ def _multi_rows(n: int = 64, seed: int = 0) -> list[dict[str, Any]]:
 
 def _sokoban_rows(task: str, n: int = 48, seed: int = 0) -> list[dict[str, Any]]:
     """7x7 levels with 2 boxes from lmmr1's generator (``lmmr1 data sokoban``), global or online task."""
-    from lmmr1.commands.data_sokoban import generate_level_set
+    from lmmr1.data.generate import sokoban_levels
 
-    import pyarrow.parquet as pq
-
-    with tempfile.TemporaryDirectory() as tmp:
-        generate_level_set(n=n, dim=(7, 7), boxes=2, seed=seed, out=Path(tmp), task=task, progress=False)
-        return pq.read_table(Path(tmp) / "train.parquet").to_pylist()
+    return [row for _, _, row in sokoban_levels(n, (7, 7), 2, seed, task=task, progress=False)]
 
 
 _BUILDERS = {
@@ -145,23 +139,12 @@ def _digest_bytes(value: Any) -> str:
     raise TypeError(type(value))
 
 
-def _write_parquet(rows: list[dict[str, Any]], path: Path) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.Table.from_pylist(rows)
-    fd, tmp = tempfile.mkstemp(suffix=".parquet", dir=path.parent)
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def ensure_sample_set(name: str) -> dict[str, str]:
     """Return ``{"train": path, "val": path}`` for a bundled sample set, writing it if needed."""
+    import pyarrow as pa
+
+    from lmmr1.data.writer import write_table_atomic
+
     if name not in _BUILDERS:
         raise ValueError(f"unknown sample set '{name}'; bundled sets: {', '.join(SAMPLE_SETS)}")
     rows = _BUILDERS[name]()
@@ -171,8 +154,8 @@ def ensure_sample_set(name: str) -> dict[str, str]:
     if not (train.exists() and val.exists()):
         folder.mkdir(parents=True, exist_ok=True)
         n_val = max(1, len(rows) // 8)
-        _write_parquet(rows[n_val:], train)
-        _write_parquet(rows[:n_val], val)
+        write_table_atomic(pa.Table.from_pylist(rows[n_val:]), str(train))
+        write_table_atomic(pa.Table.from_pylist(rows[:n_val]), str(val))
     return {"train": str(train), "val": str(val)}
 
 

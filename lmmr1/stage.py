@@ -108,14 +108,12 @@ class MetricsRelay(threading.Thread):
         rows = self._rows_of_next_step()
         if not rows:
             return {}
+        from lmmr1.reward_manager import reward_metrics
+
         out: dict[str, Any] = {"reward/rows": len(rows)}
         keys = sorted({k for row in rows for k, v in row.items() if isinstance(v, (int, float))} - {"score", "weights_step"})
-        for key in keys:
-            values = [float(row[key]) for row in rows if isinstance(row.get(key), (int, float))]
-            if key in ("timeout", "error"):
-                out[f"reward/{key}/count"] = sum(values)
-            else:
-                out[f"reward/{key}/mean"] = sum(values) / len(values)
+        columns = {key: [row[key] for row in rows if isinstance(row.get(key), (int, float))] for key in keys}
+        out.update(reward_metrics(columns, keys))
         reasons = [row["reason"] for row in rows if row.get("reason")]
         if reasons:
             out["reward/error/example"] = reasons[0]
@@ -181,21 +179,27 @@ def hf_export_of(checkpoint: Path) -> Optional[Path]:
     return None
 
 
-def run_verl(verl_cfg: DictConfig, raw_metrics: Path, reward_log: Optional[Path] = None) -> None:
-    """Validate and run one verl PPO job on the Ray cluster this process is connected to."""
-    import ray
-
-    from verl.trainer.main_ppo import TaskRunnerV1, run_ppo
+def validate_with_verl(verl_cfg: DictConfig) -> None:
+    """verl's own ``validate_config`` (batch-size arithmetic, mutually exclusive keys); raises on refusal."""
     from verl.trainer.ppo.utils import need_critic, need_reference_policy
     from verl.utils.config import validate_config
-    from verl.utils.device import auto_set_device
 
-    auto_set_device(verl_cfg)
     validate_config(
         config=verl_cfg,
         use_reference_policy=need_reference_policy(verl_cfg),
         use_critic=need_critic(verl_cfg),
     )
+
+
+def run_verl(verl_cfg: DictConfig, raw_metrics: Path, reward_log: Optional[Path] = None) -> None:
+    """Validate and run one verl PPO job on the Ray cluster this process is connected to."""
+    import ray
+
+    from verl.trainer.main_ppo import TaskRunnerV1, run_ppo
+    from verl.utils.device import auto_set_device
+
+    auto_set_device(verl_cfg)
+    validate_with_verl(verl_cfg)
     raw_metrics.parent.mkdir(parents=True, exist_ok=True)
     env_vars = {"VERL_FILE_LOGGER_PATH": str(raw_metrics)}
     if reward_log is not None:

@@ -17,7 +17,9 @@ Mapping of the LMM-R1 settings (see README "Paper settings"):
 
 from __future__ import annotations
 
-from importlib import resources
+import difflib
+import importlib.util
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
@@ -25,27 +27,57 @@ from omegaconf import DictConfig, OmegaConf
 
 from lmmr1.config import RunConfig, StageSpec
 
-VERL_DEFAULTS = ("verl.trainer.config", "_generated_ppo_trainer.yaml")
+# verl's generated trainer defaults, inside the installed verl package
+VERL_DEFAULTS = ("trainer", "config", "_generated_ppo_trainer.yaml")
 
 # verl's agent-loop registry names
 DEFAULT_AGENT_LOOP = "single_turn_agent"
 
-_ESTIMATORS = {
-    "reinforce_plus_plus_baseline",
-    "reinforce_plus_plus",
-    "grpo",
-    "gae",
-    "rloo",
-    "remax",
-    "opo",
-    "gpg",
-}
+
+@lru_cache(maxsize=1)
+def _verl_defaults_text() -> str:
+    # located without importing verl (which pulls torch): dry runs and config checks stay fast
+    spec = importlib.util.find_spec("verl")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("verl is not installed; run ./scripts/setup.sh")
+    path = Path(list(spec.submodule_search_locations)[0]).joinpath(*VERL_DEFAULTS)
+    return path.read_text(encoding="utf-8")
 
 
 def verl_defaults() -> DictConfig:
-    package, name = VERL_DEFAULTS
-    text = (resources.files(package) / name).read_text(encoding="utf-8")
-    return OmegaConf.create(text)
+    """verl's full PPO trainer config with its defaults, as shipped in the installed verl."""
+    return OmegaConf.create(_verl_defaults_text())
+
+
+def check_verl_keys(overrides: dict[str, Any]) -> None:
+    """Refuse raw verl keys that the installed verl's trainer config does not have.
+
+    A key must name an existing entry of ``_generated_ppo_trainer.yaml``, except below an entry that is
+    free-form there (an empty mapping or null, e.g. ``override_config``, ``engine_kwargs``), where verl
+    itself accepts any key. ValueError names the key and the closest existing one.
+    """
+    defaults = OmegaConf.to_container(verl_defaults(), resolve=False)
+    for dotted in overrides:
+        node: Any = defaults
+        walked: list[str] = []
+        for part in str(dotted).split("."):
+            if isinstance(node, dict):
+                if not node:
+                    break  # free-form mapping in verl's schema
+                if part not in node:
+                    near = difflib.get_close_matches(part, [str(k) for k in node], n=1, cutoff=0.6)
+                    hint = f"; did you mean '{'.'.join([*walked, near[0]])}'?" if near else ""
+                    where = ".".join(walked) or "the top level"
+                    raise ValueError(
+                        f"'{dotted}' is not a key of verl's trainer config (no '{part}' under {where}{hint}). "
+                        f"Keys there: {', '.join(sorted(str(k) for k in node))[:400]}"
+                    )
+                node = node[part]
+                walked.append(part)
+                continue
+            if node is None:
+                break  # null in verl's schema: a free-form value
+            raise ValueError(f"'{dotted}': '{'.'.join(walked)}' is a value in verl's trainer config, not a section")
 
 
 def stage_dirs(output_dir: Path, stage: str) -> dict[str, Path]:
@@ -65,11 +97,6 @@ def _set(cfg: DictConfig, dotted: str, value: Any) -> None:
 
 def to_verl_config(run: RunConfig, stage: StageSpec, init_model: str, *, n_gpus_per_node: Optional[int] = None) -> DictConfig:
     """Return the complete verl config (a DictConfig, unresolved interpolations kept) for ``stage``."""
-    if stage.algorithm.estimator not in _ESTIMATORS:
-        raise ValueError(
-            f"stages.{stage.name}.algorithm.estimator='{stage.algorithm.estimator}' is not a verl advantage "
-            f"estimator; choose one of {', '.join(sorted(_ESTIMATORS))}"
-        )
     scale = run.scale
     cpu = scale.device == "cpu"
     gpus = n_gpus_per_node if n_gpus_per_node is not None else scale.gpus_per_node
@@ -196,8 +223,7 @@ def to_verl_config(run: RunConfig, stage: StageSpec, init_model: str, *, n_gpus_
     s("algorithm.kl_ctrl.kl_coef", algo.kl_coef)
     s("algorithm.filter_groups.enable", algo.dynamic_sampling)
     if algo.dynamic_sampling:
-        s("algorithm.filter_groups.metric", "acc")
-        s("algorithm.filter_groups.max_num_gen_batches", 10)
+        s("algorithm.filter_groups.metric", algo.filter_metric)
 
     # ---------------------------------------------------------------- reward (lmmr1's registry)
     reward_spec = {

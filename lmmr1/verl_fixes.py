@@ -1,5 +1,8 @@
 """Compatibility fixes for verl 0.9.1 running on transformers 5.x, loaded into every verl process.
 
+Written for verl 0.9.1, transformers 5.x, TransferQueue 0.1.11 (see :mod:`lmmr1.patches`, which checks the
+installed versions when a fix is applied and names the test that shows when upstream no longer needs it).
+
 lmmr1 puts this module into ``VERL_USE_EXTERNAL_MODULES`` for every run (CPU and GPU), so verl imports
 it in the driver, the TaskRunner and all workers. Each fix is narrow, guarded, and says which verl
 code it serves; none edits verl.
@@ -23,6 +26,8 @@ code it serves; none edits verl.
 from __future__ import annotations
 
 from typing import Any
+
+from lmmr1.patches import check
 
 
 def _pooled_mean(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -53,6 +58,7 @@ def _install_position_ids_fix() -> None:
     original = tensordict_utils.maybe_fix_3d_position_ids
     if getattr(original, "_lmmr1_fix", False):
         return
+    check("equal_length_position_ids")
 
     def maybe_fix_3d_position_ids(data: Any) -> Any:
         repack_equal_length_position_ids(data)
@@ -69,6 +75,7 @@ def apply() -> None:
     except ImportError:  # pragma: no cover - transformers is a verl dependency
         return
     if not hasattr(BaseModelOutputWithPooling, "mean"):
+        check("vision_output_mean")
         BaseModelOutputWithPooling.mean = _pooled_mean  # type: ignore[attr-defined]
     _install_position_ids_fix()
 

@@ -5,6 +5,11 @@
 #
 # CPU machines get the CPU build of torch 2.13.0 (pinned first so no dependency can pull a CUDA
 # build). GPU clusters: run `.venv/bin/pip install -e '.[gpu]'` afterwards for vLLM + flash-attn.
+#
+# Where the default package index serves the CUDA build of torch (PyPI on Linux x86_64), a CPU-only
+# machine would download several GB it cannot use: set LMMR1_TORCH_INDEX to PyTorch's CPU index, e.g.
+#   LMMR1_TORCH_INDEX=https://download.pytorch.org/whl/cpu ./scripts/setup.sh
+# The script warns when it installed a CUDA build on a machine without a GPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -19,7 +24,16 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" = "$want" ]; then
 fi
 echo "[setup] installing pinned dependencies (first time: a few minutes)" >&2
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -c requirements/constraints.txt torch==2.13.0
+if [ -n "${LMMR1_TORCH_INDEX:-}" ]; then
+  .venv/bin/python -m pip install -q -c requirements/constraints.txt --index-url "$LMMR1_TORCH_INDEX" torch==2.13.0
+else
+  .venv/bin/python -m pip install -q -c requirements/constraints.txt torch==2.13.0
+fi
+if ! command -v nvidia-smi >/dev/null 2>&1 && \
+   [ "$(.venv/bin/python -c 'import torch; print(torch.version.cuda or "")' 2>/dev/null)" != "" ]; then
+  echo "[setup] warning: a CUDA build of torch was installed on a machine without a GPU (several GB)." >&2
+  echo "[setup] For the CPU build: rm -rf .venv && LMMR1_TORCH_INDEX=https://download.pytorch.org/whl/cpu ./scripts/setup.sh" >&2
+fi
 .venv/bin/python -m pip install -q -c requirements/constraints.txt -e '.[test,bench]'
 echo "$want" > "$stamp"
 echo "[setup] done: .venv ready" >&2

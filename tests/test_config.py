@@ -20,7 +20,7 @@ def _run(recipe: str, scale: str, *extra: str):
     model = "tiny_qwen2" if scale == "smoke" else "qwen2_5_vl_3b"
     data = "samples" if scale == "smoke" else "lmm_r1"
     cfg = _compose([f"+recipe={recipe}", f"scale={scale}", f"model={model}", f"data={data}", *extra])
-    return build_run_config(cfg, check_files=False, build_models=False)
+    return build_run_config(cfg, list(extra), check_files=False)
 
 
 def test_recipes_are_found():
@@ -34,7 +34,7 @@ def test_every_recipe_composes_at_paper_scale(recipe):
     assert run.scale.rollout_engine == "vllm"
     for stage in run.stages:
         assert stage.data.train_files, stage.name
-        assert all(f.endswith(".parquet") for f in stage.data.train_files)
+        assert all(f.endswith(".parquet") or f.startswith("sample:") for f in stage.data.train_files)
 
 
 @pytest.mark.parametrize("recipe", RECIPES)
@@ -76,7 +76,7 @@ def test_curriculum_stage_two_starts_from_stage_one():
 
 
 def test_unknown_stage_key_is_reported_with_its_place():
-    with pytest.raises(ConfigError, match=r"stages\.fre_text: unknown key\(s\) learning_rate"):
+    with pytest.raises(ConfigError, match=r"stages\.fre_text: unknown key 'learning_rate'"):
         _run("fre_text", "smoke", "+stages.fre_text.learning_rate=1")
 
 
@@ -84,24 +84,140 @@ def test_missing_data_file_is_reported_when_files_are_checked(tmp_path):
     cfg = _compose(["+recipe=fre_text", "scale=smoke", "model=tiny_qwen2", "data=samples",
                     f"data.train_files=[{tmp_path}/nope.parquet]"])
     with pytest.raises(ConfigError, match="nope.parquet does not exist"):
-        build_run_config(cfg, check_files=True, build_models=False)
+        build_run_config(cfg, check_files=True)
 
 
 def test_data_override_is_refused_for_multi_stage_recipes(tmp_path):
     cfg = _compose(["+recipe=mgt_geo", "scale=paper", "model=qwen2_5_vl_3b", "data=lmm_r1",
                     f"data.train_files=[{tmp_path}/a.parquet]"])
     with pytest.raises(ConfigError, match="single-stage recipes only"):
-        build_run_config(cfg, check_files=False, build_models=False)
+        build_run_config(cfg, check_files=False)
 
 
 def test_missing_local_model_directory_is_an_error():
     cfg = _compose(["+recipe=fre_text", "scale=smoke", "model=tiny_qwen2", "data=samples",
                     "model.path=/no/such/model"])
     with pytest.raises(ConfigError, match="no such directory"):
-        build_run_config(cfg, check_files=False, build_models=False)
+        build_run_config(cfg, check_files=False)
 
 
 def test_output_dir_is_made_absolute(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     run = _run("fre_text", "smoke", "output_dir=rel/run")
     assert run.output_dir == tmp_path / "rel" / "run"
+
+
+# ----------------------------------------------------------------------------- precedence (issue 8)
+def test_typed_stage_settings_beat_the_scale_defaults_at_smoke_scale():
+    run = _run("fre_text", "smoke", "stages.fre_text.actor_lr=3e-6", "stages.fre_text.n_samples=8")
+    stage = run.stage("fre_text")
+    assert stage.actor_lr == pytest.approx(3e-6) and stage.n_samples == 8
+    assert stage.provenance["actor_lr"] == "command line"
+    # untouched keys keep the scale's value
+    assert stage.rollout_batch_size == 4 and stage.provenance["rollout_batch_size"].startswith("scale")
+
+
+def test_typed_settings_beat_the_stage_own_scale_block():
+    run = _run("sanity", "smoke", "stages.sanity.actor_lr=1e-4")
+    assert run.stage("sanity").actor_lr == pytest.approx(1e-4)  # the smoke block says 5e-3
+    run = _run("sanity", "smoke", "stages.sanity.smoke.actor_lr=2e-4")
+    assert run.stage("sanity").actor_lr == pytest.approx(2e-4)
+    run = _run("sanity", "smoke", "+stages.sanity.paper.actor_lr=2e-4")  # the other scale's block
+    assert run.stage("sanity").actor_lr == pytest.approx(5e-3)
+
+
+@pytest.mark.parametrize("recipe", ["fre_text", "mgt_geo"])
+@pytest.mark.parametrize("preset,estimator", [("grpo", "grpo"), ("dapo", "grpo"), ("gae", "gae")])
+def test_algorithm_group_applies_to_every_stage(recipe, preset, estimator):
+    run = _run(recipe, "paper", f"algorithm={preset}")
+    for stage in run.stages:
+        assert stage.algorithm.preset == preset and stage.algorithm.estimator == estimator, stage.name
+        assert stage.provenance["algorithm.estimator"] == f"command line (algorithm={preset})"
+
+
+def test_stage_algorithm_preset_applies_to_one_stage():
+    run = _run("mgt_geo", "paper", "stages.mgt_geo.algorithm=dapo")
+    assert run.stage("mgt_geo").algorithm.preset == "dapo"
+    assert run.stage("fre_text").algorithm.preset == "reinforce_pp_baseline"
+
+
+def test_typed_algorithm_key_applies_after_the_preset():
+    run = _run("fre_text", "paper", "algorithm=dapo", "algorithm.clip_ratio_high=0.3")
+    algo = run.stage("fre_text").algorithm
+    assert algo.dynamic_sampling and algo.clip_ratio_high == pytest.approx(0.3)
+
+
+def test_dapo_filters_groups_on_the_score_every_reward_has():
+    from lmmr1.verl_bridge import to_verl_config
+
+    for recipe in ("fre_text", "mgt_sokoban"):
+        run = _run(recipe, "paper", "algorithm=dapo")
+        stage = run.stages[-1]
+        cfg = to_verl_config(run, stage, "/m")
+        assert cfg.algorithm.filter_groups.enable is True
+        assert cfg.algorithm.filter_groups.metric == "reward"  # verl's canonical score, not "acc"
+        assert cfg.actor_rollout_ref.actor.clip_ratio_high == pytest.approx(0.28)
+        assert cfg.actor_rollout_ref.actor.loss_agg_mode == "token-mean"
+    run = _run("fre_text", "paper", "algorithm=dapo", "algorithm.filter_metric=acc")
+    assert to_verl_config(run, run.stage("fre_text"), "/m").algorithm.filter_groups.metric == "acc"
+
+
+# ----------------------------------------------------------------------------- validation (issue 8)
+@pytest.mark.parametrize(
+    "override,needle",
+    [
+        ("stages.fre_text.actor_lr=fast", "stages.fre_text.actor_lr = 'fast' (set by command line): expected a number"),
+        ("+stages.fre_text.n_sample=8", "unknown key 'n_sample' (did you mean 'n_samples'?)"),
+        ("+stages.fre_text.reward.kwargs.format_weigth=0.0", "no argument 'format_weigth' (did you mean 'format_weight'?)"),
+        ("+stages.fre_text.verl={trainer: {save_frq: 5}}", "did you mean 'trainer.save_freq'?"),
+        ("stages.fre_text.reward.name=lmm_r2", "unknown reward 'lmm_r2'"),
+        ("stages.fre_text.algorithm=dapa", "unknown algorithm preset (did you mean 'dapo'?)"),
+        ("stages.fre_text.rollout_batch_size=2.5", "expected an integer"),
+        ("+stages.fre_text.betas=[0.9]", "expected a list of 2 values"),
+        ("+stages.fre_text.algorithm.estimator=gea", "(did you mean 'gae'?)"),
+    ],
+)
+def test_bad_settings_are_refused_with_the_key_and_what_is_accepted(override, needle):
+    with pytest.raises(ConfigError) as info:
+        _run("fre_text", "smoke", override)
+    assert needle in str(info.value)
+
+
+def test_raw_verl_keys_are_accepted_dotted_or_nested_and_below_free_form_sections():
+    run = _run("fre_text", "paper", "+stages.fre_text.verl={trainer.save_freq: 5, "
+               "actor_rollout_ref: {model: {override_config: {rope_theta: 10000}}}}")
+    assert run.stage("fre_text").verl == {"trainer.save_freq": 5,
+                                         "actor_rollout_ref.model.override_config.rope_theta": 10000}
+
+
+def test_a_reward_with_free_form_arguments_says_so():
+    from lmmr1.rewards.arguments import check_reward_arguments, free_form_arguments
+
+    @free_form_arguments
+    def anything(data_source, solution_str, ground_truth, extra_info=None, **kwargs):
+        return 0.0
+
+    from lmmr1.rewards import REWARDS
+
+    REWARDS.register("test_free_form", anything)
+    check_reward_arguments("test_free_form", {"whatever": 1})  # no error
+
+
+def test_gae_at_smoke_scale_is_refused_for_a_run_but_shown_in_a_dry_run():
+    with pytest.raises(ConfigError, match="needs a critic"):
+        _run("fre_text", "smoke", "algorithm=gae")
+    run = _run("fre_text", "smoke", "algorithm=gae", "dry_run=true")
+    assert run.stage("fre_text").algorithm.use_critic
+
+
+def test_explain_names_the_layer_of_every_value():
+    from lmmr1.config import explain_text
+
+    run = _run("sanity", "smoke", "stages.sanity.n_samples=8")
+    text = explain_text(run)
+    lines = {line.split()[0]: line for line in text.splitlines() if line and not line.startswith("#")}
+    assert lines["n_samples"].endswith("command line")
+    assert lines["actor_lr"].endswith("stage block (stages.sanity.smoke)")
+    assert lines["critic_lr"].endswith("scale (smoke.stage_overrides)")
+    assert lines["reward.name"].endswith("recipe")
+    assert lines["grad_clip"].endswith("default")

@@ -182,3 +182,14 @@ def test_sokoban_online_plays_several_turns_inside_verl(tmp_path, lmmr1_env):
     assert rows and json.loads((out_dir / "manifest.json").read_text())["stages"][0]["status"] == "done"
     # verl counts user + assistant messages: 4 means the model acted, saw the new state, and acted again
     assert max(r["num_turns/max"] for r in rows) >= 4
+
+
+def test_dapo_preset_filters_groups_in_a_cpu_run(tmp_path, lmmr1_env):
+    """`algorithm=dapo` reaches verl: dynamic sampling evicts groups whose rewards are all equal."""
+    out_dir = tmp_path / "dapo"
+    result = _main(["+recipe=sanity", "algorithm=dapo", "stages.sanity.smoke.total_steps=3",
+                    f"output_dir={out_dir}"], lmmr1_env, tmp_path)
+    assert result.returncode == 0, result.stderr[-4000:]
+    rows = [r for r in _metrics(out_dir) if "critic/score/mean" in r]
+    assert len(rows) == 3
+    assert sum(r.get("training/filter_groups/evicted_samples", 0) for r in rows) > 0, rows

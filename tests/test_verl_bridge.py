@@ -15,7 +15,7 @@ def _run(recipe: str, scale: str):
     data = "samples" if scale == "smoke" else "lmm_r1"
     with initialize_config_module(config_module="lmmr1.recipes", version_base="1.3"):
         cfg = compose(config_name="config", overrides=[f"+recipe={recipe}", f"scale={scale}", f"model={model}", f"data={data}"])
-    return build_run_config(cfg, check_files=False, build_models=False)
+    return build_run_config(cfg, check_files=False)
 
 
 def _verl(recipe: str, scale: str, stage: str):
@@ -120,9 +120,11 @@ def test_raw_verl_overrides_are_applied_last():
     assert to_verl_config(run, stage, "/m").trainer.save_freq == 7
 
 
-def test_unknown_estimator_is_refused():
-    run = _run("fre_text", "smoke")
-    stage = run.stage("fre_text")
-    stage.algorithm.estimator = "magic"
-    with pytest.raises(ValueError, match="not a verl advantage estimator"):
-        to_verl_config(run, stage, "/m")
+def test_unknown_raw_verl_key_is_refused_with_its_close_match():
+    from lmmr1.verl_bridge import check_verl_keys
+
+    check_verl_keys({"trainer.save_freq": 5, "critic.model.override_config.anything": 1})
+    with pytest.raises(ValueError, match="did you mean 'actor_rollout_ref.rollout.temperature'"):
+        check_verl_keys({"actor_rollout_ref.rollout.temperatur": 0.5})
+    with pytest.raises(ValueError, match="is a value in verl's trainer config, not a section"):
+        check_verl_keys({"trainer.save_freq.x": 1})

@@ -6,7 +6,8 @@
     lmmr1 data split data/mix.parquet --val-fraction 0.02 --train-output train.parquet --val-output val.parquet
     lmmr1 data dedup data/mix.parquet --output data/mix.dedup.parquet
     lmmr1 data inspect data/vermulti.parquet --model Qwen2.5-VL-3B-Instruct --max-prompt-length 4096
-    lmmr1 data sokoban ...          (level-set generator, from lmmr1.commands.data_sokoban)
+    lmmr1 data sokoban --n 5000 --dim 7 --boxes 2 --seed 0 --out DIR     (Sokoban level set)
+    lmmr1 data football --n 1000 --scenario academy_3_vs_1_with_keeper --out DIR   (football games)
 
 Nothing here imports torch or verl unless asked (inspect --model loads transformers).
 """
@@ -14,9 +15,9 @@ Nothing here imports torch or verl unless asked (inspect --model loads transform
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
+from lmmr1.commands.data_sokoban import register_football, register_sokoban
 from lmmr1.data.errors import DataError
 
 
@@ -210,10 +211,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(data_func=_inspect)
 
-    try:
-        sokoban = importlib.import_module("lmmr1.commands.data_sokoban")
-    except ModuleNotFoundError as exc:
-        if exc.name != "lmmr1.commands.data_sokoban":
-            raise
-    else:
-        sokoban.register_sokoban(sub)
+    register_sokoban(sub)
+    register_football(sub)

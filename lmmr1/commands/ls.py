@@ -1,15 +1,14 @@
-"""``lmmr1 ls rewards|recipes|envs``: what is installed, from the same registries the runtime uses."""
+"""``lmmr1 ls rewards|recipes|envs|patches``: what is installed, from the same registries the runtime uses."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("ls", help="list installed rewards, recipes or environments")
-    p.add_argument("what", choices=["rewards", "recipes", "envs"])
+    p = subparsers.add_parser("ls", help="list installed rewards, recipes, environments or lmmr1's patches to other libraries")
+    p.add_argument("what", choices=["rewards", "recipes", "envs", "patches"])
     p.set_defaults(func=handler)
 
 
@@ -28,21 +27,19 @@ def _recipes() -> list[str]:
 
 
 def _envs() -> list[str]:
-    try:
-        import gymnasium
+    from lmmr1.envs import ENV_SPECS
 
-        import lmmr1.envs  # noqa: F401  (registers lmmr1/* ids)
-    except ImportError as exc:
-        print(f"lmmr1 ls envs: {exc}", file=sys.stderr)
-        return []
-    register_envs = getattr(lmmr1.envs, "register_envs", None)
-    if callable(register_envs):
-        register_envs()
-    return sorted(i for i in gymnasium.registry if str(i).startswith("lmmr1/"))
+    return [f"{env_id}  {entry}" for env_id, (entry, _, _) in sorted(ENV_SPECS.items())]
+
+
+def _patches() -> list[str]:
+    from lmmr1.patches import table
+
+    return table()
 
 
 def handler(args: argparse.Namespace) -> int:
-    lines = {"rewards": _rewards, "recipes": _recipes, "envs": _envs}[args.what]()
+    lines = {"rewards": _rewards, "recipes": _recipes, "envs": _envs, "patches": _patches}[args.what]()
     for line in lines:
         print(line)
     return 0

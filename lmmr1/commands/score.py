@@ -73,9 +73,12 @@ def handler(args: argparse.Namespace) -> int:
     if not isinstance(kwargs, dict):
         print("lmmr1 score: --reward-kwargs must be a JSON object", file=sys.stderr)
         return 2
+    from lmmr1.rewards.arguments import RewardArgumentError, check_reward_arguments
+
     try:
+        check_reward_arguments(args.reward, kwargs)
         scorer = Scorer({"name": args.reward, "kwargs": kwargs}, workers=args.workers, timeout_s=args.timeout)
-    except (RegistryError, ImportError, AttributeError) as exc:
+    except (RewardArgumentError, RegistryError, ImportError, AttributeError) as exc:
         print(f"lmmr1 score: {exc}", file=sys.stderr)
         return 2
     try:

@@ -28,6 +28,8 @@ import torch.distributed
 
 from verl.plugin.platform import PlatformBase, PlatformRegistry
 
+from lmmr1.patches import check
+
 
 class CPUDeviceModule(ModuleType):
     """Stands in for ``torch.cuda`` on a CPU host: memory, RNG and stream calls get CPU answers."""
@@ -147,6 +149,7 @@ def install_process_group_shim() -> None:
     original = torch.distributed.init_process_group
     if getattr(original, "_lmmr1_cpu_shim", False):
         return
+    check("process_group_backend_string")
 
     @functools.wraps(original)
     def init_process_group(*args: Any, **kwargs: Any) -> Any:
@@ -173,6 +176,7 @@ def install_pin_memory_shim() -> None:
         return
     if torch.cuda.is_available():
         return
+    check("pin_memory_noop")
 
     @functools.wraps(original)
     def pin_memory(self: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:

@@ -51,6 +51,9 @@ def install_qwen_vl_utils_shim() -> bool:
     """Import ``qwen_vl_utils`` without torchvision; True if the shim was needed and installed."""
     if "qwen_vl_utils" in sys.modules or torchvision_available():
         return False
+    from lmmr1.patches import check
+
+    check("qwen_vl_utils_without_torchvision")
     stub = types.ModuleType("torchvision")
     stub.__version__ = "0.0.0+lmmr1.stub"
     io_mod = types.ModuleType("torchvision.io")
@@ -83,6 +86,9 @@ def install_image_only_video_processor() -> bool:
     vpa = importlib.import_module("transformers.models.auto.video_processing_auto")
     if getattr(vpa.AutoVideoProcessor, "_lmmr1_image_only", False):
         return False
+    from lmmr1.patches import check
+
+    check("image_only_video_processor")
 
     class ImageOnlyVideoProcessor(vpu.BaseVideoProcessor):
         """Stands in for Qwen2VLVideoProcessor when torchvision is absent; rejects any video."""

@@ -21,30 +21,16 @@ import pyarrow as pa
 from lmmr1.data.errors import BadRow, DataError
 from lmmr1.data.formats.base import PrepareOptions, Source, count_lines, iter_jsonl
 from lmmr1.data.images import ImageProblem, load_image
+from lmmr1.prompts import SOKOBAN_AGENT_NAMES, sokoban_prompt
 from lmmr1.data.schema import DEFAULT_AGENT, IMAGE_PLACEHOLDER, build_row, place_images, with_system
 
 LEVELS_FILE = "levels.jsonl"
 EXTRA_FIELDS = [("seed", pa.int64()), ("width", pa.int64()), ("height", pa.int64()), ("boxes", pa.int64())]
 
-# Used only when the generator module (lmmr1.commands.data_sokoban) is not installed; otherwise its prompt
-# is used, so rows prepared here match the generator's own train.parquet word for word.
-SOKOBAN_INSTRUCTION = (
-    "This image shows a Sokoban puzzle. You control the player and must push every box onto a target. "
-    "You can move Up, Down, Left or Right; walking into a box pushes it one cell if the cell behind it is "
-    "free. Boxes cannot be pulled, and pushing a box into a corner can make the puzzle unsolvable. "
-    "Plan the whole solution, then give the moves in order as a comma-separated list inside the "
-    "<answer> tags, for example <answer>Right, Up, Up, Left</answer>."
-)
-
-
 def default_user_text(agent: str) -> str:
     """The generator's user prompt for the task behind ``agent`` (global plan unless it is the online loop)."""
-    try:
-        from lmmr1.commands.data_sokoban import AGENT_NAMES, build_prompt
-    except ImportError:
-        return IMAGE_PLACEHOLDER + SOKOBAN_INSTRUCTION
-    task = {name: task for task, name in AGENT_NAMES.items()}.get(agent, "global")
-    return build_prompt(task)[-1]["content"]
+    task = {name: task for task, name in SOKOBAN_AGENT_NAMES.items()}.get(agent, "global")
+    return sokoban_prompt(task)[-1]["content"]
 
 
 def check_xsb(xsb: Any) -> tuple[int, int, int]:

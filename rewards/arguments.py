@@ -1,0 +1,65 @@
+"""Check a reward's name and arguments before a run starts.
+
+A reward's arguments are the named keyword parameters of its function after verl's four
+(``data_source, solution_str, ground_truth, extra_info``). Its ``**kwargs`` is part of verl's calling
+contract (verl may pass keywords of its own) and is *not* an argument list: a misspelled argument
+(``format_weigth``) would otherwise be swallowed by it and the run would train with the default. A
+reward that really takes free-form arguments says so with :func:`free_form_arguments`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from typing import Any, Callable, Mapping
+
+VERL_PARAMETERS = ("data_source", "solution_str", "ground_truth", "extra_info")
+
+
+class RewardArgumentError(ValueError):
+    """Unknown reward, or an argument the reward does not take."""
+
+
+def free_form_arguments(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a reward whose ``**kwargs`` are its arguments (no check of their names)."""
+    fn.free_form_arguments = True  # type: ignore[attr-defined]
+    return fn
+
+
+def reward_parameters(fn: Callable[..., Any]) -> dict[str, Any] | None:
+    """``{argument: default}`` of a reward, or None when it takes free-form arguments."""
+    if getattr(fn, "free_form_arguments", False):
+        return None
+    out: dict[str, Any] = {}
+    for name, param in inspect.signature(fn).parameters.items():
+        if name in VERL_PARAMETERS or param.kind in (param.VAR_KEYWORD, param.VAR_POSITIONAL):
+            continue
+        out[name] = None if param.default is param.empty else param.default
+    return out
+
+
+def check_reward_arguments(name: str, kwargs: Mapping[str, Any]) -> Callable[..., Any]:
+    """The reward ``name`` (registry name or ``module:function``), after checking ``kwargs`` against it."""
+    from lmmr1.registry import RegistryError
+
+    from . import REWARDS, get_reward
+
+    try:
+        fn = get_reward(name)
+    except RegistryError as exc:
+        near = difflib.get_close_matches(str(name), REWARDS.names(), n=1)
+        hint = f" Did you mean '{near[0]}'?" if near else ""
+        raise RewardArgumentError(f"{exc}{hint}") from None
+    except (ImportError, AttributeError) as exc:
+        raise RewardArgumentError(f"reward '{name}' could not be loaded: {exc}") from None
+    accepted = reward_parameters(fn)
+    if accepted is None:
+        return fn
+    for key in kwargs:
+        if key in accepted:
+            continue
+        near = difflib.get_close_matches(str(key), list(accepted), n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        takes = ", ".join(f"{k}={v!r}" for k, v in accepted.items()) or "no arguments"
+        raise RewardArgumentError(f"reward '{name}' has no argument '{key}'{hint}. It takes: {takes}.")
+    return fn

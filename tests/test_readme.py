@@ -1,0 +1,179 @@
+"""Every command line in the README works, and a test runs it.
+
+The README's command lines (fenced ``bash`` blocks and inline code that starts like a command) are
+collected here; each must match one rule below saying how it is checked:
+
+* ``run``: executed here as written (paths the reader would supply are substituted by fixtures);
+* ``dry``: a training launch that needs GPUs or prepared data: executed with ``dry_run=true`` (same
+  composition, validation and verl config, without training);
+* ``slow``: a smoke training run: executed by the named slow end-to-end test with the same arguments;
+* ``ci``: the test command itself, which CI (``.ci/run``) runs;
+* ``gpu``: needs a GPU machine (vLLM, flash-attn), stated as such and not runnable on CPU.
+
+A README command that matches no rule fails :func:`test_every_readme_command_is_covered`, so a new
+command cannot be added to the README without a check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+README = REPO / "README.md"
+PREFIXES = ("python -m lmmr1", "lmmr1 ", "./scripts/", ".venv/bin/", "pip install")
+
+# (pattern, kind, detail)
+RULES: list[tuple[str, str, str]] = [
+    (r"^\./scripts/setup\.sh && \.venv/bin/python -m pytest$", "ci", ".ci/run"),
+    (r"^\.venv/bin/python -m pytest( -m \"not slow\")?$", "ci", ".ci/run"),
+    (r"^(\./scripts/setup\.sh && \.venv/bin/)?python -m lmmr1\.main \+recipe=fre_text$", "slow",
+     "tests/test_end_to_end.py::test_fre_text_smoke_run_writes_manifest_metrics_checkpoint_then_resumes"),
+    (r"^python -m lmmr1\.main \+recipe=sanity$", "slow",
+     "tests/test_end_to_end.py::test_sanity_reward_rises_through_verl_on_cpu"),
+    (r"^python -m lmmr1\.main .*(scale=paper|dry_run=true|explain=true)", "dry", ""),
+    (r"^(\.venv/bin/)?pip install -e '\.\[gpu\]'$", "gpu", "vLLM and flash-attn have no CPU build"),
+    (r"^pip install -e examples/reward_plugin$", "slow",
+     "tests/test_end_to_end.py::test_a_reward_plugin_from_another_distribution_drives_a_training_run"),
+    (r"^lmmr1 ", "run", ""),
+]
+
+
+def _strip_comment(line: str) -> str:
+    return re.sub(r"\s+#\s.*$", "", line).strip()
+
+
+def readme_commands(text: str | None = None) -> list[str]:
+    text = README.read_text(encoding="utf-8") if text is None else text
+    commands: list[str] = []
+    in_block, lang, pending = False, "", ""
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_block, lang = (not in_block), line[3:].strip()
+            continue
+        if in_block and lang == "bash":
+            line = pending + line.strip()
+            pending = ""
+            if line.endswith("\\"):
+                pending = line[:-1].strip() + " "
+                continue
+            line = _strip_comment(line)
+            if line.startswith(PREFIXES) or line.startswith("LMMR1_TORCH_INDEX"):
+                commands.append(line)
+        elif not in_block:
+            for span in re.findall(r"`([^`]+)`", line):
+                if span.startswith(PREFIXES) and " " in span:
+                    commands.append(span.strip())
+    return list(dict.fromkeys(commands))
+
+
+def rule_for(command: str) -> tuple[str, str, str] | None:
+    for pattern, kind, detail in RULES:
+        if re.search(pattern, command):
+            return pattern, kind, detail
+    return None
+
+
+COMMANDS = readme_commands()
+
+
+def test_readme_has_the_two_quick_start_commands():
+    assert "./scripts/setup.sh && .venv/bin/python -m lmmr1.main +recipe=fre_text" in COMMANDS
+    assert "./scripts/setup.sh && .venv/bin/python -m pytest" in COMMANDS
+    assert "./scripts/setup.sh && .venv/bin/python -m pytest" in (REPO / ".ci" / "run").read_text()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_readme_command_is_covered(command):
+    rule = rule_for(command)
+    assert rule is not None, f"README command has no check in tests/test_readme.py: {command}"
+    _, kind, detail = rule
+    if kind == "slow":
+        path, _, name = detail.partition("::")
+        source = (REPO / path).read_text(encoding="utf-8")
+        assert f"def {name}(" in source, detail
+        body = source[source.index(f"def {name}("):]
+        body = body[: body.find("\ndef ", 1) if "\ndef " in body[1:] else len(body)]
+        for arg in shlex.split(command):
+            if arg.startswith("+recipe=") or arg.startswith("examples/"):
+                assert arg.split("/")[0] in body, f"{detail} does not run {arg}"
+    if kind == "ci":
+        assert "python -m pytest" in (REPO / ".ci" / "run").read_text()
+
+
+# ----------------------------------------------------------------------------- the runnable ones
+def _fixture_env(tmp_path: Path, lmmr1_env: dict) -> dict:
+    env = dict(lmmr1_env, LMMR1_DATA=str(tmp_path / "data"))
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def _write_fixtures(tmp_path: Path) -> None:
+    """What a reader of the README would have: a downloaded DeepScaleR-like folder, a rows.jsonl."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    raw = tmp_path / "raw" / "deepscaler"
+    raw.mkdir(parents=True)
+    rows = [{"problem": f"What is {i} + {i}?", "answer": str(2 * i), "solution": "..."} for i in range(200)]
+    pq.write_table(pa.Table.from_pylist(rows), raw / "train-00000-of-00001.parquet")
+    (tmp_path / "data" / "deepscaler").mkdir(parents=True)
+    with open(tmp_path / "rows.jsonl", "w") as fh:
+        fh.write(json.dumps({"response": "<think>x</think><answer>\\boxed{4}</answer>", "ground_truth": "4"}) + "\n")
+    (tmp_path / "models" / "Qwen2.5-VL-3B-Instruct").mkdir(parents=True)
+
+
+def _runnable(command: str, tmp_path: Path) -> list[str]:
+    """The command as argv, with reader-supplied paths pointed at fixtures."""
+    command = command.replace("/models/Qwen2.5-VL-3B-Instruct", str(tmp_path / "models" / "Qwen2.5-VL-3B-Instruct"))
+    command = re.sub(r"\s*>\s*\S+$", "", command)  # `> plan.yaml`: the test reads stdout itself
+    argv = [a.replace("$LMMR1_DATA", str(tmp_path / "data")) for a in shlex.split(command)]
+    argv = [str(tmp_path / "out") if a in ("DIR", "OUT") else a for a in argv]
+    if argv[0] == "lmmr1":
+        argv = [sys.executable, "-m", "lmmr1.cli", *argv[1:]]
+    elif argv[:3] == ["python", "-m", "lmmr1.main"]:
+        argv = [sys.executable, *argv[1:]]
+    return argv
+
+
+RUNNABLE = [c for c in COMMANDS if (r := rule_for(c)) and r[1] in ("run", "dry")]
+
+
+def _marks(command: str) -> list:
+    # launches (verl is imported and validates every stage) and the 5,000-level generation take 10-20 s
+    # each: they belong to the slow set, which CI runs too
+    heavy = rule_for(command)[1] == "dry" or "--n 5000" in command
+    return [pytest.mark.slow] if heavy else []
+
+
+@pytest.mark.parametrize("command", [pytest.param(c, marks=_marks(c)) for c in RUNNABLE])
+def test_readme_command_runs(command, tmp_path, lmmr1_env):
+    _write_fixtures(tmp_path)
+    env = _fixture_env(tmp_path, lmmr1_env)
+    # commands that consume what an earlier README command produced run that one first
+    if "data split" in command:
+        first = next(c for c in RUNNABLE if "data prepare --format hf" in c)
+        pre = subprocess.run(_runnable(first, tmp_path), capture_output=True, text=True, env=env, cwd=tmp_path,
+                             timeout=300)
+        assert pre.returncode == 0, pre.stderr[-3000:]
+    argv = _runnable(command, tmp_path)
+    if rule_for(command)[1] == "dry" and "dry_run=true" not in argv and "explain=true" not in argv:
+        argv.append("dry_run=true")
+    if re.fullmatch(r"lmmr1( [a-z]+)+", command) and not command.startswith("lmmr1 ls "):
+        argv.append("--help")  # a sub-command named in the text: its help must work
+    result = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    assert result.returncode == 0, f"{command}\n{result.stderr[-3000:]}"
+    if "dry_run=true" in argv:
+        assert result.stdout.startswith("---\n# stage: ")
+    if "explain=true" in argv:
+        assert "command line" in result.stdout
+    if "data split" in command:
+        assert (tmp_path / "data" / "deepscaler" / "train.parquet").exists()
