@@ -25,6 +25,10 @@ INSTALL_REQUIRES = [
     "pyarrow>=15",
     "safetensors>=0.4",
     "tqdm>=4.60",
+    # evaluation reports and run plots (PNG bar charts and curves)
+    "matplotlib>=3.8",
+    # version checks of lmmr1's run-time patches (lmmr1/patches.py)
+    "packaging>=23",
 ]
 
 EXTRAS = {
@@ -71,6 +75,7 @@ setup(
         "lmmr1.recipes": ["*.yaml", "**/*.yaml"],
         "lmmr1": ["sample_data/*", "sample_data/**/*", "assets/*"],
         "lmmr1.envs": ["assets/*"],
+        "lmmr1.report": ["published/*.json"],
     },
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS,
@@ -86,6 +91,18 @@ setup(
             "iou = lmmr1.rewards.iou:iou_reward",
             "sokoban_global = lmmr1.rewards.sokoban:sokoban_global_reward",
             "sanity_digit = lmmr1.rewards.sanity:digit_reward",
+        ],
+        # Built-in benchmarks of `lmmr1 eval`: same group and shape as a third-party plug-in.
+        "lmmr1.benchmarks": [
+            "math500 = lmmr1.eval.benchmarks.text:MATH500",
+            "gpqa_diamond = lmmr1.eval.benchmarks.text:GPQADiamond",
+            "olympiadbench = lmmr1.eval.benchmarks.multimodal:OlympiadBench",
+            "mathvision = lmmr1.eval.benchmarks.multimodal:MathVision",
+            "mathverse = lmmr1.eval.benchmarks.multimodal:MathVerse",
+            "mmstar = lmmr1.eval.benchmarks.multimodal:MMStar",
+            "mathvista = lmmr1.eval.benchmarks.multimodal:MathVista",
+            "sokoban_global = lmmr1.eval.benchmarks.agents:SokobanGlobal",
+            "football_online = lmmr1.eval.benchmarks.agents:FootballOnline",
         ],
     },
 )

@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "score": "lmmr1.commands.score",
     "ls": "lmmr1.commands.ls",
     "data": "lmmr1.commands.data",
+    "eval": "lmmr1.commands.eval",
+    "report": "lmmr1.commands.report",
 }
 
 

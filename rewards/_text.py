@@ -146,6 +146,12 @@ def answer_is(text: str) -> str | None:
         return None
     tail = last.group(1)
     tail = tail.split("\n", 1)[0]
+    # a nested phrase ("Final Answer: The final answer is $100$. I hope it is correct."): take the innermost
+    for _ in range(3):
+        inner = _ANSWER_IS.search(tail)
+        if inner is None:
+            break
+        tail = inner.group(1)
     # end of sentence: a period followed by space/end, not a decimal point
     m = re.search(r"\.(?=\s|$)", tail)
     if m:

@@ -7,8 +7,8 @@ from typing import Any
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("ls", help="list installed rewards, recipes, environments or lmmr1's patches to other libraries")
-    p.add_argument("what", choices=["rewards", "recipes", "envs", "patches"])
+    p = subparsers.add_parser("ls", help="list installed rewards, recipes, environments, benchmarks or lmmr1's patches to other libraries")
+    p.add_argument("what", choices=["rewards", "recipes", "envs", "patches", "benchmarks"])
     p.set_defaults(func=handler)
 
 
@@ -32,6 +32,16 @@ def _envs() -> list[str]:
     return [f"{env_id}  {entry}" for env_id, (entry, _, _) in sorted(ENV_SPECS.items())]
 
 
+def _benchmarks() -> list[str]:
+    from lmmr1.eval import BENCHMARKS
+
+    lines = []
+    for entry in BENCHMARKS.entries():
+        cls = BENCHMARKS.get(entry.name)
+        lines.append(f"{entry.name:<16} DATA_DIR/{entry.name}/: {cls.expects}  ({entry.origin})")
+    return lines
+
+
 def _patches() -> list[str]:
     from lmmr1.patches import table
 
@@ -39,7 +49,7 @@ def _patches() -> list[str]:
 
 
 def handler(args: argparse.Namespace) -> int:
-    lines = {"rewards": _rewards, "recipes": _recipes, "envs": _envs, "patches": _patches}[args.what]()
+    lines = {"rewards": _rewards, "recipes": _recipes, "envs": _envs, "patches": _patches, "benchmarks": _benchmarks}[args.what]()
     for line in lines:
         print(line)
     return 0

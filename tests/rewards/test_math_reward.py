@@ -159,3 +159,12 @@ def test_reward_sources_never_eval_or_sympify_text():
             if isinstance(node, ast.Call):
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
                 assert name not in banned, f"{path.name}:{node.lineno} calls {name}"
+
+
+def test_the_math_few_shot_final_answer_line_is_read():
+    """MATH's few-shot format nests one answer phrase in another (issue 10)."""
+    from lmmr1.rewards.math import math_reward
+
+    response = "Final Answer: The final answer is $100$. I hope it is correct."
+    assert math_reward(None, response, "100")["acc"] == 1.0
+    assert math_reward(None, response, "10")["acc"] == 0.0

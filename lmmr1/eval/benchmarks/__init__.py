@@ -1,0 +1,1 @@
+"""Built-in benchmarks (declared as entry points in setup.py)."""

@@ -1,0 +1,178 @@
+"""The shapes every benchmark shares: items, protocols, generation settings, the Benchmark base class.
+
+A benchmark turns a downloaded public dataset folder into :class:`Item` objects, says how to prompt the
+model for each under a named :class:`Protocol`, how to read the answer out of a response (rules; or an
+LLM judge where the original protocol used one) and how to aggregate item scores into the paper's
+numbers (with the sub-fields the paper reports). The runner (:mod:`lmmr1.eval.runner`) does the rest.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Optional
+
+from lmmr1.prompts import SYSTEM_PROMPT
+
+
+class EvalDataError(ValueError):
+    """A benchmark folder is missing or malformed; the message names the file, the column and the fix."""
+
+
+@dataclass
+class Item:
+    """One benchmark question. ``id`` is the dataset's own id (``unique_id``, ``pid``, ``index``, ...)."""
+
+    id: str
+    question: str
+    gold: Any
+    images: list[bytes] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LoadResult:
+    items: list[Item]
+    files: list[str]
+    rows_in: int
+    excluded: dict[str, int] = field(default_factory=dict)  # reason -> rows deliberately not scored
+
+
+@dataclass(frozen=True)
+class GenSettings:
+    max_new_tokens: int
+    temperature: float = 0.0
+    top_p: float = 1.0
+    repetition_penalty: float = 1.0
+    max_pixels: Optional[int] = None
+    max_images: int = 5
+
+
+@dataclass(frozen=True)
+class Protocol:
+    name: str
+    description: str
+
+
+PROTOCOLS: dict[str, Protocol] = {
+    "lmm_r1": Protocol(
+        "lmm_r1",
+        "LMM-R1's evaluation: multimodal benchmarks greedy, 4,096 new tokens, the training system prompt, images "
+        "at most 1024x1024 pixels, at most 5 images, LLM-judge extraction where the original used one (rules "
+        "when no --judge is given, recorded per item); MATH500/GPQA as lighteval (no system prompt, greedy, "
+        "8,192 new tokens, repetition penalty 1.05, its prompts); OlympiadBench's competition prompt, proofs "
+        "not scored; MM-Star macro-averaged over l2 categories; MathVerse over its five vision versions.",
+    ),
+    "rule": Protocol(
+        "rule",
+        "lmmr1's own: every benchmark prompted with the training system prompt and the boxed-answer "
+        "instruction, greedy, 4,096 new tokens, answers read and compared by lmmr1's rule rewards (no judge).",
+    ),
+}
+
+MATH_INSTRUCTION = " Put the final answer in \\boxed{} inside the <answer> tags."
+MULTIMODAL_LMM_R1 = GenSettings(max_new_tokens=4096, max_pixels=1024 * 1024, max_images=5)
+
+
+def image_parts(n: int) -> list[dict[str, Any]]:
+    return [{"type": "image"} for _ in range(n)]
+
+
+def user_message(text: str, n_images: int) -> dict[str, Any]:
+    if not n_images:
+        return {"role": "user", "content": text}
+    return {"role": "user", "content": [*image_parts(n_images), {"type": "text", "text": text}]}
+
+
+class Benchmark(abc.ABC):
+    """Base class; subclasses set the class attributes and override what differs."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    split: ClassVar[str] = "test"
+    expects: ClassVar[str] = ""  # the files expected under DIR/<name>/, for `lmmr1 ls benchmarks` and errors
+    kind: ClassVar[str] = "qa"  # "qa" (generate once, score the answer) or "agent" (play an episode)
+    judged_in_paper: ClassVar[bool] = False  # the original protocol used an LLM judge to extract answers
+    columns: ClassVar[tuple[str, ...]] = ()
+
+    # -- data ----------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def load(self, root: Path) -> LoadResult:
+        """Read ``root`` (the benchmark's downloaded folder) into items; exclusions counted by reason."""
+
+    # -- prompting -----------------------------------------------------------------------------
+    def messages(self, item: Item, protocol: str) -> list[dict[str, Any]]:
+        """Chat messages; image placeholders (``{"type": "image"}``) in the order of ``item.images``."""
+        return [{"role": "system", "content": SYSTEM_PROMPT},
+                user_message(item.question + MATH_INSTRUCTION, len(item.images))]
+
+    def generation(self, protocol: str) -> GenSettings:
+        return MULTIMODAL_LMM_R1 if protocol == "lmm_r1" else GenSettings(max_new_tokens=4096)
+
+    # -- scoring -------------------------------------------------------------------------------
+    def extract(self, item: Item, response: str, protocol: str) -> Optional[str]:
+        """The final answer read by rules (``<answer>``, last ``\\boxed{}``, "the answer is")."""
+        from lmmr1.rewards._text import extract_answer
+
+        answer, _ = extract_answer(response or "")
+        return answer.strip() if answer else None
+
+    def judge_instruction(self, item: Item) -> str:
+        """What the judge is asked to extract (the original judges extracted the final answer)."""
+        return ("Extract the final answer from the response to the question below. Reply with the answer only "
+                "(a number, an expression, an option letter or a short text), or NONE if there is no answer.")
+
+    def correct(self, item: Item, extracted: Optional[str]) -> bool:
+        return bool(extracted) and math_equal(extracted, item.gold)
+
+    def aggregate(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """``{"score": per cent, "correct": k, "n": N}`` plus sub-fields where the paper reports them."""
+        return mean_score(records)
+
+
+def mean_score(records: list[dict[str, Any]]) -> dict[str, Any]:
+    n = len(records)
+    k = sum(1 for r in records if r.get("correct"))
+    return {"score": 100.0 * k / n if n else None, "correct": k, "n": n}
+
+
+# ------------------------------------------------------------------------------------ comparisons
+_LETTER = re.compile(r"^\(?\s*([A-J])\s*\)?[.:]?$")
+
+
+def math_equal(extracted: str, gold: Any) -> bool:
+    """lmmr1's ``math`` reward on a bare answer, with its time limit (sympy runs in killable workers)."""
+    from lmmr1.rewards.scoring import shared_scorer
+
+    scorer = shared_scorer({"name": "math", "timeout_s": 5.0}, workers=1)
+    result = scorer.score("lmmr1-eval", f"<answer>{extracted}</answer>", gold, None)
+    return float(result.get("acc", result.get("score", 0.0))) >= 1.0
+
+
+def letter_of(text: Optional[str], letters: str = "ABCDEFGHIJ") -> Optional[str]:
+    """The single option letter an extracted answer names (``B``, ``(B)``, ``B.``, ``\\text{B}``), else None."""
+    if not text:
+        return None
+    t = re.sub(r"\\(?:text|mathrm|textbf)\s*\{([^{}]*)\}", r"\1", text).strip().strip("$").strip()
+    t = re.sub(r"^\\boxed\s*\{(.*)\}$", r"\1", t).strip()
+    m = _LETTER.match(t)
+    if m and m.group(1) in letters:
+        return m.group(1)
+    m = re.match(r"^\(?([A-J])\)?[.:)]\s", t + " ")
+    if m and m.group(1) in letters:
+        return m.group(1)
+    return None
+
+
+def number_of(text: Optional[str]) -> Optional[float]:
+    if text is None:
+        return None
+    t = text.strip().strip("$").replace(",", "").replace("\\%", "").replace("%", "").strip()
+    t = re.sub(r"\\(?:text|mathrm)\s*\{[^{}]*\}", "", t).strip()
+    try:
+        return float(t)
+    except ValueError:
+        m = re.fullmatch(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", t)
+        return float(m.group(0)) if m else None

@@ -1,0 +1,212 @@
+"""Where responses come from: vLLM on GPUs (the paper's path), Hugging Face ``generate`` on CPU, or a file.
+
+All three take :class:`Request` objects (chat messages with ``{"type": "image"}`` placeholders, the images as
+encoded bytes, and the protocol's :class:`~lmmr1.eval.core.GenSettings`) and return one response each, in
+order. Images larger than ``settings.max_pixels`` are scaled down first (aspect ratio kept), as LMM-R1's
+``smart_resize(max_pixels=1024*1024)`` did, and at most ``settings.max_images`` are passed.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Protocol
+
+from lmmr1.eval.core import EvalDataError, GenSettings
+
+
+@dataclass
+class Request:
+    messages: list[dict[str, Any]]
+    images: list[bytes] = field(default_factory=list)
+    settings: GenSettings = field(default_factory=lambda: GenSettings(max_new_tokens=4096))
+
+
+class Generator(Protocol):
+    name: str
+
+    def generate(self, requests: list[Request]) -> list[str]: ...
+
+
+def prepared_images(images: list[bytes], settings: GenSettings) -> list[Any]:
+    from PIL import Image
+
+    out = []
+    for data in images[: settings.max_images]:
+        image = Image.open(io.BytesIO(data)).convert("RGB")
+        if settings.max_pixels and image.width * image.height > settings.max_pixels:
+            scale = math.sqrt(settings.max_pixels / (image.width * image.height))
+            image = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))))
+        out.append(image)
+    return out
+
+
+def _trim_placeholders(messages: list[dict[str, Any]], keep: int) -> list[dict[str, Any]]:
+    """Drop image placeholders beyond the first ``keep`` (the images themselves were cut to ``max_images``)."""
+    seen = 0
+    out = []
+    for message in messages:
+        content = message["content"]
+        if isinstance(content, list):
+            parts = []
+            for part in content:
+                if part.get("type") == "image":
+                    seen += 1
+                    if seen > keep:
+                        continue
+                parts.append(part)
+            message = {**message, "content": parts}
+        out.append(message)
+    return out
+
+
+class HFGenerator:
+    """Hugging Face ``generate`` (batched, left-padded): the CPU path, also usable on one GPU."""
+
+    name = "hf"
+
+    def __init__(self, model_path: str, batch_size: int = 8, device: Optional[str] = None) -> None:
+        import torch
+        from transformers import AutoConfig
+
+        from lmmr1.data import verl_compat
+
+        verl_compat.apply()  # Qwen2.5-VL processors without torchvision (CPU hosts)
+        self.path = model_path
+        self.batch_size = max(1, batch_size)
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        config = AutoConfig.from_pretrained(model_path)
+        self.vision = hasattr(config, "vision_config")
+        dtype = torch.bfloat16 if self.device == "cuda" else torch.float32
+        if self.vision:
+            from transformers import AutoModelForImageTextToText, AutoProcessor
+
+            self.processor = AutoProcessor.from_pretrained(model_path)
+            self.tokenizer = self.processor.tokenizer
+            self.model = AutoModelForImageTextToText.from_pretrained(model_path, dtype=dtype)
+        else:
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            self.processor = None
+            self.tokenizer = AutoTokenizer.from_pretrained(model_path)
+            self.model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype)
+        self.model.to(self.device).eval()
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+
+    def generate(self, requests: list[Request]) -> list[str]:
+        out: list[str] = []
+        for start in range(0, len(requests), self.batch_size):
+            out += self._batch(requests[start : start + self.batch_size])
+        return out
+
+    def _batch(self, batch: list[Request]) -> list[str]:
+        import torch
+
+        settings = batch[0].settings
+        texts, images = [], []
+        for request in batch:
+            if request.settings != settings:
+                return self._batch(batch[:1]) + self._batch(batch[1:])
+            pictures = prepared_images(request.images, request.settings)
+            if pictures and not self.vision:
+                raise EvalDataError(f"{self.path} is a text-only model; this benchmark needs images")
+            messages = _trim_placeholders(request.messages, len(pictures))
+            source = self.processor if self.processor is not None else self.tokenizer
+            texts.append(source.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
+            images += pictures
+        if self.processor is not None:
+            self.processor.tokenizer.padding_side = "left"
+            inputs = self.processor(text=texts, images=images or None, return_tensors="pt", padding=True)
+        else:
+            inputs = self.tokenizer(texts, return_tensors="pt", padding=True)
+        inputs = {k: v.to(self.device) for k, v in inputs.items()}
+        sample = settings.temperature > 0
+        kwargs: dict[str, Any] = {"max_new_tokens": settings.max_new_tokens, "do_sample": sample,
+                                  "repetition_penalty": settings.repetition_penalty,
+                                  "pad_token_id": self.tokenizer.pad_token_id}
+        if sample:
+            kwargs.update(temperature=settings.temperature, top_p=settings.top_p)
+        with torch.no_grad():
+            generated = self.model.generate(**inputs, **kwargs)
+        new = generated[:, inputs["input_ids"].shape[1] :]
+        return self.tokenizer.batch_decode(new, skip_special_tokens=True)
+
+
+class VLLMGenerator:
+    """vLLM offline batched generation (GPU clusters; the paper's evaluation engine)."""
+
+    name = "vllm"
+
+    def __init__(self, model_path: str, tensor_parallel: int = 1, max_images: int = 5) -> None:
+        try:
+            from vllm import LLM
+        except ImportError as exc:
+            raise RuntimeError("vLLM is not installed: on a GPU machine run `.venv/bin/pip install -e '.[gpu]'`, "
+                               "or pass --backend hf") from exc
+        self.llm = LLM(model=model_path, tensor_parallel_size=tensor_parallel, trust_remote_code=True,
+                       limit_mm_per_prompt={"image": max_images})
+
+    def generate(self, requests: list[Request]) -> list[str]:
+        from vllm import SamplingParams
+
+        out: list[Optional[str]] = [None] * len(requests)
+        groups: dict[GenSettings, list[int]] = {}
+        for index, request in enumerate(requests):
+            groups.setdefault(request.settings, []).append(index)
+        for settings, indices in groups.items():
+            params = SamplingParams(temperature=settings.temperature, top_p=settings.top_p,
+                                    max_tokens=settings.max_new_tokens, repetition_penalty=settings.repetition_penalty)
+            conversations = [self._openai_messages(requests[i]) for i in indices]
+            results = self.llm.chat(conversations, params, use_tqdm=False)
+            for i, result in zip(indices, results):
+                out[i] = result.outputs[0].text
+        return [o or "" for o in out]
+
+    @staticmethod
+    def _openai_messages(request: Request) -> list[dict[str, Any]]:
+        pictures = prepared_images(request.images, request.settings)
+        urls = []
+        for picture in pictures:
+            buffer = io.BytesIO()
+            picture.save(buffer, format="PNG")
+            urls.append("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode())
+        messages, used = [], 0
+        for message in _trim_placeholders(request.messages, len(pictures)):
+            content = message["content"]
+            if isinstance(content, list):
+                parts = []
+                for part in content:
+                    if part.get("type") == "image":
+                        parts.append({"type": "image_url", "image_url": {"url": urls[used]}})
+                        used += 1
+                    else:
+                        parts.append({"type": "text", "text": part.get("text", "")})
+                content = parts
+            messages.append({"role": message["role"], "content": content})
+        return messages
+
+
+def read_responses(path: Path) -> dict[tuple[str, str], str]:
+    """``--responses FILE.jsonl``: one ``{"benchmark", "id", "response"}`` per line."""
+    if not path.exists():
+        raise EvalDataError(f"--responses {path}: no such file")
+    out: dict[tuple[str, str], str] = {}
+    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise EvalDataError(f"--responses {path}:{line_no}: not valid JSON ({exc})") from None
+        missing = [k for k in ("benchmark", "id", "response") if k not in row]
+        if missing:
+            raise EvalDataError(f"--responses {path}:{line_no}: missing field(s) {', '.join(missing)} "
+                                "(each line: benchmark, id, response)")
+        out[(str(row["benchmark"]), str(row["id"]))] = str(row["response"])
+    return out

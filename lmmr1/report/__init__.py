@@ -1,0 +1,1 @@
+"""Reports: the paper's tables beside the user's numbers (Markdown and PNG charts)."""
