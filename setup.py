@@ -91,6 +91,7 @@ setup(
             "iou = lmmr1.rewards.iou:iou_reward",
             "sokoban_global = lmmr1.rewards.sokoban:sokoban_global_reward",
             "sanity_digit = lmmr1.rewards.sanity:digit_reward",
+            "benchmark = lmmr1.eval.reward:benchmark_reward",
         ],
         # Built-in benchmarks of `lmmr1 eval`: same group and shape as a third-party plug-in.
         "lmmr1.benchmarks": [

@@ -84,6 +84,16 @@ class DataSpec:
 
 
 @dataclass
+class ValidationSpec:
+    """Benchmarks a stage validates on at its ``test_freq`` (verl's validation hook; ``val/<name>/score``)."""
+
+    benchmarks: list[str] = field(default_factory=list)
+    data_dir: Optional[str] = None  # the folder `lmmr1 eval --data-dir` reads
+    limit: Optional[int] = 64  # first N items of each benchmark
+    protocol: str = "rule"
+
+
+@dataclass
 class StageSpec:
     """One RL stage of a curriculum, in lmmr1's vocabulary (not verl's)."""
 
@@ -92,6 +102,7 @@ class StageSpec:
     data: DataSpec = field(default_factory=DataSpec)
     reward: RewardSpec = field(default_factory=RewardSpec)
     algorithm: AlgorithmSpec = field(default_factory=AlgorithmSpec)
+    validation: ValidationSpec = field(default_factory=ValidationSpec)
     actor_lr: float = 1e-6
     critic_lr: float = 9e-6
     warmup_ratio: float = 0.03
@@ -154,12 +165,14 @@ class RunConfig:
 
 
 # ------------------------------------------------------------------------------------------ settings
-_SECTIONS: dict[str, type] = {"data": DataSpec, "reward": RewardSpec, "algorithm": AlgorithmSpec}
+_SECTIONS: dict[str, type] = {"data": DataSpec, "reward": RewardSpec, "algorithm": AlgorithmSpec,
+                              "validation": ValidationSpec}
 # dict-valued settings whose keys are free: how many levels below the setting are separate leaves
 # (None: every level, for raw verl keys written nested or dotted)
 _FREE_DEPTH: dict[str, Optional[int]] = {"reward.kwargs": 1, "reward.by_source": 1, "agent_loops": 2, "verl": None}
 _STAGE_FIELDS = {f.name: f for f in fields(StageSpec) if f.name not in ("name", "provenance")}
-_HINTS = {cls: typing.get_type_hints(cls) for cls in (StageSpec, DataSpec, RewardSpec, AlgorithmSpec, ScaleSpec)}
+_HINTS = {cls: typing.get_type_hints(cls) for cls in (StageSpec, DataSpec, RewardSpec, AlgorithmSpec, ScaleSpec,
+                                                      ValidationSpec)}
 
 Leaf = tuple[str, Any]  # (dotted setting, value)
 
@@ -447,6 +460,7 @@ def build_stage(name: str, values: Mapping[str, Any], origin: Mapping[str, str])
         data=DataSpec(**sections["data"]),
         reward=reward,
         algorithm=AlgorithmSpec(**sections["algorithm"]),
+        validation=ValidationSpec(**sections["validation"]),
         agent_loops=free["agent_loops"],
         verl=free["verl"],
         **top,
@@ -496,12 +510,39 @@ def _check_stage(stage: StageSpec, order: list[str]) -> None:
             raise ConfigError(
                 f"{where}.init = '{stage.init}': stage '{source}' must come earlier in the curriculum {order}"
             )
+    _check_validation(stage)
     if not stage.data.train_files:
         raise ConfigError(
             f"{where}.data.train_files is empty: this dataset has no bundled sample at this scale. "
             "Prepare the data (`lmmr1 data prepare ...`) and set it, e.g. "
             f"stages.{stage.name}.data.train_files=[/path/train.parquet]"
         )
+
+
+def _check_validation(stage: StageSpec) -> None:
+    spec, where = stage.validation, f"stages.{stage.name}.validation"
+    if not spec.benchmarks:
+        return
+    from lmmr1.eval import BENCHMARKS
+    from lmmr1.eval.core import PROTOCOLS
+
+    for name in spec.benchmarks:
+        if name not in BENCHMARKS:
+            raise ConfigError(f"{where}.benchmarks: unknown benchmark '{name}'{close_match(name, BENCHMARKS.names())}; "
+                              f"installed: {', '.join(BENCHMARKS.names())}")
+        if getattr(BENCHMARKS.get(name), "kind", "qa") != "qa":
+            raise ConfigError(f"{where}.benchmarks: '{name}' is an agent benchmark (an episode per item), which verl's "
+                              "validation cannot play; evaluate it after training with `lmmr1 eval`")
+    if not spec.data_dir:
+        raise ConfigError(f"{where}.data_dir is not set: the folder with one downloaded dataset per benchmark "
+                          "(as for `lmmr1 eval --data-dir`)")
+    if spec.protocol not in PROTOCOLS:
+        raise ConfigError(f"{where}.protocol = {spec.protocol!r}; accepted: {', '.join(PROTOCOLS)}")
+    if spec.limit is not None and spec.limit < 1:
+        raise ConfigError(f"{where}.limit must be >= 1 or null, got {spec.limit}")
+    if stage.test_freq < 1:
+        raise ConfigError(f"stages.{stage.name}.test_freq = {stage.test_freq}: validation benchmarks are set, so say "
+                          f"how often to validate, e.g. stages.{stage.name}.test_freq=20 (it also runs before training)")
 
 
 def _check_rewards(stage: StageSpec) -> None:

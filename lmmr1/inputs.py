@@ -40,7 +40,25 @@ def _stage(stage: StageSpec) -> StageSpec:
     return new
 
 
+def _with_validation(run: RunConfig, stage: StageSpec) -> StageSpec:
+    """Validation benchmarks -> a verl validation parquet under the stage's folder, scored by ``benchmark``."""
+    spec = stage.validation
+    if not spec.benchmarks:
+        return stage
+    from lmmr1.eval.verl_rows import SOURCE_PREFIX, write_validation_set
+
+    path = write_validation_set(spec.benchmarks, str(spec.data_dir), spec.protocol, spec.limit,
+                                run.output_dir / stage.name / "val_benchmarks.parquet")
+    by_source = dict(stage.reward.by_source)
+    by_source.update({SOURCE_PREFIX + name: {"name": "benchmark", "kwargs": {}} for name in spec.benchmarks})
+    new = dataclasses.replace(stage, data=dataclasses.replace(stage.data, val_files=[str(path)]),
+                              reward=dataclasses.replace(stage.reward, by_source=by_source))
+    new.provenance = stage.provenance
+    return new
+
+
 def materialise(run: RunConfig) -> RunConfig:
-    """The run with sample sets written and tiny models built (idempotent, cached)."""
-    return dataclasses.replace(run, model_path=materialise_model(run.model_path),
-                               stages=[_stage(s) for s in run.stages])
+    """The run with sample sets written, tiny models built (cached) and validation benchmarks prepared."""
+    run = dataclasses.replace(run, model_path=materialise_model(run.model_path),
+                              stages=[_stage(s) for s in run.stages])
+    return dataclasses.replace(run, stages=[_with_validation(run, s) for s in run.stages])

@@ -75,13 +75,46 @@ def dry_run_text(run: RunConfig) -> str:
     documents = []
     for stage in run.stages:
         verl_cfg = to_verl_config(run, stage, init_model_for(run, stage, None))
+        check_cfg = verl_cfg
+        critic_model = str(verl_cfg.critic.model.path) if verl_cfg.critic.enable else None
+        if critic_model and not os.path.isdir(critic_model):
+            # verl's check builds the critic's model config from the model's files (a hub download, or the
+            # previous stage's export that does not exist yet); that part runs when the stage starts
+            check_cfg = verl_cfg.copy()
+            check_cfg.critic.enable = False
+            print(f"[lmmr1] {stage.name}: verl's critic check needs {critic_model} on disk; it runs when the "
+                  "stage starts", file=sys.stderr)
         try:
             with contextlib.redirect_stdout(sys.stderr):  # verl prints its verdict; stdout is the YAML
-                validate_with_verl(verl_cfg)
+                validate_with_verl(check_cfg)
         except (AssertionError, ValueError) as exc:
             raise ConfigError(f"stages.{stage.name}: verl's config validation refused the stage: {exc}") from None
         documents.append(f"---\n# stage: {stage.name}\n{to_yaml(verl_cfg)}")
+    _print_estimates(run)
     return "".join(documents)
+
+
+def _print_estimates(run: RunConfig) -> None:
+    """GPU-hour estimate per stage on stderr (see lmmr1/estimate.py for the formula and assumptions)."""
+    from pathlib import Path
+
+    from lmmr1.estimate import assumptions, estimate
+
+    if run.scale.device == "cpu":
+        return
+    gpus = run.scale.gpus_per_node * run.scale.nnodes
+    total = 0.0
+    for stage in run.stages:
+        rows = None
+        files = stage.data.train_files
+        if files and all(f.endswith(".parquet") and Path(f).exists() for f in files):
+            from lmmr1.data.verl_compat import parquet_row_count
+
+            rows = parquet_row_count(files)
+        result = estimate(stage, run.scale, rows)
+        total += result.gpu_hours
+        print(f"[lmmr1] estimate {result.line(gpus)}", file=sys.stderr)
+    print(f"[lmmr1] estimate total: about {total:,.0f} GPU-hours; {assumptions()}", file=sys.stderr, flush=True)
 
 
 def _check_gpus(cfg: DictConfig) -> Optional[str]:

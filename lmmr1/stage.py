@@ -83,7 +83,8 @@ class MetricsRelay(threading.Thread):
         if self.reward_log is None:
             return []
         rows, self._reward_offset = read_new_records(self.reward_log, self._reward_offset)
-        return rows
+        # validation-benchmark rows are reported under val/, not mixed into a training step's reward
+        return [row for row in rows if not str(row.get("data_source", "")).startswith("bench/")]
 
     def _rows_of_next_step(self) -> list[dict[str, Any]]:
         """Rows of the oldest policy version not yet reported: one training step's rollouts.
@@ -122,7 +123,7 @@ class MetricsRelay(threading.Thread):
     def _emit(self, raw: dict[str, Any]) -> None:
         step = raw.get("step")
         data = raw.get("data") or {}
-        record = {"stage": self.stage, "step": step, **data}
+        record = {"stage": self.stage, "step": step, **data, **benchmark_scores(data)}
         if any(key.startswith("actor/") for key in data):  # a training step: fold in its reward rows
             record.update(self._reward_metrics())
         with open(self.target, "a", encoding="utf-8") as out:
@@ -140,6 +141,19 @@ class MetricsRelay(threading.Thread):
             file=sys.stderr,
             flush=True,
         )
+
+
+_BENCH_VAL = re.compile(r"^val-core/bench/([^/]+)/(?:acc|reward)/mean@\d+$")
+
+
+def benchmark_scores(data: dict[str, Any]) -> dict[str, float]:
+    """verl's ``val-core/bench/<name>/acc/mean@N`` as ``val/<name>/score`` in per cent (validation benchmarks)."""
+    out = {}
+    for key, value in data.items():
+        m = _BENCH_VAL.match(key)
+        if m and isinstance(value, (int, float)):
+            out[f"val/{m.group(1)}/score"] = 100.0 * float(value)
+    return out
 
 
 def prune_metrics(target: Path, stage: str, keep_up_to: int) -> None:

@@ -248,8 +248,9 @@ def to_verl_config(run: RunConfig, stage: StageSpec, init_model: str, *, n_gpus_
     s("trainer.total_epochs", stage.epochs if stage.total_steps is None else max(stage.epochs, 1000))
     s("trainer.total_training_steps", stage.total_steps)
     s("trainer.save_freq", stage.save_freq)
-    s("trainer.test_freq", stage.test_freq if scale.validate else -1)
-    s("trainer.val_before_train", bool(scale.validate))
+    # a stage's own test_freq is honoured at every scale; validation benchmarks also run before training
+    s("trainer.test_freq", stage.test_freq)
+    s("trainer.val_before_train", bool(scale.validate) or bool(stage.validation.benchmarks))
     s("trainer.project_name", "lmmr1")
     s("trainer.experiment_name", f"{run.recipe}-{stage.name}")
     s("trainer.logger", ["console", "file"])

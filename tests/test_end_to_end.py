@@ -104,10 +104,23 @@ def test_ctrl_c_marks_the_stage_failed_leaves_no_ray_behind_and_the_rerun_finish
 
 def test_multimodal_stage_runs_with_the_tiny_qwen2_5_vl(tmp_path, lmmr1_env):
     """FRE-Multi at smoke scale: image rows through verl's dataset, the HF rollout and FSDP2 on CPU."""
+    sys.path.insert(0, str(Path(__file__).parent / "eval"))
+    from fixtures import write_benchmarks
+
+    bench = write_benchmarks(tmp_path / "bench")
     out_dir = tmp_path / "fre_multi"
-    result = _main(["+recipe=fre_multi", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
+    # also: validation on benchmark items through verl's validation hook (before training and at step 3)
+    result = _main(["+recipe=fre_multi", f"output_dir={out_dir}", "+stages.fre_multi.test_freq=3",
+                    f"+stages.fre_multi.validation={{benchmarks: [mathvista, mmstar], data_dir: {bench}, limit: 3}}"],
+                   lmmr1_env, tmp_path)
     assert result.returncode == 0, result.stderr[-4000:]
     assert "Error in _run_prompt" not in result.stderr
+    validations = [r for r in _metrics(out_dir) if "val/mathvista/score" in r]
+    assert len(validations) == 2 and all("val/mmstar/score" in r for r in validations)
+    assert all(0.0 <= r["val/mathvista/score"] <= 100.0 for r in validations)
+    scored = [json.loads(l) for l in (out_dir / "fre_multi" / "reward_rows.jsonl").read_text().splitlines()]
+    bench_rows = [r for r in scored if r["data_source"].startswith("bench/")]
+    assert len(bench_rows) == 2 * 6 and not any(r.get("error") for r in bench_rows)
     stage = json.loads((out_dir / "manifest.json").read_text())["stages"][0]
     assert stage["status"] == "done" and "qwen2_5_vl" in stage["init_model"]
     config = json.loads((Path(stage["hf_export"]) / "config.json").read_text())

@@ -42,6 +42,7 @@ RULES: list[tuple[str, str, str]] = [
     (r"^(\.venv/bin/)?pip install -e '\.\[gpu\]'$", "gpu", "vLLM and flash-attn have no CPU build"),
     (r"^pip install -e examples/reward_plugin$", "slow",
      "tests/test_end_to_end.py::test_a_reward_plugin_from_another_distribution_drives_a_training_run"),
+    (r"^lmmr1 eval --model runs/", "slow-run", "a run directory whose stages are the tiny model"),
     (r"^lmmr1 ", "run", ""),
 ]
 
@@ -129,6 +130,14 @@ def _write_fixtures(tmp_path: Path) -> None:
     with open(tmp_path / "rows.jsonl", "w") as fh:
         fh.write(json.dumps({"response": "<think>x</think><answer>\\boxed{4}</answer>", "ground_truth": "4"}) + "\n")
     (tmp_path / "models" / "Qwen2.5-VL-3B-Instruct").mkdir(parents=True)
+    # `bench`: every benchmark in its public layout; `answers.jsonl`: responses to re-score
+    sys.path.insert(0, str(REPO / "tests" / "eval"))
+    from fixtures import LABELLED, write_benchmarks
+
+    write_benchmarks(tmp_path / "bench")
+    with open(tmp_path / "answers.jsonl", "w") as fh:
+        for benchmark, item_id, response, _ in LABELLED:
+            fh.write(json.dumps({"benchmark": benchmark, "id": item_id, "response": response}) + "\n")
 
 
 def _runnable(command: str, tmp_path: Path) -> list[str]:
@@ -144,13 +153,13 @@ def _runnable(command: str, tmp_path: Path) -> list[str]:
     return argv
 
 
-RUNNABLE = [c for c in COMMANDS if (r := rule_for(c)) and r[1] in ("run", "dry")]
+RUNNABLE = [c for c in COMMANDS if (r := rule_for(c)) and r[1] in ("run", "dry", "slow-run")]
 
 
 def _marks(command: str) -> list:
-    # launches (verl is imported and validates every stage) and the 5,000-level generation take 10-20 s
-    # each: they belong to the slow set, which CI runs too
-    heavy = rule_for(command)[1] == "dry" or "--n 5000" in command
+    # launches (verl is imported and validates every stage), evaluations that load a model and the
+    # 5,000-level generation take 10-60 s each: they belong to the slow set, which CI runs too
+    heavy = rule_for(command)[1] in ("dry", "slow-run") or "--n 5000" in command
     return [pytest.mark.slow] if heavy else []
 
 
@@ -159,12 +168,28 @@ def test_readme_command_runs(command, tmp_path, lmmr1_env):
     _write_fixtures(tmp_path)
     env = _fixture_env(tmp_path, lmmr1_env)
     # commands that consume what an earlier README command produced run that one first
+    if command.startswith("lmmr1 eval --model runs/"):
+        # a finished run whose stages exported the tiny Qwen2.5-VL; CPU-sized evaluation of it
+        from lmmr1.tiny_models import ensure_tiny_model
+
+        model = ensure_tiny_model("qwen2_5_vl")
+        run = tmp_path / command.split("--model ")[1].split()[0]
+        run.mkdir(parents=True)
+        stages = [{"name": n, "status": "done", "hf_export": model} for n in ("fre_text", "mgt_percereason")]
+        (run / "manifest.json").write_text(json.dumps({"recipe": run.name, "stages": stages}))
+    if command.startswith("lmmr1 report eval"):
+        first = next(c for c in RUNNABLE if c.startswith("lmmr1 eval --responses"))
+        pre = subprocess.run(_runnable(first, tmp_path), capture_output=True, text=True, env=env, cwd=tmp_path,
+                             timeout=300)
+        assert pre.returncode == 0, pre.stderr[-3000:]
     if "data split" in command:
         first = next(c for c in RUNNABLE if "data prepare --format hf" in c)
         pre = subprocess.run(_runnable(first, tmp_path), capture_output=True, text=True, env=env, cwd=tmp_path,
                              timeout=300)
         assert pre.returncode == 0, pre.stderr[-3000:]
     argv = _runnable(command, tmp_path)
+    if rule_for(command)[1] == "slow-run":
+        argv += ["--limit", "1", "--max-new-tokens", "4", "--agent-steps", "2", "--quiet"]  # CPU-sized
     if rule_for(command)[1] == "dry" and "dry_run=true" not in argv and "explain=true" not in argv:
         argv.append("dry_run=true")
     if re.fullmatch(r"lmmr1( [a-z]+)+", command) and not command.startswith("lmmr1 ls "):
@@ -177,3 +202,9 @@ def test_readme_command_runs(command, tmp_path, lmmr1_env):
         assert "command line" in result.stdout
     if "data split" in command:
         assert (tmp_path / "data" / "deepscaler" / "train.parquet").exists()
+    if command.startswith("lmmr1 eval --model runs/"):
+        assert (tmp_path / "eval" / "fre_text" / "summary.json").exists()
+        assert (tmp_path / "eval" / "mgt_percereason" / "summary.json").exists()
+        assert "eval MGT-PerceReason (lmm_r1)" in result.stdout
+    if command.startswith("lmmr1 report eval"):
+        assert "yours, protocol rule" in result.stdout and (tmp_path / "report" / "table1.png").exists()

@@ -142,8 +142,15 @@ def mean_score(records: list[dict[str, Any]]) -> dict[str, Any]:
 _LETTER = re.compile(r"^\(?\s*([A-J])\s*\)?[.:]?$")
 
 
+IN_REWARD_WORKER = False  # set by the ``benchmark`` reward, which already runs in a time-limited worker
+
+
 def math_equal(extracted: str, gold: Any) -> bool:
     """lmmr1's ``math`` reward on a bare answer, with its time limit (sympy runs in killable workers)."""
+    if IN_REWARD_WORKER:
+        from lmmr1.rewards.math import grade
+
+        return float(grade(f"<answer>{extracted}</answer>", gold).get("acc", 0.0)) >= 1.0
     from lmmr1.rewards.scoring import shared_scorer
 
     scorer = shared_scorer({"name": "math", "timeout_s": 5.0}, workers=1)

@@ -246,3 +246,20 @@ def test_eval_then_report_with_a_tiny_model_on_every_benchmark(data_dir, tmp_pat
         assert title in report.stdout
     assert "| FRE-Text | yours, protocol lmm_r1 |" in report.stdout and "Δ FRE-Text vs paper" in report.stdout
     assert all((tmp_path / "report" / f"table{i}.png").exists() for i in (1, 2, 3))
+
+
+def test_the_benchmark_reward_scores_validation_rows_like_lmmr1_eval(data_dir, tmp_path):
+    """Rows written for verl's validation carry their item; the reward reproduces eval's verdict."""
+    import pyarrow.parquet as pq
+
+    from lmmr1.eval.reward import benchmark_reward
+    from lmmr1.eval.verl_rows import write_validation_set
+
+    path = write_validation_set(["mathvista", "math500"], str(data_dir), "rule", None, tmp_path / "val.parquet")
+    rows = {(r["extra_info"]["benchmark"], r["extra_info"]["id"]): r for r in pq.read_table(path).to_pylist()}
+    assert len(rows) == 9 and rows[("mathvista", "1")]["prompt"][-1]["content"].startswith("<image>")
+    for benchmark, item_id, response, label in LABELLED:
+        if (benchmark, item_id) in rows:
+            row = rows[(benchmark, item_id)]
+            result = benchmark_reward(row["data_source"], response, row["reward_model"]["ground_truth"], row["extra_info"])
+            assert result["acc"] == float(label), (benchmark, item_id, response)
