@@ -40,7 +40,7 @@ EXTRAS = {
     # The peer used by benchmarks/ (accuracy and speed comparisons of the reward library); antlr 4.9.3
     # because hydra-core/omegaconf pin that runtime.
     "bench": ["math-verify[antlr4_9_3]>=0.8"],
-    "test": ["pytest>=8", "pytest-timeout>=2.3"],
+    "test": ["pytest>=8", "pytest-timeout>=2.3", "ruff>=0.17,<0.18"],
 }
 
 PACKAGE_DIR = {
@@ -67,6 +67,12 @@ setup(
     description="Two-stage rule-based RL for small multimodal models (LMM-R1) as a reproducible verl + Ray library",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    license_files=["LICENSE"],
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
     python_requires=">=3.10",
     packages=_packages(),
     package_dir=PACKAGE_DIR,

@@ -49,19 +49,44 @@ ACTION_NAMES: tuple[str, ...] = (
 ACTION_INDEX = {name: i for i, name in enumerate(ACTION_NAMES)}
 IDLE, SHOT, SPRINT, RELEASE_DIRECTION, RELEASE_SPRINT, SLIDING, DRIBBLE, RELEASE_DRIBBLE, BUILTIN_AI = (
     ACTION_INDEX[n]
-    for n in ("idle", "shot", "sprint", "release_direction", "release_sprint", "sliding", "dribble",
-              "release_dribble", "builtin_ai")
+    for n in (
+        "idle",
+        "shot",
+        "sprint",
+        "release_direction",
+        "release_sprint",
+        "sliding",
+        "dribble",
+        "release_dribble",
+        "builtin_ai",
+    )
 )
 PASSES = {ACTION_INDEX["long_pass"]: "long", ACTION_INDEX["high_pass"]: "high", ACTION_INDEX["short_pass"]: "short"}
 # direction actions 1..8 -> unit vector (y grows downwards, "top" is -y, as in GRF)
 _S = 1 / math.sqrt(2)
 DIRECTIONS: dict[int, tuple[float, float]] = {
-    1: (-1.0, 0.0), 2: (-_S, -_S), 3: (0.0, -1.0), 4: (_S, -_S),
-    5: (1.0, 0.0), 6: (_S, _S), 7: (0.0, 1.0), 8: (-_S, _S),
+    1: (-1.0, 0.0),
+    2: (-_S, -_S),
+    3: (0.0, -1.0),
+    4: (_S, -_S),
+    5: (1.0, 0.0),
+    6: (_S, _S),
+    7: (0.0, 1.0),
+    8: (-_S, _S),
 }
 # sticky_actions layout in GRF: 8 directions, sprint, dribble
-STICKY_NAMES = ("left", "top_left", "top", "top_right", "right", "bottom_right", "bottom", "bottom_left",
-                "sprint", "dribble")
+STICKY_NAMES = (
+    "left",
+    "top_left",
+    "top",
+    "top_right",
+    "right",
+    "bottom_right",
+    "bottom",
+    "bottom_left",
+    "sprint",
+    "dribble",
+)
 
 # game modes (GRF's e_GameMode numbering)
 NORMAL, KICK_OFF, GOAL_KICK, FREE_KICK, CORNER, THROW_IN, PENALTY = range(7)
@@ -105,31 +130,55 @@ class Scenario:
 
 def _formation_442(side: int) -> tuple[tuple[float, float, int], ...]:
     """A 4-4-2 in the left team's frame; side=-1 mirrors it for the right team."""
-    base = [(-0.99, 0.0, GK), (-0.55, -0.25, LB), (-0.6, -0.08, CB), (-0.6, 0.08, CB), (-0.55, 0.25, RB),
-            (-0.3, -0.27, LM), (-0.33, -0.09, CM), (-0.33, 0.09, CM), (-0.3, 0.27, RM),
-            (-0.06, -0.08, CF), (-0.02, 0.08, CF)]
+    base = [
+        (-0.99, 0.0, GK),
+        (-0.55, -0.25, LB),
+        (-0.6, -0.08, CB),
+        (-0.6, 0.08, CB),
+        (-0.55, 0.25, RB),
+        (-0.3, -0.27, LM),
+        (-0.33, -0.09, CM),
+        (-0.33, 0.09, CM),
+        (-0.3, 0.27, RM),
+        (-0.06, -0.08, CF),
+        (-0.02, 0.08, CF),
+    ]
     return tuple((side * x, side * y, r) for x, y, r in base)
 
 
 SCENARIOS: dict[str, Scenario] = {
     # GRF's academy names, rebuilt in this game
     "academy_empty_goal_close": Scenario(
-        left=((-0.99, 0.0, GK), (0.77, 0.0, CF)), right=((-0.9, 0.3, CB),), ball=(0.79, 0.0),
-        end_on_out_of_play=True, end_on_possession_change=True),
+        left=((-0.99, 0.0, GK), (0.77, 0.0, CF)),
+        right=((-0.9, 0.3, CB),),
+        ball=(0.79, 0.0),
+        end_on_out_of_play=True,
+        end_on_possession_change=True,
+    ),
     "academy_run_to_score_with_keeper": Scenario(
         left=((-0.99, 0.0, GK), (0.0, 0.0, CF)),
         right=((0.99, 0.0, GK), (-0.12, 0.2, CB), (-0.12, 0.1, CB), (-0.12, -0.1, CB), (-0.12, -0.2, CB)),
-        ball=(0.02, 0.0), end_on_out_of_play=True, end_on_possession_change=True),
+        ball=(0.02, 0.0),
+        end_on_out_of_play=True,
+        end_on_possession_change=True,
+    ),
     "academy_3_vs_1_with_keeper": Scenario(
         left=((-0.99, 0.0, GK), (0.6, 0.0, CM), (0.7, 0.2, CF), (0.7, -0.2, CF)),
-        right=((0.99, 0.0, GK), (0.75, 0.0, CB)), ball=(0.62, 0.0),
-        end_on_out_of_play=True, end_on_possession_change=True),
+        right=((0.99, 0.0, GK), (0.75, 0.0, CB)),
+        ball=(0.62, 0.0),
+        end_on_out_of_play=True,
+        end_on_possession_change=True,
+    ),
     "5_vs_5": Scenario(
         left=((-0.99, 0.0, GK), (-0.5, -0.15, CB), (-0.5, 0.15, CB), (-0.15, -0.1, CM), (-0.02, 0.05, CF)),
         right=((0.99, 0.0, GK), (0.5, 0.15, CB), (0.5, -0.15, CB), (0.2, 0.1, CM), (0.2, -0.1, CF)),
-        ball=(0.0, 0.0), end_on_score=False, max_steps=3000),
-    "11_vs_11": Scenario(left=_formation_442(1), right=_formation_442(-1), ball=(0.0, 0.0),
-                         end_on_score=False, max_steps=3000),
+        ball=(0.0, 0.0),
+        end_on_score=False,
+        max_steps=3000,
+    ),
+    "11_vs_11": Scenario(
+        left=_formation_442(1), right=_formation_442(-1), ball=(0.0, 0.0), end_on_score=False, max_steps=3000
+    ),
 }
 
 
@@ -259,34 +308,48 @@ class FootballEnv(gym.Env):
             team[f"{side}_team_yellow_card"] = spaces.MultiBinary(n)
             team[f"{side}_team_active"] = spaces.MultiBinary(n)
             team[f"{side}_team_roles"] = spaces.MultiDiscrete([10] * n)
-        return spaces.Dict({
-            "ball": spaces.Box(np.array([-2, -2, 0], np.float32), np.array([2, 2, 2], np.float32), dtype=np.float32),
-            "ball_direction": vec((3,)),
-            "ball_rotation": spaces.Box(-np.pi, np.pi, (3,), np.float32),
-            "ball_owned_team": spaces.Discrete(3, start=-1),
-            "ball_owned_player": spaces.Discrete(max(self.n_left, self.n_right) + 1, start=-1),
-            **team,
-            "active": spaces.Discrete(self.n_left),
-            "designated": spaces.Discrete(self.n_left),
-            "sticky_actions": spaces.MultiBinary(10),
-            "score": spaces.Box(0, 1000, (2,), np.int64),
-            "steps_left": spaces.Box(0, self.max_steps, (), np.int64),
-            "game_mode": spaces.Discrete(7),
-            "frame": spaces.Box(0, 255, (h, w, 3), np.uint8),
-        })
+        return spaces.Dict(
+            {
+                "ball": spaces.Box(
+                    np.array([-2, -2, 0], np.float32), np.array([2, 2, 2], np.float32), dtype=np.float32
+                ),
+                "ball_direction": vec((3,)),
+                "ball_rotation": spaces.Box(-np.pi, np.pi, (3,), np.float32),
+                "ball_owned_team": spaces.Discrete(3, start=-1),
+                "ball_owned_player": spaces.Discrete(max(self.n_left, self.n_right) + 1, start=-1),
+                **team,
+                "active": spaces.Discrete(self.n_left),
+                "designated": spaces.Discrete(self.n_left),
+                "sticky_actions": spaces.MultiBinary(10),
+                "score": spaces.Box(0, 1000, (2,), np.int64),
+                "steps_left": spaces.Box(0, self.max_steps, (), np.int64),
+                "game_mode": spaces.Discrete(7),
+                "frame": spaces.Box(0, 255, (h, w, 3), np.uint8),
+            }
+        )
 
     # -- gymnasium API --------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         sc = self.scenario
         noise = self.np_random.normal(0.0, 0.01, (self.n_left + self.n_right, 2))
-        left = np.array([[x, y] for x, y, _ in sc.left], np.float64) + noise[: self.n_left] * (self.left_roles != GK)[:, None]
-        right = np.array([[x, y] for x, y, _ in sc.right], np.float64) + noise[self.n_left :] * (self.right_roles != GK)[:, None]
+        left = (
+            np.array([[x, y] for x, y, _ in sc.left], np.float64)
+            + noise[: self.n_left] * (self.left_roles != GK)[:, None]
+        )
+        right = (
+            np.array([[x, y] for x, y, _ in sc.right], np.float64)
+            + noise[self.n_left :] * (self.right_roles != GK)[:, None]
+        )
         self.state = _State(
-            left=left, right=right,
-            left_dir=np.zeros((self.n_left, 2)), right_dir=np.zeros((self.n_right, 2)),
-            left_tired=np.zeros(self.n_left), right_tired=np.zeros(self.n_right),
-            ball=np.array([sc.ball[0], sc.ball[1], 0.0]), ball_dir=np.zeros(3),
+            left=left,
+            right=right,
+            left_dir=np.zeros((self.n_left, 2)),
+            right_dir=np.zeros((self.n_right, 2)),
+            left_tired=np.zeros(self.n_left),
+            right_tired=np.zeros(self.n_right),
+            ball=np.array([sc.ball[0], sc.ball[1], 0.0]),
+            ball_dir=np.zeros(3),
         )
         st = self.state
         # the left player nearest the ball starts with it
@@ -647,8 +710,14 @@ class FootballEnv(gym.Env):
 
     def _reward(self, before, events: dict) -> dict[str, float]:
         st, rs = self.state, self._reward_state
-        terms = {"progress": 0.0, "opponents_passed": 0.0, "goal": 0.0, "possession_lost": 0.0, "pass": 0.0,
-                 "shot": 0.0}
+        terms = {
+            "progress": 0.0,
+            "opponents_passed": 0.0,
+            "goal": 0.0,
+            "possession_lost": 0.0,
+            "pass": 0.0,
+            "shot": 0.0,
+        }
         if st.owner_team == 0:
             gain = float(st.ball[0]) - rs["best_x"]
             if gain > 0:
@@ -720,8 +789,13 @@ class FootballEnv(gym.Env):
 
     def _info(self, terms: dict[str, float]) -> dict[str, Any]:
         st = self.state
-        return {"score": tuple(st.score), "steps": st.steps, "game_mode": st.game_mode,
-                "reward_terms": dict(terms), "scenario": self.scenario_name}
+        return {
+            "score": tuple(st.score),
+            "steps": st.steps,
+            "game_mode": st.game_mode,
+            "reward_terms": dict(terms),
+            "scenario": self.scenario_name,
+        }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,8 +18,9 @@ breadth-first solver (exact shortest move count; used by the tests and ``lmmr1 d
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -298,7 +299,12 @@ def _carve_room(rng: np.random.Generator, height: int, width: int, num_steps: in
 
 
 def _reverse_play(
-    rng: np.random.Generator, width: int, floor: set[int], goals: list[int], player: int, num_moves: int,
+    rng: np.random.Generator,
+    width: int,
+    floor: set[int],
+    goals: list[int],
+    player: int,
+    num_moves: int,
     p_seek: float = 0.5,
 ) -> tuple[list[int], int, int] | None:
     """Random walk of moves and pulls from the solved room; returns the hardest unsolved position seen.
@@ -320,8 +326,11 @@ def _reverse_play(
     for u, v, w in rng.random((num_moves, 3)).tolist():
         action = -1
         if u < p_seek:
-            pulls = [a for a in range(4) if player - deltas[a] in where and player + deltas[a] in floor
-                     and player + deltas[a] not in where]
+            pulls = [
+                a
+                for a in range(4)
+                if player - deltas[a] in where and player + deltas[a] in floor and player + deltas[a] not in where
+            ]
             if pulls:
                 action = pulls[int(v * len(pulls))]
         if action < 0:
@@ -498,7 +507,9 @@ def tile_sprites(tile: int) -> np.ndarray:
         m = max(1, int(round(1.5 * s)))
         inner = (yy >= m) & (yy < tile - m) & (xx >= m) & (xx < tile - m)
         img[inner] = base
-        border = inner & ((yy < m + max(1, s)) | (yy >= tile - m - max(1, s)) | (xx < m + max(1, s)) | (xx >= tile - m - max(1, s)))
+        border = inner & (
+            (yy < m + max(1, s)) | (yy >= tile - m - max(1, s)) | (xx < m + max(1, s)) | (xx >= tile - m - max(1, s))
+        )
         diag = inner & ((np.abs(yy - xx) < max(1.0, s)) | (np.abs(yy + xx - tile) < max(1.0, s)))
         img[border | diag] = edge
         return img
@@ -696,8 +707,9 @@ class SokobanEnv(gym.Env):
         self.last_reward = reward
         terminated = g.solved
         truncated = not terminated and g.steps >= self.max_steps
-        info = self._info(**{"action.name": ACTION_NAMES[action], "action.moved_player": moved_player,
-                             "action.moved_box": moved_box})
+        info = self._info(
+            **{"action.name": ACTION_NAMES[action], "action.moved_player": moved_player, "action.moved_box": moved_box}
+        )
         return self._obs(), float(reward), terminated, truncated, info
 
     def render(self):

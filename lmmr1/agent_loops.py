@@ -22,12 +22,11 @@ from __future__ import annotations
 import logging
 import os
 import re
-from typing import Any, Optional
+from typing import Any
 from uuid import uuid4
 
 import numpy as np
 from PIL import Image
-
 from verl.experimental.agent_loop.agent_loop import AgentLoopBase, AgentLoopOutput, register
 from verl.utils.profiler import simple_timer
 from verl.utils.rollout_trace import rollout_trace_op
@@ -65,8 +64,14 @@ class EnvAgentLoop(AgentLoopBase):
 
     default_max_turns = 8
 
-    def __init__(self, *args, max_turns: int | None = None, observation: str = "auto",
-                 max_tokens_per_turn: int | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        max_turns: int | None = None,
+        observation: str = "auto",
+        max_tokens_per_turn: int | None = None,
+        **kwargs,
+    ):
         kwargs.pop("name", None)  # the YAML entry's name is passed through by hydra
         kwargs.pop("tools", None)
         super().__init__(*args, **kwargs)
@@ -134,8 +139,11 @@ class EnvAgentLoop(AgentLoopBase):
             turns += 1
             logprobs = output.log_probs if (use_logprobs and output.log_probs) else None
             merge_result, response_mask, aligned_logprobs = await self.ct_merge_assistant_token(
-                prompt_ids, output.token_ids, response_mask,
-                response_logprobs if logprobs is not None else None, assistant_logprobs=logprobs,
+                prompt_ids,
+                output.token_ids,
+                response_mask,
+                response_logprobs if logprobs is not None else None,
+                assistant_logprobs=logprobs,
             )
             prompt_ids = merge_result.token_ids
             if aligned_logprobs is not None:
@@ -161,14 +169,30 @@ class EnvAgentLoop(AgentLoopBase):
 
             # show the new state: a user turn whose tokens are masked out of the loss
             previous = list(messages) + [{"role": "assistant", "content": text}]
-            log = {"applied": applied, "turn_reward": turn_reward, "total_reward": total_reward,
-                   "turn": turns, "invalid": not actions}
+            log = {
+                "applied": applied,
+                "turn_reward": turn_reward,
+                "total_reward": total_reward,
+                "turn": turns,
+                "invalid": not actions,
+            }
             user = self.observation_message(env, obs, info, log)
             messages = previous + [user]
-            new_images = [block["image"] for block in user["content"] if isinstance(block, dict)
-                          and block.get("type") == "image"] if isinstance(user["content"], list) else []
+            new_images = (
+                [
+                    block["image"]
+                    for block in user["content"]
+                    if isinstance(block, dict) and block.get("type") == "image"
+                ]
+                if isinstance(user["content"], list)
+                else []
+            )
             merge_result, new_mask, new_logprobs = await self.ct_merge_context_msg(
-                previous, messages, prompt_ids, response_mask, response_logprobs if response_logprobs else None,
+                previous,
+                messages,
+                prompt_ids,
+                response_mask,
+                response_logprobs if response_logprobs else None,
             )
             if len(new_mask) >= self.response_length:
                 break  # no room for another model turn
@@ -180,15 +204,17 @@ class EnvAgentLoop(AgentLoopBase):
         solved = bool(info.get("all_boxes_on_target", False)) if isinstance(info, dict) else False
         response_ids = prompt_ids[len(prompt_ids) - len(response_mask) :] if response_mask else []
         prompt_only = prompt_ids[: len(prompt_ids) - len(response_mask)]
-        extra_fields.update({
-            "turn_scores": turn_scores,
-            "tool_rewards": [],
-            "env_reward": total_reward,
-            "env_steps": env_steps,
-            "env_done": done,
-            "solved": solved,
-            "invalid_turns": invalid_turns,
-        })
+        extra_fields.update(
+            {
+                "turn_scores": turn_scores,
+                "tool_rewards": [],
+                "env_reward": total_reward,
+                "env_steps": env_steps,
+                "env_done": done,
+                "solved": solved,
+                "invalid_turns": invalid_turns,
+            }
+        )
         return AgentLoopOutput(
             prompt_ids=prompt_only,
             response_ids=response_ids[: self.response_length],
@@ -248,15 +274,20 @@ class SokobanOnlineAgentLoop(EnvAgentLoop):
             head = "No move found in your answer; give moves like <answer>Left, Up</answer>."
         else:
             moves = ", ".join(ACTION_NAMES[a].capitalize() for a in log["applied"])
-            head = (f"Moves played: {moves}. Reward this turn: {log['turn_reward']:.1f} "
-                    f"(total {log['total_reward']:.1f}). Boxes on goals: {info['boxes_on_target']}/{info['num_boxes']}.")
+            head = (
+                f"Moves played: {moves}. Reward this turn: {log['turn_reward']:.1f} "
+                f"(total {log['total_reward']:.1f}). Boxes on goals: {info['boxes_on_target']}/{info['num_boxes']}."
+            )
         tail = f"Give your next moves (at most {self.max_moves_per_turn})."
         if self.observation == "image":
-            return {"role": "user", "content": [
-                {"type": "text", "text": head + " Current state:"},
-                {"type": "image", "image": Image.fromarray(obs["image"])},
-                {"type": "text", "text": tail},
-            ]}
+            return {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": head + " Current state:"},
+                    {"type": "image", "image": Image.fromarray(obs["image"])},
+                    {"type": "text", "text": tail},
+                ],
+            }
         return {"role": "user", "content": f"{head} Current state:\n{obs['text']}\n{tail}"}
 
 
@@ -303,18 +334,27 @@ class FootballOnlineAgentLoop(EnvAgentLoop):
         if log["invalid"]:
             head = "No action found in your answer; answer with one action name, e.g. <answer>right</answer>."
         else:
-            head = (f"Played {ACTION_NAMES[log['applied'][0]]} for {len(log['applied'])} steps; reward "
-                    f"{log['turn_reward']:.2f} (total {log['total_reward']:.2f}); score {info['score'][0]}-{info['score'][1]}.")
+            head = (
+                f"Played {ACTION_NAMES[log['applied'][0]]} for {len(log['applied'])} steps; reward "
+                f"{log['turn_reward']:.2f} (total {log['total_reward']:.2f}); score {info['score'][0]}-{info['score'][1]}."
+            )
         if self.observation == "image":
-            return {"role": "user", "content": [
-                {"type": "text", "text": head + " Current scene:"},
-                {"type": "image", "image": Image.fromarray(obs["frame"])},
-                {"type": "text", "text": "Your next action?"},
-            ]}
+            return {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": head + " Current scene:"},
+                    {"type": "image", "image": Image.fromarray(obs["frame"])},
+                    {"type": "text", "text": "Your next action?"},
+                ],
+            }
         ball = np.round(obs["ball"][:2], 2).tolist()
         me = np.round(obs["left_team"][obs["active"]], 2).tolist()
-        return {"role": "user", "content": (
-            f"{head} Ball at {ball}, you at {me}, ball owned by team {obs['ball_owned_team']}. Your next action?")}
+        return {
+            "role": "user",
+            "content": (
+                f"{head} Ball at {ball}, you at {me}, ball owned by team {obs['ball_owned_team']}. Your next action?"
+            ),
+        }
 
 
 # ---------------------------------------------------------------------------------------------

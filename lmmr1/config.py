@@ -24,10 +24,11 @@ from __future__ import annotations
 import json
 import os
 import typing
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -121,7 +122,9 @@ class StageSpec:
     test_freq: int = -1
     freeze_vision_tower: bool = False
     agent_loop: Optional[str] = None  # default verl agent loop for rows without `agent_name`
-    agent_loops: dict[str, Any] = field(default_factory=dict)  # constructor kwargs per loop, e.g. {sokoban_online: {max_turns: 4}}
+    agent_loops: dict[str, Any] = field(
+        default_factory=dict
+    )  # constructor kwargs per loop, e.g. {sokoban_online: {max_turns: 4}}
     verl: dict[str, Any] = field(default_factory=dict)  # raw verl overrides, dotted keys (escape hatch)
     # dotted setting -> the layer that set its value (see the module docstring); filled by build_run_config
     provenance: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -165,14 +168,20 @@ class RunConfig:
 
 
 # ------------------------------------------------------------------------------------------ settings
-_SECTIONS: dict[str, type] = {"data": DataSpec, "reward": RewardSpec, "algorithm": AlgorithmSpec,
-                              "validation": ValidationSpec}
+_SECTIONS: dict[str, type] = {
+    "data": DataSpec,
+    "reward": RewardSpec,
+    "algorithm": AlgorithmSpec,
+    "validation": ValidationSpec,
+}
 # dict-valued settings whose keys are free: how many levels below the setting are separate leaves
 # (None: every level, for raw verl keys written nested or dotted)
 _FREE_DEPTH: dict[str, Optional[int]] = {"reward.kwargs": 1, "reward.by_source": 1, "agent_loops": 2, "verl": None}
 _STAGE_FIELDS = {f.name: f for f in fields(StageSpec) if f.name not in ("name", "provenance")}
-_HINTS = {cls: typing.get_type_hints(cls) for cls in (StageSpec, DataSpec, RewardSpec, AlgorithmSpec, ScaleSpec,
-                                                      ValidationSpec)}
+_HINTS = {
+    cls: typing.get_type_hints(cls)
+    for cls in (StageSpec, DataSpec, RewardSpec, AlgorithmSpec, ScaleSpec, ValidationSpec)
+}
 
 Leaf = tuple[str, Any]  # (dotted setting, value)
 
@@ -186,8 +195,10 @@ def algorithm_presets() -> list[str]:
 def load_algorithm_preset(name: Any, where: str) -> dict[str, Any]:
     presets = algorithm_presets()
     if not isinstance(name, str) or name not in presets:
-        raise ConfigError(f"{where} = {name!r}: unknown algorithm preset{close_match(str(name), presets)}. "
-                          f"Accepted: {', '.join(presets)} (recipes/algorithm/).")
+        raise ConfigError(
+            f"{where} = {name!r}: unknown algorithm preset{close_match(str(name), presets)}. "
+            f"Accepted: {', '.join(presets)} (recipes/algorithm/)."
+        )
     text = (resources.files("lmmr1.recipes") / "algorithm" / f"{name}.yaml").read_text(encoding="utf-8")
     values = OmegaConf.to_container(OmegaConf.create(text), resolve=True)
     assert isinstance(values, dict)
@@ -326,9 +337,9 @@ def parse_user_overrides(overrides: list[str]) -> UserOverrides:
         if key == "algorithm":
             out.algorithm_preset = str(item.value())
         elif key.startswith("algorithm."):
-            out.algorithm_keys.append(key[len("algorithm."):])
+            out.algorithm_keys.append(key[len("algorithm.") :])
         elif key.startswith("scale.stage_overrides."):
-            out.scale_stage_keys.append(key[len("scale.stage_overrides."):])
+            out.scale_stage_keys.append(key[len("scale.stage_overrides.") :])
         elif key == "scale.stage_overrides":
             out.scale_stage_keys.append("")
         elif key.startswith("stages."):
@@ -391,8 +402,11 @@ def layer_stage(
         apply(setting_leaves(f"algorithm.{key}", _select(cfg.algorithm, key), "algorithm"), "command line")
     for key in user.scale_stage_keys:
         node = _select(cfg.scale.stage_overrides, key)
-        leaves = mapping_leaves(node or {}, "scale.stage_overrides") if not key else \
-            setting_leaves(key, node, "scale.stage_overrides")
+        leaves = (
+            mapping_leaves(node or {}, "scale.stage_overrides")
+            if not key
+            else setting_leaves(key, node, "scale.stage_overrides")
+        )
         apply(leaves, "command line (scale.stage_overrides)")
     for path in user.stage_keys.get(name, []):
         full = _select(cfg.stages[name], path) if path else _plain(cfg.stages[name])
@@ -454,7 +468,9 @@ def build_stage(name: str, values: Mapping[str, Any], origin: Mapping[str, str])
     reward = RewardSpec(**sections["reward"], kwargs=free["reward.kwargs"], by_source=by_source)
     for source, choice in reward.by_source.items():
         if not isinstance(choice, Mapping) or "name" not in choice or set(choice) - {"name", "kwargs"}:
-            raise ConfigError(f"{where}.reward.by_source.{source} = {choice!r}: expected {{name: REWARD, kwargs: {{...}}}}")
+            raise ConfigError(
+                f"{where}.reward.by_source.{source} = {choice!r}: expected {{name: REWARD, kwargs: {{...}}}}"
+            )
     stage = StageSpec(
         name=name,
         data=DataSpec(**sections["data"]),
@@ -486,24 +502,34 @@ def _check_stage(stage: StageSpec, order: list[str]) -> None:
         raise ConfigError(f"{where}.temperature must be >= 0, got {stage.temperature}")
     if stage.total_steps is not None and stage.total_steps < 1:
         raise ConfigError(f"{where}.total_steps must be >= 1 or null, got {stage.total_steps}")
-    if stage.mini_batch_size is not None and (stage.mini_batch_size < 1 or stage.rollout_batch_size % stage.mini_batch_size):
+    if stage.mini_batch_size is not None and (
+        stage.mini_batch_size < 1 or stage.rollout_batch_size % stage.mini_batch_size
+    ):
         raise ConfigError(
             f"{where}.mini_batch_size ({stage.mini_batch_size}) must divide rollout_batch_size ({stage.rollout_batch_size})"
         )
     algo = stage.algorithm
     if algo.estimator not in ESTIMATORS:
-        raise ConfigError(f"{where}.algorithm.estimator = {algo.estimator!r}: not a verl advantage estimator"
-                          f"{close_match(algo.estimator, ESTIMATORS)}. Accepted: {', '.join(ESTIMATORS)}.")
+        raise ConfigError(
+            f"{where}.algorithm.estimator = {algo.estimator!r}: not a verl advantage estimator"
+            f"{close_match(algo.estimator, ESTIMATORS)}. Accepted: {', '.join(ESTIMATORS)}."
+        )
     if algo.loss_agg_mode not in LOSS_AGG_MODES:
-        raise ConfigError(f"{where}.algorithm.loss_agg_mode = {algo.loss_agg_mode!r}"
-                          f"{close_match(algo.loss_agg_mode, LOSS_AGG_MODES)}. Accepted: {', '.join(LOSS_AGG_MODES)}.")
+        raise ConfigError(
+            f"{where}.algorithm.loss_agg_mode = {algo.loss_agg_mode!r}"
+            f"{close_match(algo.loss_agg_mode, LOSS_AGG_MODES)}. Accepted: {', '.join(LOSS_AGG_MODES)}."
+        )
     if (algo.estimator == "gae") != algo.use_critic:
-        raise ConfigError(f"{where}.algorithm: estimator {algo.estimator!r} with use_critic={algo.use_critic}: "
-                          "GAE needs a critic and the other estimators do not use one; use algorithm=gae or set "
-                          "algorithm.use_critic accordingly.")
+        raise ConfigError(
+            f"{where}.algorithm: estimator {algo.estimator!r} with use_critic={algo.use_critic}: "
+            "GAE needs a critic and the other estimators do not use one; use algorithm=gae or set "
+            "algorithm.use_critic accordingly."
+        )
     if algo.kl_coef < 0 or algo.clip_ratio <= 0 or (algo.clip_ratio_high is not None and algo.clip_ratio_high <= 0):
-        raise ConfigError(f"{where}.algorithm: kl_coef must be >= 0 and clip ratios > 0 (got kl_coef={algo.kl_coef}, "
-                          f"clip_ratio={algo.clip_ratio}, clip_ratio_high={algo.clip_ratio_high})")
+        raise ConfigError(
+            f"{where}.algorithm: kl_coef must be >= 0 and clip ratios > 0 (got kl_coef={algo.kl_coef}, "
+            f"clip_ratio={algo.clip_ratio}, clip_ratio_high={algo.clip_ratio_high})"
+        )
     if stage.init.startswith("stage:"):
         source = stage.init[len("stage:") :]
         if source not in order or order.index(source) >= order.index(stage.name):
@@ -528,21 +554,29 @@ def _check_validation(stage: StageSpec) -> None:
 
     for name in spec.benchmarks:
         if name not in BENCHMARKS:
-            raise ConfigError(f"{where}.benchmarks: unknown benchmark '{name}'{close_match(name, BENCHMARKS.names())}; "
-                              f"installed: {', '.join(BENCHMARKS.names())}")
+            raise ConfigError(
+                f"{where}.benchmarks: unknown benchmark '{name}'{close_match(name, BENCHMARKS.names())}; "
+                f"installed: {', '.join(BENCHMARKS.names())}"
+            )
         if getattr(BENCHMARKS.get(name), "kind", "qa") != "qa":
-            raise ConfigError(f"{where}.benchmarks: '{name}' is an agent benchmark (an episode per item), which verl's "
-                              "validation cannot play; evaluate it after training with `lmmr1 eval`")
+            raise ConfigError(
+                f"{where}.benchmarks: '{name}' is an agent benchmark (an episode per item), which verl's "
+                "validation cannot play; evaluate it after training with `lmmr1 eval`"
+            )
     if not spec.data_dir:
-        raise ConfigError(f"{where}.data_dir is not set: the folder with one downloaded dataset per benchmark "
-                          "(as for `lmmr1 eval --data-dir`)")
+        raise ConfigError(
+            f"{where}.data_dir is not set: the folder with one downloaded dataset per benchmark "
+            "(as for `lmmr1 eval --data-dir`)"
+        )
     if spec.protocol not in PROTOCOLS:
         raise ConfigError(f"{where}.protocol = {spec.protocol!r}; accepted: {', '.join(PROTOCOLS)}")
     if spec.limit is not None and spec.limit < 1:
         raise ConfigError(f"{where}.limit must be >= 1 or null, got {spec.limit}")
     if stage.test_freq < 1:
-        raise ConfigError(f"stages.{stage.name}.test_freq = {stage.test_freq}: validation benchmarks are set, so say "
-                          f"how often to validate, e.g. stages.{stage.name}.test_freq=20 (it also runs before training)")
+        raise ConfigError(
+            f"stages.{stage.name}.test_freq = {stage.test_freq}: validation benchmarks are set, so say "
+            f"how often to validate, e.g. stages.{stage.name}.test_freq=20 (it also runs before training)"
+        )
 
 
 def _check_rewards(stage: StageSpec) -> None:
@@ -551,7 +585,10 @@ def _check_rewards(stage: StageSpec) -> None:
 
     where = f"stages.{stage.name}.reward"
     choices = [(where, stage.reward.name, stage.reward.kwargs)]
-    choices += [(f"{where}.by_source.{src}", c["name"], dict(c.get("kwargs") or {})) for src, c in stage.reward.by_source.items()]
+    choices += [
+        (f"{where}.by_source.{src}", c["name"], dict(c.get("kwargs") or {}))
+        for src, c in stage.reward.by_source.items()
+    ]
     for place, name, kwargs in choices:
         try:
             check_reward_arguments(name, kwargs)
@@ -566,10 +603,12 @@ def _check_files(files: list[str], where: str) -> None:
 
     for spec in files:
         if spec.startswith(SAMPLE_PREFIX):
-            name = spec[len(SAMPLE_PREFIX):]
+            name = spec[len(SAMPLE_PREFIX) :]
             if name not in SAMPLE_SETS:
-                raise ConfigError(f"{where}: unknown sample set '{spec}'{close_match(name, SAMPLE_SETS)}; "
-                                  f"bundled: {', '.join(SAMPLE_PREFIX + s for s in SAMPLE_SETS)}")
+                raise ConfigError(
+                    f"{where}: unknown sample set '{spec}'{close_match(name, SAMPLE_SETS)}; "
+                    f"bundled: {', '.join(SAMPLE_PREFIX + s for s in SAMPLE_SETS)}"
+                )
             continue
         if "://" in spec:  # hdfs://, s3:// ... verl copies these itself
             continue
@@ -597,8 +636,10 @@ def resolve_model_path(spec: str) -> str:
 
         kind = spec[len("tiny:") :]
         if kind not in KINDS:
-            raise ConfigError(f"model.path={spec}: unknown tiny model{close_match(kind, KINDS)}; "
-                              f"choose one of tiny:{', tiny:'.join(KINDS)}")
+            raise ConfigError(
+                f"model.path={spec}: unknown tiny model{close_match(kind, KINDS)}; "
+                f"choose one of tiny:{', tiny:'.join(KINDS)}"
+            )
         return spec
     expanded = os.path.expanduser(spec)
     looks_local = spec.startswith(("/", ".", "~")) or os.sep in spec and spec.count("/") != 1
@@ -648,8 +689,10 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
         raise ConfigError(f"curriculum names stage(s) {missing} that are not defined under `stages:`")
     for stage_name in user.stage_keys:
         if stage_name not in order:
-            raise ConfigError(f"stages.{stage_name}: this recipe has no such stage{close_match(stage_name, order)}; "
-                              f"its stages are {', '.join(order)}")
+            raise ConfigError(
+                f"stages.{stage_name}: this recipe has no such stage{close_match(stage_name, order)}; "
+                f"its stages are {', '.join(order)}"
+            )
     scale, scale_overrides = _scale(cfg)
     default_algorithm = dict(_plain(cfg.algorithm) or {})
 
@@ -671,7 +714,9 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
         stage.data.train_files = _absolute_files(stage.data.train_files)
         if not stage.data.val_files:
             stage.data.val_files = list(stage.data.train_files)
-            stage.provenance["data.val_files"] = stage.provenance.get("data.train_files", "default") + " (= train_files)"
+            stage.provenance["data.val_files"] = (
+                stage.provenance.get("data.train_files", "default") + " (= train_files)"
+            )
         stage.data.val_files = _absolute_files(stage.data.val_files)
         _check_stage(stage, order)
         _check_rewards(stage)
@@ -710,8 +755,13 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
     if not output_dir.is_absolute():
         output_dir = Path(os.environ.get("LMMR1_LAUNCH_DIR", os.getcwd())) / output_dir
     address = cfg.ray.get("address") or os.environ.get("RAY_ADDRESS") or None
-    top = {"seed": (cfg.seed, int), "dry_run": (cfg.dry_run, bool), "explain": (cfg.get("explain", False), bool),
-           "max_attempts": (cfg.max_attempts, int), "ray.num_cpus": (cfg.ray.num_cpus, int)}
+    top = {
+        "seed": (cfg.seed, int),
+        "dry_run": (cfg.dry_run, bool),
+        "explain": (cfg.get("explain", False), bool),
+        "max_attempts": (cfg.max_attempts, int),
+        "ray.num_cpus": (cfg.ray.num_cpus, int),
+    }
     checked = {}
     for key, (value, kind) in top.items():
         try:
@@ -736,9 +786,12 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
 
 def explain_text(run: RunConfig) -> str:
     """Every stage's effective settings with the layer that set each one (``explain=true``)."""
-    lines = [f"# recipe {run.recipe}, model {run.model_path}",
-             "# precedence: default < recipe < scale < stage block < command line",
-             f"# scale {run.scale.name}: " + ", ".join(f"{f.name}={getattr(run.scale, f.name)}" for f in fields(ScaleSpec)[1:])]
+    lines = [
+        f"# recipe {run.recipe}, model {run.model_path}",
+        "# precedence: default < recipe < scale < stage block < command line",
+        f"# scale {run.scale.name}: "
+        + ", ".join(f"{f.name}={getattr(run.scale, f.name)}" for f in fields(ScaleSpec)[1:]),
+    ]
     for stage in run.stages:
         lines.append(f"\n## stage {stage.name}")
         rows = [(key, _show(_value_of(stage, key)), layer) for key, layer in sorted(stage.provenance.items())]

@@ -12,9 +12,10 @@ import os
 import signal
 import sys
 import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 from lmmr1 import manifest as mf
 from lmmr1.config import ConfigError, RunConfig, StageSpec
@@ -51,7 +52,6 @@ def init_model_for(run: RunConfig, stage: StageSpec, manifest: Optional[mf.Manif
 def ray_session(run: RunConfig) -> Iterator[None]:
     """Join ``run.ray_address`` or start a local Ray sized for the scale; shut a local Ray down on exit."""
     import ray
-
     from verl.trainer.constants_ppo import get_ppo_ray_runtime_env
 
     env_vars = dict(get_ppo_ray_runtime_env().get("env_vars", {}))

@@ -25,8 +25,14 @@ PROMPT_FRACTION = 0.25
 RESPONSE_FRACTION = 0.5
 
 # rows of the paper's datasets, used when the data files are not on this machine
-PAPER_ROWS = {"fre_text": 40315, "fre_multi": 65000, "mgt_geo": 15000, "mgt_percereason": 65000,
-              "direct_rl_geo": 15000, "mgt_sokoban": 10000}
+PAPER_ROWS = {
+    "fre_text": 40315,
+    "fre_multi": 65000,
+    "mgt_geo": 15000,
+    "mgt_percereason": 65000,
+    "direct_rl_geo": 15000,
+    "mgt_sokoban": 10000,
+}
 
 
 @dataclass
@@ -40,14 +46,18 @@ class Estimate:
 
     def line(self, gpus: int) -> str:
         hours = self.gpu_hours / max(1, gpus)
-        return (f"{self.stage}: {self.steps} steps x {self.tokens_per_step / 1e6:.1f}M tokens/step "
-                f"({self.rows} rows, {self.rows_from}) = about {self.gpu_hours:,.0f} GPU-hours "
-                f"({hours:,.1f} h on {gpus} GPUs)")
+        return (
+            f"{self.stage}: {self.steps} steps x {self.tokens_per_step / 1e6:.1f}M tokens/step "
+            f"({self.rows} rows, {self.rows_from}) = about {self.gpu_hours:,.0f} GPU-hours "
+            f"({hours:,.1f} h on {gpus} GPUs)"
+        )
 
 
 def assumptions() -> str:
-    return (f"assumes {ROLLOUT_TPS:.0f} generated tokens/s/GPU (vLLM), {TRAIN_TPS:.0f} trained tokens/s/GPU, "
-            f"prompts at {PROMPT_FRACTION:.0%} and responses at {RESPONSE_FRACTION:.0%} of their limits (lmmr1/estimate.py)")
+    return (
+        f"assumes {ROLLOUT_TPS:.0f} generated tokens/s/GPU (vLLM), {TRAIN_TPS:.0f} trained tokens/s/GPU, "
+        f"prompts at {PROMPT_FRACTION:.0%} and responses at {RESPONSE_FRACTION:.0%} of their limits (lmmr1/estimate.py)"
+    )
 
 
 def estimate(stage: StageSpec, scale: ScaleSpec, rows: Optional[int]) -> Estimate:

@@ -18,7 +18,7 @@ def materialise_model(spec: str) -> str:
     if spec.startswith("tiny:"):
         from lmmr1.tiny_models import ensure_tiny_model
 
-        return ensure_tiny_model(spec[len("tiny:"):])
+        return ensure_tiny_model(spec[len("tiny:") :])
     return spec
 
 
@@ -47,18 +47,25 @@ def _with_validation(run: RunConfig, stage: StageSpec) -> StageSpec:
         return stage
     from lmmr1.eval.verl_rows import SOURCE_PREFIX, write_validation_set
 
-    path = write_validation_set(spec.benchmarks, str(spec.data_dir), spec.protocol, spec.limit,
-                                run.output_dir / stage.name / "val_benchmarks.parquet")
+    path = write_validation_set(
+        spec.benchmarks,
+        str(spec.data_dir),
+        spec.protocol,
+        spec.limit,
+        run.output_dir / stage.name / "val_benchmarks.parquet",
+    )
     by_source = dict(stage.reward.by_source)
     by_source.update({SOURCE_PREFIX + name: {"name": "benchmark", "kwargs": {}} for name in spec.benchmarks})
-    new = dataclasses.replace(stage, data=dataclasses.replace(stage.data, val_files=[str(path)]),
-                              reward=dataclasses.replace(stage.reward, by_source=by_source))
+    new = dataclasses.replace(
+        stage,
+        data=dataclasses.replace(stage.data, val_files=[str(path)]),
+        reward=dataclasses.replace(stage.reward, by_source=by_source),
+    )
     new.provenance = stage.provenance
     return new
 
 
 def materialise(run: RunConfig) -> RunConfig:
     """The run with sample sets written, tiny models built (cached) and validation benchmarks prepared."""
-    run = dataclasses.replace(run, model_path=materialise_model(run.model_path),
-                              stages=[_stage(s) for s in run.stages])
+    run = dataclasses.replace(run, model_path=materialise_model(run.model_path), stages=[_stage(s) for s in run.stages])
     return dataclasses.replace(run, stages=[_with_validation(run, s) for s in run.stages])

@@ -68,9 +68,8 @@ def dry_run_text(run: RunConfig) -> str:
     fails before Ray starts (and a dry run shows only configs verl accepts).
     """
     from lmmr1.curriculum import init_model_for
-    from lmmr1.verl_bridge import to_verl_config, to_yaml
-
     from lmmr1.stage import validate_with_verl
+    from lmmr1.verl_bridge import to_verl_config, to_yaml
 
     documents = []
     for stage in run.stages:
@@ -82,8 +81,11 @@ def dry_run_text(run: RunConfig) -> str:
             # previous stage's export that does not exist yet); that part runs when the stage starts
             check_cfg = verl_cfg.copy()
             check_cfg.critic.enable = False
-            print(f"[lmmr1] {stage.name}: verl's critic check needs {critic_model} on disk; it runs when the "
-                  "stage starts", file=sys.stderr)
+            print(
+                f"[lmmr1] {stage.name}: verl's critic check needs {critic_model} on disk; it runs when the "
+                "stage starts",
+                file=sys.stderr,
+            )
         try:
             with contextlib.redirect_stdout(sys.stderr):  # verl prints its verdict; stdout is the YAML
                 validate_with_verl(check_cfg)

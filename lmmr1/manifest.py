@@ -44,7 +44,7 @@ class Manifest:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load_or_create(cls, path: Path, recipe: str, stage_names: list[str]) -> "Manifest":
+    def load_or_create(cls, path: Path, recipe: str, stage_names: list[str]) -> Manifest:
         if path.exists():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))

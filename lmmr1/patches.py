@@ -117,7 +117,11 @@ def check(name: str) -> Patch:
             "lmmr1 patch '%s' (%s) was written for other versions: %s. It is applied only where its own "
             "precondition still holds. Run `pytest %s`: if it fails, upstream fixed the bug and the patch can "
             "be removed from %s; if it passes, extend the version range in lmmr1/patches.py.",
-            name, patch.changes, "; ".join(bad), patch.upstream_test, patch.module,
+            name,
+            patch.changes,
+            "; ".join(bad),
+            patch.upstream_test,
+            patch.module,
         )
     return patch
 

@@ -65,5 +65,7 @@ FOOTBALL_INSTRUCTION = (
 
 def football_prompt(action_names: list[str] | tuple[str, ...]) -> list[dict[str, str]]:
     """System + user messages of a football row (one action per turn)."""
-    return [{"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": FOOTBALL_INSTRUCTION.format(actions=", ".join(action_names))}]
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": FOOTBALL_INSTRUCTION.format(actions=", ".join(action_names))},
+    ]

@@ -8,4 +8,3 @@ from importlib import resources
 def recipe_names() -> list[str]:
     folder = resources.files("lmmr1.recipes") / "recipe"
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
-

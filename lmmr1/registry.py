@@ -11,9 +11,10 @@ This module imports nothing heavy (no torch, Ray or verl): ``lmmr1 score`` and `
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any, Callable, Generic, Iterator, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -69,6 +70,7 @@ class Registry(Generic[T]):
     def register(self, name: str, obj: T | None = None) -> Any:
         """Register ``obj`` under ``name``; without ``obj`` returns a decorator."""
         if obj is None:
+
             def decorator(target: T) -> T:
                 self._add(name, target, origin="code")
                 return target

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -148,8 +149,15 @@ def _build_manager_class() -> type:
     class LMMR1RewardManager(RewardManagerBase):
         """verl reward-loop manager scoring rows with lmmr1's registry and time-limited pool."""
 
-        def __init__(self, config: Any, tokenizer: Any, compute_score: Any = None,
-                     reward_router_address: Any = None, reward_model_tokenizer: Any = None, **kwargs: Any) -> None:
+        def __init__(
+            self,
+            config: Any,
+            tokenizer: Any,
+            compute_score: Any = None,
+            reward_router_address: Any = None,
+            reward_model_tokenizer: Any = None,
+            **kwargs: Any,
+        ) -> None:
             super().__init__(config, tokenizer, compute_score)
             self.reward_router_address = reward_router_address
             self.reward_model_tokenizer = reward_model_tokenizer
@@ -189,8 +197,9 @@ def _build_manager_class() -> type:
             _log_row(data_source, float(result["score"]), info, result.get("error"), _weights_step(item))
             return {"reward_score": float(result["score"]), "reward_extra_info": info}
 
-        async def _score_with_hook(self, data_source: Any, response: str, ground_truth: Any,
-                                   extra_info: Any) -> dict[str, Any]:
+        async def _score_with_hook(
+            self, data_source: Any, response: str, ground_truth: Any, extra_info: Any
+        ) -> dict[str, Any]:
             """A user-supplied verl hook: a soft limit (the thread cannot be killed), still 0 on timeout."""
             call = lambda: self.compute_score(  # noqa: E731
                 data_source=data_source, solution_str=response, ground_truth=ground_truth, extra_info=extra_info
@@ -229,4 +238,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["compute_score", "reward_metrics", "LMMR1RewardManager"]
+__all__ = ["compute_score", "reward_metrics", "LMMR1RewardManager"]  # noqa: F822 - built by __getattr__

@@ -20,7 +20,6 @@ import hashlib
 import json
 import random
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from lmmr1.prompts import MATH_SUFFIX, chat_prompt
@@ -148,7 +147,9 @@ def ensure_sample_set(name: str) -> dict[str, str]:
     if name not in _BUILDERS:
         raise ValueError(f"unknown sample set '{name}'; bundled sets: {', '.join(SAMPLE_SETS)}")
     rows = _BUILDERS[name]()
-    digest = hashlib.sha256(json.dumps([_VERSION, rows], sort_keys=True, default=_digest_bytes).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(json.dumps([_VERSION, rows], sort_keys=True, default=_digest_bytes).encode()).hexdigest()[
+        :12
+    ]
     folder = cache_root() / "data" / f"{name}-{digest}"
     train, val = folder / "train.parquet", folder / "val.parquet"
     if not (train.exists() and val.exists()):

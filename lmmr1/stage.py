@@ -46,8 +46,9 @@ def read_new_records(path: Path, offset: int) -> tuple[list[dict[str, Any]], int
 class MetricsRelay(threading.Thread):
     """Follows verl's file logger for one stage and appends ``{"stage", "step", ...}`` lines to metrics.jsonl."""
 
-    def __init__(self, source: Path, target: Path, stage: str, total_steps: Optional[int],
-                 reward_log: Optional[Path] = None) -> None:
+    def __init__(
+        self, source: Path, target: Path, stage: str, total_steps: Optional[int], reward_log: Optional[Path] = None
+    ) -> None:
         super().__init__(daemon=True, name=f"metrics-{stage}")
         self.source, self.target, self.stage, self.total_steps = source, target, stage, total_steps
         self.reward_log = reward_log
@@ -112,7 +113,9 @@ class MetricsRelay(threading.Thread):
         from lmmr1.reward_manager import reward_metrics
 
         out: dict[str, Any] = {"reward/rows": len(rows)}
-        keys = sorted({k for row in rows for k, v in row.items() if isinstance(v, (int, float))} - {"score", "weights_step"})
+        keys = sorted(
+            {k for row in rows for k, v in row.items() if isinstance(v, (int, float))} - {"score", "weights_step"}
+        )
         columns = {key: [row[key] for row in rows if isinstance(row.get(key), (int, float))] for key in keys}
         out.update(reward_metrics(columns, keys))
         reasons = [row["reason"] for row in rows if row.get("reason")]
@@ -208,7 +211,6 @@ def validate_with_verl(verl_cfg: DictConfig) -> None:
 def run_verl(verl_cfg: DictConfig, raw_metrics: Path, reward_log: Optional[Path] = None) -> None:
     """Validate and run one verl PPO job on the Ray cluster this process is connected to."""
     import ray
-
     from verl.trainer.main_ppo import TaskRunnerV1, run_ppo
     from verl.utils.device import auto_set_device
 

@@ -232,7 +232,9 @@ def _build(kind: str, out_dir: Path) -> None:
     model.generation_config.do_sample = True
     model.save_pretrained(out_dir, safe_serialization=True)
     (out_dir / "lmmr1_tiny.json").write_text(
-        json.dumps({"kind": kind, "build_version": BUILD_VERSION, "note": "random weights, for pipeline tests"}, indent=2)
+        json.dumps(
+            {"kind": kind, "build_version": BUILD_VERSION, "note": "random weights, for pipeline tests"}, indent=2
+        )
     )
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from typing import Any, Iterable, Union
+from collections.abc import Iterable
+from typing import Any, Union
 
 
 class SettingError(ValueError):

@@ -95,7 +95,9 @@ def _set(cfg: DictConfig, dotted: str, value: Any) -> None:
     OmegaConf.update(cfg, dotted, value, merge=False, force_add=True)
 
 
-def to_verl_config(run: RunConfig, stage: StageSpec, init_model: str, *, n_gpus_per_node: Optional[int] = None) -> DictConfig:
+def to_verl_config(
+    run: RunConfig, stage: StageSpec, init_model: str, *, n_gpus_per_node: Optional[int] = None
+) -> DictConfig:
     """Return the complete verl config (a DictConfig, unresolved interpolations kept) for ``stage``."""
     scale = run.scale
     cpu = scale.device == "cpu"
@@ -105,7 +107,6 @@ def to_verl_config(run: RunConfig, stage: StageSpec, init_model: str, *, n_gpus_
     mini_batch = stage.mini_batch_size or stage.rollout_batch_size
     micro = max(1, min(scale.micro_batch_per_gpu, mini_batch * stage.n_samples // max(1, gpus * scale.nnodes)))
     algo = stage.algorithm
-    use_ref = algo.kl_in_reward or algo.kl_loss
     fsdp_dtype = "float32" if scale.dtype in ("float32", "fp32") else "bfloat16"
 
     s = lambda key, value: _set(cfg, key, value)  # noqa: E731 - keeps the table below readable

@@ -20,7 +20,8 @@ and the verl adapter) more about it:
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lmmr1.registry import Registry, resolve_callable
 

@@ -135,8 +135,20 @@ def text_key(text: str) -> str:
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = {")", "]", "}"}
 _REL_PATTERN = re.compile(r"\\leq?(?![A-Za-z])|\\geq?(?![A-Za-z])|\\neq?(?![A-Za-z])|<=|>=|!=|=|<|>")
-_REL_NAME = {"=": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "\\le": "<=", "\\leq": "<=",
-             "\\ge": ">=", "\\geq": ">=", "\\ne": "!=", "\\neq": "!=", "!=": "!="}
+_REL_NAME = {
+    "=": "=",
+    "<": "<",
+    ">": ">",
+    "<=": "<=",
+    ">=": ">=",
+    "\\le": "<=",
+    "\\leq": "<=",
+    "\\ge": ">=",
+    "\\geq": ">=",
+    "\\ne": "!=",
+    "\\neq": "!=",
+    "!=": "!=",
+}
 _FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
 _LETTER = re.compile(r"^\(?([A-J])\)?(?:[.:)]\s*.*)?$", re.DOTALL)
 
@@ -161,7 +173,7 @@ def split_top(s: str, sep: str) -> list[str]:
         elif depth == 0 and s.startswith(sep, i):
             if sep.isalpha() or sep.startswith("\\"):
                 # whole-word separators only (\cup not \cupcake)
-                after = s[i + k: i + k + 1]
+                after = s[i + k : i + k + 1]
                 if after.isalpha():
                     i += 1
                     continue
@@ -334,8 +346,10 @@ def values_equal(gold: tuple, resp: tuple, ctx: Ctx) -> bool:
         return scalars_equal(gold, resp, ctx)
     if gk == "pair":
         return (
-            gold[1] == resp[1] and gold[4] == resp[4]
-            and values_equal(gold[2], resp[2], ctx) and values_equal(gold[3], resp[3], ctx)
+            gold[1] == resp[1]
+            and gold[4] == resp[4]
+            and values_equal(gold[2], resp[2], ctx)
+            and values_equal(gold[3], resp[3], ctx)
         )
     if gk == "tuple":
         return len(gold[1]) == len(resp[1]) and all(values_equal(a, b, ctx) for a, b in zip(gold[1], resp[1]))

@@ -57,7 +57,7 @@ def strip_think(text: str) -> str:
     # a lone closing tag: the reasoning had no opening tag (common with chat templates that open it)
     close = result.rfind("</think>")
     if close >= 0:
-        result = result[close + len("</think>"):]
+        result = result[close + len("</think>") :]
     return result
 
 
@@ -69,7 +69,7 @@ def answer_span(text: str) -> str | None:
     start = text.rfind("<answer>", 0, end)
     if start < 0:
         return None
-    return text[start + len("<answer>"):end]
+    return text[start + len("<answer>") : end]
 
 
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*")
@@ -122,7 +122,7 @@ def boxed_all(text: str) -> list[str]:
                 pairs = brace_pairs(text)
             end = pairs.get(j, -1)
             if end > 0:
-                found.append(text[j + 1:end - 1])
+                found.append(text[j + 1 : end - 1])
         elif m.group().endswith(" ") or (j < len(text) and text[j].isalnum()):
             k = j
             while k < len(text) and not text[k].isspace() and text[k] not in "$.,":
@@ -132,9 +132,7 @@ def boxed_all(text: str) -> list[str]:
     return found
 
 
-_ANSWER_IS = re.compile(
-    r"(?:final\s+answer|the\s+answer|answer)\s*(?:is|:|=)\s*:?\s*(.{1,300})", re.IGNORECASE
-)
+_ANSWER_IS = re.compile(r"(?:final\s+answer|the\s+answer|answer)\s*(?:is|:|=)\s*:?\s*(.{1,300})", re.IGNORECASE)
 
 
 def answer_is(text: str) -> str | None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import difflib
 import inspect
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 VERL_PARAMETERS = ("data_source", "solution_str", "ground_truth", "extra_info")
 

@@ -23,7 +23,7 @@ def format_ok(response: str) -> bool:
     if close_think < 0 or not s.startswith("<answer>", close_think + len("</think>")):
         return False
     body_start = close_think + len("</think>") + len("<answer>")
-    body = s[body_start: len(s) - len("</answer>")]
+    body = s[body_start : len(s) - len("</answer>")]
     return "</answer>" not in body and body_start <= len(s) - len("</answer>")
 
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ._text import MAX_GOLD_CHARS, MAX_RESPONSE_CHARS, BadInput, answer_span, check_text, strip_think
 

@@ -29,8 +29,9 @@ def normalize_text(text: str, case_sensitive: bool = False) -> str:
     return t if case_sensitive else t.casefold()
 
 
-def extract(response: str, pattern: str = DEFAULT_PATTERN, match: str = "last",
-            do_strip_think: bool = True) -> str | None:
+def extract(
+    response: str, pattern: str = DEFAULT_PATTERN, match: str = "last", do_strip_think: bool = True
+) -> str | None:
     text = strip_think(response) if do_strip_think else response
     found = list(_compile(pattern, re.DOTALL).finditer(text))
     if not found:
@@ -68,8 +69,9 @@ def regex_reward(
 
 # A user pattern could backtrack badly on a long response, so regex runs in the time-limited pool
 # unless it uses the default pattern (linear).
-def _fast_path(data_source: Any, solution_str: Any, ground_truth: Any, extra_info: Any = None,
-               **kwargs: Any) -> dict[str, Any] | None:
+def _fast_path(
+    data_source: Any, solution_str: Any, ground_truth: Any, extra_info: Any = None, **kwargs: Any
+) -> dict[str, Any] | None:
     if kwargs.get("pattern", DEFAULT_PATTERN) != DEFAULT_PATTERN:
         return None
     return regex_reward(data_source, solution_str, ground_truth, extra_info, **kwargs)

@@ -25,9 +25,10 @@ import subprocess
 import sys
 import threading
 import weakref
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from . import get_reward
 
@@ -58,14 +59,16 @@ class RewardSpec:
     timeout_s: float = DEFAULT_TIMEOUT_S
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any] | str) -> "RewardSpec":
+    def from_dict(cls, spec: Mapping[str, Any] | str) -> RewardSpec:
         """From the ``lmmr1_reward`` dict the verl bridge writes (or a bare reward name)."""
         if isinstance(spec, str):
             return cls(name=spec)
         spec = _plain_mapping(spec)
         unknown = set(spec) - {"name", "kwargs", "by_source", "timeout_s"}
         if unknown:
-            raise ValueError(f"lmmr1_reward: unknown keys {sorted(unknown)}; expected name, kwargs, by_source, timeout_s")
+            raise ValueError(
+                f"lmmr1_reward: unknown keys {sorted(unknown)}; expected name, kwargs, by_source, timeout_s"
+            )
         if not spec.get("name"):
             raise ValueError("lmmr1_reward: 'name' (the default reward) is required")
         by_source = {}
@@ -275,8 +278,9 @@ def _fast_path_for(fn: Callable[..., Any], response: Any) -> Callable[..., Any] 
 class Scorer:
     """Score (data_source, response, ground_truth, extra_info) items with ``spec``'s rewards."""
 
-    def __init__(self, spec: RewardSpec | Mapping[str, Any] | str, workers: int = 2,
-                 timeout_s: float | None = None) -> None:
+    def __init__(
+        self, spec: RewardSpec | Mapping[str, Any] | str, workers: int = 2, timeout_s: float | None = None
+    ) -> None:
         self.spec = spec if isinstance(spec, RewardSpec) else RewardSpec.from_dict(spec)
         if timeout_s is not None:
             self.spec.timeout_s = float(timeout_s)
@@ -303,8 +307,11 @@ class Scorer:
         The call runs in the time-limited pool with an empty response; a reward that fails on it simply
         gets no logged components (declare ``components`` on the function to avoid the probe).
         """
-        kwargs = dict(self.spec.kwargs) if name == self.spec.name else next(
-            (dict(c.kwargs) for c in self.spec.by_source.values() if c.name == name), {})
+        kwargs = (
+            dict(self.spec.kwargs)
+            if name == self.spec.name
+            else next((dict(c.kwargs) for c in self.spec.by_source.values() if c.name == name), {})
+        )
         status, payload = self.pool.run(name, kwargs, ("lmmr1-probe", "", "", {}), self.spec.timeout_s)
         if status != "ok" or not isinstance(payload, Mapping):
             return ()
@@ -336,8 +343,7 @@ class Scorer:
             return self._pool
 
     # scoring
-    def score(self, data_source: Any, solution_str: Any, ground_truth: Any,
-              extra_info: Any = None) -> dict[str, Any]:
+    def score(self, data_source: Any, solution_str: Any, ground_truth: Any, extra_info: Any = None) -> dict[str, Any]:
         choice = self.spec.choose(data_source)
         fn = self._fn(choice.name)
         kwargs = dict(choice.kwargs)
@@ -355,8 +361,9 @@ class Scorer:
             return self._finish(choice.name, payload)
         return self.failed(choice.name, payload, timeout=status == "timeout")
 
-    def score_many(self, items: Iterable[tuple[Any, Any, Any, Any]],
-                   on_done: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+    def score_many(
+        self, items: Iterable[tuple[Any, Any, Any, Any]], on_done: Callable[[int], None] | None = None
+    ) -> list[dict[str, Any]]:
         """Score items in input order: fast paths in this thread, the rest on the pool in parallel."""
         items = list(items)
         results: list[dict[str, Any] | None] = [None] * len(items)
@@ -386,11 +393,13 @@ class Scorer:
             if on_done:
                 on_done(1)
         if slow:
+
             def work(i: int) -> None:
                 ds, sol, gt, extra = items[i]
                 choice = self.spec.choose(ds)
-                status, payload = self.pool.run(choice.name, dict(choice.kwargs), (ds, sol, gt, extra),
-                                                self.spec.timeout_s)
+                status, payload = self.pool.run(
+                    choice.name, dict(choice.kwargs), (ds, sol, gt, extra), self.spec.timeout_s
+                )
                 if status == "ok":
                     results[i] = self._finish(choice.name, payload)
                 else:

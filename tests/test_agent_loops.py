@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 
-from PIL import Image
-
 import pytest
+from PIL import Image
 
 pytest.importorskip("verl")
 pytest.importorskip("tokenizers")
@@ -40,9 +39,11 @@ def tokenizer():
         special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
-    corpus = ["<think>push the box right</think><answer>Right, Left, Up, Down</answer>",
-              "Moves played: Right. Reward this turn: -0.1 (total 10.7). Boxes on goals: 1/1. Current state:",
-              "You are the green character. Give your next moves. ###### #@ $ .# ######"] * 20
+    corpus = [
+        "<think>push the box right</think><answer>Right, Left, Up, Down</answer>",
+        "Moves played: Right. Reward this turn: -0.1 (total 10.7). Boxes on goals: 1/1. Current state:",
+        "You are the green character. Give your next moves. ###### #@ $ .# ######",
+    ] * 20
     tok.train_from_iterator(corpus, trainer)
     hf = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>")
     hf.chat_template = CHAT_TEMPLATE
@@ -69,13 +70,18 @@ class FakeServer:
 
 
 def _config(response_length: int = 2048):
-    return OmegaConf.create({
-        "actor_rollout_ref": {"rollout": {
-            "prompt_length": 1024, "response_length": response_length,
-            "multi_turn": {"max_assistant_turns": None, "max_user_turns": None},
-        }},
-        "data": {},
-    })
+    return OmegaConf.create(
+        {
+            "actor_rollout_ref": {
+                "rollout": {
+                    "prompt_length": 1024,
+                    "response_length": response_length,
+                    "multi_turn": {"max_assistant_turns": None, "max_user_turns": None},
+                }
+            },
+            "data": {},
+        }
+    )
 
 
 def _make_loop(cls, tokenizer, server, **kwargs):
@@ -84,8 +90,14 @@ def _make_loop(cls, tokenizer, server, **kwargs):
 
     config = _config(kwargs.pop("response_length", 2048))
     return cls(
-        trainer_config=DictConfigWrap(config), server_manager=server, tokenizer=tokenizer, processor=None,
-        dataset_cls=RLHFDataset, data_config=DictConfigWrap(config.data), name="ignored", **kwargs,
+        trainer_config=DictConfigWrap(config),
+        server_manager=server,
+        tokenizer=tokenizer,
+        processor=None,
+        dataset_cls=RLHFDataset,
+        data_config=DictConfigWrap(config.data),
+        name="ignored",
+        **kwargs,
     )
 
 
@@ -119,8 +131,12 @@ def _runs_of(mask: list[int]) -> list[tuple[int, int]]:
 def test_sokoban_online_masks_turns_and_reward(tokenizer):
     from lmmr1.agent_loops import SokobanOnlineAgentLoop
 
-    replies = ["<think>walk</think><answer>Right</answer>", "<answer>Right</answer>", "<answer>Right</answer>",
-               "<answer>Left</answer>"]
+    replies = [
+        "<think>walk</think><answer>Right</answer>",
+        "<answer>Right</answer>",
+        "<answer>Right</answer>",
+        "<answer>Left</answer>",
+    ]
     server = FakeServer(tokenizer, replies)
 
     async def go():
@@ -232,8 +248,10 @@ def vl_processor(tmp_path_factory):
         verl_compat.apply()
         tok = tiny_models.build_tokenizer(tmp_path_factory.mktemp("tok"))
         return Qwen2_5_VLProcessor(
-            image_processor=tiny_models._image_processor(), tokenizer=tok,
-            video_processor=verl_compat.image_only_video_processor(), chat_template=tiny_models.CHAT_TEMPLATE,
+            image_processor=tiny_models._image_processor(),
+            tokenizer=tok,
+            video_processor=verl_compat.image_only_video_processor(),
+            chat_template=tiny_models.CHAT_TEMPLATE,
         )
     except Exception as exc:  # the tiny-model helpers belong to another module; do not fail on their state
         pytest.skip(f"no offline Qwen2.5-VL processor: {exc}")
@@ -255,9 +273,14 @@ def test_sokoban_online_with_images(vl_processor):
 
     async def go():
         loop = SokobanOnlineAgentLoop(
-            trainer_config=DictConfigWrap(config), server_manager=server, tokenizer=tokenizer,
-            processor=vl_processor, dataset_cls=RLHFDataset, data_config=DictConfigWrap(config.data),
-            hf_model_type="qwen2_5_vl", max_moves_per_turn=1,
+            trainer_config=DictConfigWrap(config),
+            server_manager=server,
+            tokenizer=tokenizer,
+            processor=vl_processor,
+            dataset_cls=RLHFDataset,
+            data_config=DictConfigWrap(config.data),
+            hf_model_type="qwen2_5_vl",
+            max_moves_per_turn=1,
         )
         assert loop.observation == "image"
         return await loop.run({}, **row)
@@ -284,7 +307,9 @@ def test_instantiated_like_verls_worker(tmp_path, tokenizer):
 
     from lmmr1.agent_loops import SokobanOnlineAgentLoop, write_agent_loop_config
 
-    path = write_agent_loop_config(str(tmp_path / "loops.yaml"), sokoban_online={"max_turns": 3, "max_moves_per_turn": 2})
+    path = write_agent_loop_config(
+        str(tmp_path / "loops.yaml"), sokoban_online={"max_turns": 3, "max_moves_per_turn": 2}
+    )
     for entry in OmegaConf.load(path):
         _agent_loop_registry[entry.name] = entry
     config = _config()
@@ -292,9 +317,15 @@ def test_instantiated_like_verls_worker(tmp_path, tokenizer):
 
     async def go():
         loop = hydra.utils.instantiate(
-            config=_agent_loop_registry["sokoban_online"], trainer_config=DictConfigWrap(config), server_manager=server,
-            tokenizer=tokenizer, processor=None, hf_model_type=None, dataset_cls=RLHFDataset,
-            data_config=DictConfigWrap(config.data), tools=ToolListWrap([]),
+            config=_agent_loop_registry["sokoban_online"],
+            trainer_config=DictConfigWrap(config),
+            server_manager=server,
+            tokenizer=tokenizer,
+            processor=None,
+            hf_model_type=None,
+            dataset_cls=RLHFDataset,
+            data_config=DictConfigWrap(config.data),
+            tools=ToolListWrap([]),
         )
         assert isinstance(loop, SokobanOnlineAgentLoop) and loop.max_turns == 3 and loop.max_moves_per_turn == 2
         return await loop.run({}, **_row())

@@ -81,22 +81,35 @@ def test_unknown_stage_key_is_reported_with_its_place():
 
 
 def test_missing_data_file_is_reported_when_files_are_checked(tmp_path):
-    cfg = _compose(["+recipe=fre_text", "scale=smoke", "model=tiny_qwen2", "data=samples",
-                    f"data.train_files=[{tmp_path}/nope.parquet]"])
+    cfg = _compose(
+        [
+            "+recipe=fre_text",
+            "scale=smoke",
+            "model=tiny_qwen2",
+            "data=samples",
+            f"data.train_files=[{tmp_path}/nope.parquet]",
+        ]
+    )
     with pytest.raises(ConfigError, match="nope.parquet does not exist"):
         build_run_config(cfg, check_files=True)
 
 
 def test_data_override_is_refused_for_multi_stage_recipes(tmp_path):
-    cfg = _compose(["+recipe=mgt_geo", "scale=paper", "model=qwen2_5_vl_3b", "data=lmm_r1",
-                    f"data.train_files=[{tmp_path}/a.parquet]"])
+    cfg = _compose(
+        [
+            "+recipe=mgt_geo",
+            "scale=paper",
+            "model=qwen2_5_vl_3b",
+            "data=lmm_r1",
+            f"data.train_files=[{tmp_path}/a.parquet]",
+        ]
+    )
     with pytest.raises(ConfigError, match="single-stage recipes only"):
         build_run_config(cfg, check_files=False)
 
 
 def test_missing_local_model_directory_is_an_error():
-    cfg = _compose(["+recipe=fre_text", "scale=smoke", "model=tiny_qwen2", "data=samples",
-                    "model.path=/no/such/model"])
+    cfg = _compose(["+recipe=fre_text", "scale=smoke", "model=tiny_qwen2", "data=samples", "model.path=/no/such/model"])
     with pytest.raises(ConfigError, match="no such directory"):
         build_run_config(cfg, check_files=False)
 
@@ -168,7 +181,10 @@ def test_dapo_filters_groups_on_the_score_every_reward_has():
     [
         ("stages.fre_text.actor_lr=fast", "stages.fre_text.actor_lr = 'fast' (set by command line): expected a number"),
         ("+stages.fre_text.n_sample=8", "unknown key 'n_sample' (did you mean 'n_samples'?)"),
-        ("+stages.fre_text.reward.kwargs.format_weigth=0.0", "no argument 'format_weigth' (did you mean 'format_weight'?)"),
+        (
+            "+stages.fre_text.reward.kwargs.format_weigth=0.0",
+            "no argument 'format_weigth' (did you mean 'format_weight'?)",
+        ),
         ("+stages.fre_text.verl={trainer: {save_frq: 5}}", "did you mean 'trainer.save_freq'?"),
         ("stages.fre_text.reward.name=lmm_r2", "unknown reward 'lmm_r2'"),
         ("stages.fre_text.algorithm=dapa", "unknown algorithm preset (did you mean 'dapo'?)"),
@@ -184,10 +200,16 @@ def test_bad_settings_are_refused_with_the_key_and_what_is_accepted(override, ne
 
 
 def test_raw_verl_keys_are_accepted_dotted_or_nested_and_below_free_form_sections():
-    run = _run("fre_text", "paper", "+stages.fre_text.verl={trainer.save_freq: 5, "
-               "actor_rollout_ref: {model: {override_config: {rope_theta: 10000}}}}")
-    assert run.stage("fre_text").verl == {"trainer.save_freq": 5,
-                                         "actor_rollout_ref.model.override_config.rope_theta": 10000}
+    run = _run(
+        "fre_text",
+        "paper",
+        "+stages.fre_text.verl={trainer.save_freq: 5, "
+        "actor_rollout_ref: {model: {override_config: {rope_theta: 10000}}}}",
+    )
+    assert run.stage("fre_text").verl == {
+        "trainer.save_freq": 5,
+        "actor_rollout_ref.model.override_config.rope_theta": 10000,
+    }
 
 
 def test_a_reward_with_free_form_arguments_says_so():

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 def _main(args: list[str], env: dict, cwd: Path, timeout: int = 1200) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lmmr1.main", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "lmmr1.main", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout
+    )
 
 
 def _metrics(out_dir: Path) -> list[dict]:
@@ -75,8 +76,14 @@ def test_fre_text_smoke_run_writes_manifest_metrics_checkpoint_then_resumes(tmp_
 
 def test_ctrl_c_marks_the_stage_failed_leaves_no_ray_behind_and_the_rerun_finishes(tmp_path, lmmr1_env):
     out_dir = tmp_path / "interrupted"
-    proc = subprocess.Popen([sys.executable, "-m", "lmmr1.main", "+recipe=fre_text", f"output_dir={out_dir}"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=lmmr1_env, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lmmr1.main", "+recipe=fre_text", f"output_dir={out_dir}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=lmmr1_env,
+        cwd=tmp_path,
+    )
     manifest = out_dir / "manifest.json"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -110,9 +117,16 @@ def test_multimodal_stage_runs_with_the_tiny_qwen2_5_vl(tmp_path, lmmr1_env):
     bench = write_benchmarks(tmp_path / "bench")
     out_dir = tmp_path / "fre_multi"
     # also: validation on benchmark items through verl's validation hook (before training and at step 3)
-    result = _main(["+recipe=fre_multi", f"output_dir={out_dir}", "+stages.fre_multi.test_freq=3",
-                    f"+stages.fre_multi.validation={{benchmarks: [mathvista, mmstar], data_dir: {bench}, limit: 3}}"],
-                   lmmr1_env, tmp_path)
+    result = _main(
+        [
+            "+recipe=fre_multi",
+            f"output_dir={out_dir}",
+            "+stages.fre_multi.test_freq=3",
+            f"+stages.fre_multi.validation={{benchmarks: [mathvista, mmstar], data_dir: {bench}, limit: 3}}",
+        ],
+        lmmr1_env,
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     assert "Error in _run_prompt" not in result.stderr
     validations = [r for r in _metrics(out_dir) if "val/mathvista/score" in r]
@@ -137,9 +151,22 @@ def test_joining_an_existing_ray_cluster_leaves_it_running(tmp_path, lmmr1_env):
     ray_bin = str(Path(sys.executable).parent / "ray")
     env = dict(lmmr1_env, RAY_ADDRESS="")
     env.pop("RAY_ADDRESS")
-    start = subprocess.run([ray_bin, "start", "--head", f"--port={port}", "--num-cpus=16", "--num-gpus=1",
-                            "--include-dashboard=false", "--disable-usage-stats"],
-                           capture_output=True, text=True, env=env, timeout=180)
+    start = subprocess.run(
+        [
+            ray_bin,
+            "start",
+            "--head",
+            f"--port={port}",
+            "--num-cpus=16",
+            "--num-gpus=1",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
     assert start.returncode == 0, start.stderr[-2000:]
     try:
         out_dir = tmp_path / "cluster"
@@ -161,12 +188,28 @@ def test_a_reward_plugin_from_another_distribution_drives_a_training_run(tmp_pat
     src = Path(__file__).resolve().parents[1] / "examples" / "reward_plugin"
     copy, site = tmp_path / "plugin_src", tmp_path / "site"
     shutil.copytree(src, copy, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--no-index", "--target", str(site), str(copy)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(site),
+            str(copy),
+        ],
+        check=True,
+        capture_output=True,
+    )
     env = dict(lmmr1_env, PYTHONPATH=str(site) + os.pathsep + lmmr1_env.get("PYTHONPATH", ""))
     out_dir = tmp_path / "plugin_run"
-    result = _main(["+recipe=fre_text", "stages.fre_text.reward.name=contains_answer",
-                    f"output_dir={out_dir}"], env, tmp_path)
+    result = _main(
+        ["+recipe=fre_text", "stages.fre_text.reward.name=contains_answer", f"output_dir={out_dir}"], env, tmp_path
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     rows = [r for r in _metrics(out_dir) if "critic/score/mean" in r]
     assert rows and all(r.get("reward/rows", 0) > 0 for r in rows)
@@ -200,8 +243,11 @@ def test_sokoban_online_plays_several_turns_inside_verl(tmp_path, lmmr1_env):
 def test_dapo_preset_filters_groups_in_a_cpu_run(tmp_path, lmmr1_env):
     """`algorithm=dapo` reaches verl: dynamic sampling evicts groups whose rewards are all equal."""
     out_dir = tmp_path / "dapo"
-    result = _main(["+recipe=sanity", "algorithm=dapo", "stages.sanity.smoke.total_steps=3",
-                    f"output_dir={out_dir}"], lmmr1_env, tmp_path)
+    result = _main(
+        ["+recipe=sanity", "algorithm=dapo", "stages.sanity.smoke.total_steps=3", f"output_dir={out_dir}"],
+        lmmr1_env,
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     rows = [r for r in _metrics(out_dir) if "critic/score/mean" in r]
     assert len(rows) == 3

@@ -10,8 +10,9 @@ import yaml
 
 
 def lmmr1_main(*args: str, env=None, cwd=None, timeout=180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lmmr1.main", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "lmmr1.main", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout
+    )
 
 
 def _documents(stdout: str) -> list[tuple[str, dict]]:
@@ -19,7 +20,7 @@ def _documents(stdout: str) -> list[tuple[str, dict]]:
     for chunk in stdout.split("---\n")[1:]:
         first, _, body = chunk.partition("\n")
         assert first.startswith("# stage: "), first
-        docs.append((first[len("# stage: "):], yaml.safe_load(body)))
+        docs.append((first[len("# stage: ") :], yaml.safe_load(body)))
     return docs
 
 
@@ -40,7 +41,7 @@ def test_dry_run_at_smoke_scale_reports_the_scale_choice(tmp_path, lmmr1_env):
     out = lmmr1_main("+recipe=fre_text", "dry_run=true", env=lmmr1_env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "scale=smoke" in out.stderr and "GPU" in out.stderr
-    (name, doc), = _documents(out.stdout)
+    ((name, doc),) = _documents(out.stdout)
     assert name == "fre_text" and doc["actor_rollout_ref"]["rollout"]["name"] == "hf"
 
 

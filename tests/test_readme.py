@@ -33,15 +33,25 @@ PREFIXES = ("python -m lmmr1", "lmmr1 ", "./scripts/", ".venv/bin/", "pip instal
 # (pattern, kind, detail)
 RULES: list[tuple[str, str, str]] = [
     (r"^\./scripts/setup\.sh && \.venv/bin/python -m pytest$", "ci", ".ci/run"),
-    (r"^\.venv/bin/python -m pytest( -m \"not slow\")?$", "ci", ".ci/run"),
-    (r"^(\./scripts/setup\.sh && \.venv/bin/)?python -m lmmr1\.main \+recipe=fre_text$", "slow",
-     "tests/test_end_to_end.py::test_fre_text_smoke_run_writes_manifest_metrics_checkpoint_then_resumes"),
-    (r"^python -m lmmr1\.main \+recipe=sanity$", "slow",
-     "tests/test_end_to_end.py::test_sanity_reward_rises_through_verl_on_cpu"),
+    (r"^\.venv/bin/python -m pytest( -m (\"not slow\"|slow))?$", "ci", ".ci/run"),
+    (r"^\.venv/bin/ruff (check|format) \.$", "ci", "tests/test_lint.py runs ruff check and ruff format --check"),
+    (
+        r"^(\./scripts/setup\.sh && \.venv/bin/)?python -m lmmr1\.main \+recipe=fre_text$",
+        "slow",
+        "tests/test_end_to_end.py::test_fre_text_smoke_run_writes_manifest_metrics_checkpoint_then_resumes",
+    ),
+    (
+        r"^python -m lmmr1\.main \+recipe=sanity$",
+        "slow",
+        "tests/test_end_to_end.py::test_sanity_reward_rises_through_verl_on_cpu",
+    ),
     (r"^python -m lmmr1\.main .*(scale=paper|dry_run=true|explain=true)", "dry", ""),
     (r"^(\.venv/bin/)?pip install -e '\.\[gpu\]'$", "gpu", "vLLM and flash-attn have no CPU build"),
-    (r"^pip install -e examples/reward_plugin$", "slow",
-     "tests/test_end_to_end.py::test_a_reward_plugin_from_another_distribution_drives_a_training_run"),
+    (
+        r"^pip install -e examples/reward_plugin$",
+        "slow",
+        "tests/test_end_to_end.py::test_a_reward_plugin_from_another_distribution_drives_a_training_run",
+    ),
     (r"^lmmr1 eval --model runs/", "slow-run", "a run directory whose stages are the tiny model"),
     (r"^lmmr1 ", "run", ""),
 ]
@@ -100,7 +110,7 @@ def test_every_readme_command_is_covered(command):
         path, _, name = detail.partition("::")
         source = (REPO / path).read_text(encoding="utf-8")
         assert f"def {name}(" in source, detail
-        body = source[source.index(f"def {name}("):]
+        body = source[source.index(f"def {name}(") :]
         body = body[: body.find("\ndef ", 1) if "\ndef " in body[1:] else len(body)]
         for arg in shlex.split(command):
             if arg.startswith("+recipe=") or arg.startswith("examples/"):
@@ -179,13 +189,15 @@ def test_readme_command_runs(command, tmp_path, lmmr1_env):
         (run / "manifest.json").write_text(json.dumps({"recipe": run.name, "stages": stages}))
     if command.startswith("lmmr1 report eval"):
         first = next(c for c in RUNNABLE if c.startswith("lmmr1 eval --responses"))
-        pre = subprocess.run(_runnable(first, tmp_path), capture_output=True, text=True, env=env, cwd=tmp_path,
-                             timeout=300)
+        pre = subprocess.run(
+            _runnable(first, tmp_path), capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+        )
         assert pre.returncode == 0, pre.stderr[-3000:]
     if "data split" in command:
         first = next(c for c in RUNNABLE if "data prepare --format hf" in c)
-        pre = subprocess.run(_runnable(first, tmp_path), capture_output=True, text=True, env=env, cwd=tmp_path,
-                             timeout=300)
+        pre = subprocess.run(
+            _runnable(first, tmp_path), capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+        )
         assert pre.returncode == 0, pre.stderr[-3000:]
     argv = _runnable(command, tmp_path)
     if rule_for(command)[1] == "slow-run":

@@ -133,8 +133,12 @@ def test_compute_score_hook_via_verl_custom_reward_fn(tokenizer):
 
     fn = get_custom_reward_fn(_config())
     for row, expected in zip(ROWS, EXPECTED):
-        out = fn(data_source=row["data_source"], solution_str=row["response"], ground_truth=row["ground_truth"],
-                 extra_info={})
+        out = fn(
+            data_source=row["data_source"],
+            solution_str=row["response"],
+            ground_truth=row["ground_truth"],
+            extra_info={},
+        )
         assert out["score"] == expected
         assert out["timeout"] == 0
 
@@ -173,6 +177,9 @@ def test_reward_metrics_summarise_extra_info():
         "data_source": np.array(["a", "b", "a", "b"], dtype=object),
     }
     assert reward_metrics(extra) == {
-        "reward/acc/mean": 0.5, "reward/format/mean": 0.75, "reward/timeout/count": 1.0, "reward/error/count": 2.0,
+        "reward/acc/mean": 0.5,
+        "reward/format/mean": 0.75,
+        "reward/timeout/count": 1.0,
+        "reward/error/count": 2.0,
     }
     assert reward_metrics(extra, keys=["acc"]) == {"reward/acc/mean": 0.5}

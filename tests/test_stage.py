@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +20,10 @@ def test_relay_adds_stage_and_keeps_verl_names(tmp_path):
     relay = MetricsRelay(source, target, "fre_text", total_steps=3)
     relay.poll()
     lines = [json.loads(l) for l in target.read_text().splitlines()]
-    assert [(l["stage"], l["step"], l["critic/score/mean"]) for l in lines] == [("fre_text", 1, 0.25), ("fre_text", 2, 0.5)]
+    assert [(l["stage"], l["step"], l["critic/score/mean"]) for l in lines] == [
+        ("fre_text", 1, 0.25),
+        ("fre_text", 2, 0.5),
+    ]
     with open(source, "a") as fh:
         fh.write(': {"critic/score/mean": 0.75}}\n')
     relay.poll()
@@ -31,8 +33,13 @@ def test_relay_adds_stage_and_keeps_verl_names(tmp_path):
 
 def test_prune_drops_only_the_lost_tail_of_that_stage(tmp_path):
     target = tmp_path / "metrics.jsonl"
-    rows = [{"stage": "a", "step": 1}, {"stage": "a", "step": 2}, {"stage": "b", "step": 1},
-            {"stage": "b", "step": 2}, {"stage": "b", "step": 3}]
+    rows = [
+        {"stage": "a", "step": 1},
+        {"stage": "a", "step": 2},
+        {"stage": "b", "step": 1},
+        {"stage": "b", "step": 2},
+        {"stage": "b", "step": 3},
+    ]
     target.write_text("".join(json.dumps(r) + "\n" for r in rows))
     prune_metrics(target, "b", keep_up_to=1)
     kept = [(r["stage"], r["step"]) for r in map(json.loads, target.read_text().splitlines())]
@@ -60,8 +67,16 @@ def test_manifest_round_trip_and_recipe_mismatch(tmp_path):
     again = mf.Manifest.load_or_create(path, "fre_text", ["fre_text"])
     assert again.record("fre_text").status == mf.DONE
     data = json.loads(path.read_text())
-    assert set(data["stages"][0]) >= {"name", "status", "attempts", "started_at", "ended_at", "init_model",
-                                       "checkpoint_dir", "hf_export"}
+    assert set(data["stages"][0]) >= {
+        "name",
+        "status",
+        "attempts",
+        "started_at",
+        "ended_at",
+        "init_model",
+        "checkpoint_dir",
+        "hf_export",
+    }
     with pytest.raises(ValueError, match="belongs to recipe 'fre_text'"):
         mf.Manifest.load_or_create(path, "sanity", ["sanity"])
 
@@ -72,9 +87,20 @@ def test_reward_rows_are_folded_into_the_next_training_step(tmp_path):
     relay = MetricsRelay(source, target, "fre_text", total_steps=2, reward_log=rows)
     with open(rows, "a") as fh:
         fh.write(
-        json.dumps({"data_source": "s", "score": 1.5, "acc": 1.0, "format": 0.5, "timeout": 0, "error": 0}) + "\n"
-        + json.dumps({"data_source": "s", "score": 0.0, "acc": 0.0, "format": 0.0, "timeout": 1, "error": 1,
-                      "reason": "timed out after 2s"}) + "\n"
+            json.dumps({"data_source": "s", "score": 1.5, "acc": 1.0, "format": 0.5, "timeout": 0, "error": 0})
+            + "\n"
+            + json.dumps(
+                {
+                    "data_source": "s",
+                    "score": 0.0,
+                    "acc": 0.0,
+                    "format": 0.0,
+                    "timeout": 1,
+                    "error": 1,
+                    "reason": "timed out after 2s",
+                }
+            )
+            + "\n"
         )
     source.write_text(_verl_line(1, 0.75))
     relay.poll()
@@ -92,8 +118,12 @@ def test_reward_rows_are_folded_into_the_next_training_step(tmp_path):
 def test_reward_rows_of_two_steps_read_together_are_split_by_policy_version(tmp_path):
     source, target, rows = tmp_path / "verl.jsonl", tmp_path / "metrics.jsonl", tmp_path / "rows.jsonl"
     relay = MetricsRelay(source, target, "s", total_steps=2, reward_log=rows)
-    rows.write_text("".join(json.dumps({"score": s, "acc": s, "weights_step": w}) + "\n"
-                            for w, s in [(0, 1.0), (0, 1.0), (1, 0.0), (1, 0.0), (1, 0.0)]))
+    rows.write_text(
+        "".join(
+            json.dumps({"score": s, "acc": s, "weights_step": w}) + "\n"
+            for w, s in [(0, 1.0), (0, 1.0), (1, 0.0), (1, 0.0), (1, 0.0)]
+        )
+    )
     source.write_text(_verl_line(1, 1.0) + _verl_line(2, 0.0))
     relay.poll()
     first, second = [json.loads(l) for l in target.read_text().splitlines()]

@@ -14,7 +14,9 @@ def _run(recipe: str, scale: str):
     model = "tiny_qwen2" if scale == "smoke" else "qwen2_5_vl_3b"
     data = "samples" if scale == "smoke" else "lmm_r1"
     with initialize_config_module(config_module="lmmr1.recipes", version_base="1.3"):
-        cfg = compose(config_name="config", overrides=[f"+recipe={recipe}", f"scale={scale}", f"model={model}", f"data={data}"])
+        cfg = compose(
+            config_name="config", overrides=[f"+recipe={recipe}", f"scale={scale}", f"model={model}", f"data={data}"]
+        )
     return build_run_config(cfg, check_files=False)
 
 
@@ -79,9 +81,11 @@ def test_reward_goes_through_lmmr1s_registry_adapter():
 def test_only_known_verl_keys_are_written():
     """Every key the bridge sets must exist in verl's defaults (a typo would be silently ignored)."""
     defaults = OmegaConf.to_container(verl_defaults(), resolve=False)
-    allowed_new = {"actor_rollout_ref.model.override_config.attn_implementation",
-                   "critic.model.override_config.attn_implementation",
-                   "reward.custom_reward_function.reward_kwargs"}
+    allowed_new = {
+        "actor_rollout_ref.model.override_config.attn_implementation",
+        "critic.model.override_config.attn_implementation",
+        "reward.custom_reward_function.reward_kwargs",
+    }
 
     def walk(node, prefix=""):
         for key, value in node.items():
@@ -102,8 +106,10 @@ def test_only_known_verl_keys_are_written():
                 node = node[part]
 
 
-@pytest.mark.parametrize("recipe,stage,scale", [("fre_text", "fre_text", "smoke"), ("fre_text", "fre_text", "paper"),
-                                                ("mgt_geo", "mgt_geo", "paper")])
+@pytest.mark.parametrize(
+    "recipe,stage,scale",
+    [("fre_text", "fre_text", "smoke"), ("fre_text", "fre_text", "paper"), ("mgt_geo", "mgt_geo", "paper")],
+)
 def test_verl_validate_config_accepts_the_bridge_output(recipe, stage, scale, tiny_qwen2):
     from verl.trainer.ppo.utils import need_critic, need_reference_policy
     from verl.utils.config import validate_config

@@ -6,8 +6,9 @@ import torch
 
 
 def test_vision_output_has_the_mean_verl_adds_for_text_only_rows():
-    import lmmr1.verl_fixes  # noqa: F401
     from transformers.modeling_outputs import BaseModelOutputWithPooling
+
+    import lmmr1.verl_fixes  # noqa: F401
 
     pooled = torch.arange(6.0).reshape(3, 2)
     out = BaseModelOutputWithPooling(last_hidden_state=torch.zeros(4, 2), pooler_output=pooled)

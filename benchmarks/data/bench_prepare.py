@@ -34,14 +34,21 @@ RESULTS = Path(__file__).resolve().parents[1] / "results" / "data.md"
 def generate(path: Path, rows: int, seed: int = 0) -> None:
     """DeepScaleR-like rows: a LaTeX problem (~200-600 chars), a short answer, a worked solution."""
     rng = random.Random(seed)
-    words = ("let triangle integer sum product real number positive prime find compute the of and a "
-             "such that if where value greatest least how many digits square root function sequence").split()
+    words = (
+        "let triangle integer sum product real number positive prime find compute the of and a "
+        "such that if where value greatest least how many digits square root function sequence"
+    ).split()
     with open(path, "w", encoding="utf-8") as fh:
         for i in range(rows):
             problem = " ".join(rng.choice(words) for _ in range(rng.randint(30, 90)))
             problem += f" Compute $\\frac{{{rng.randint(1, 99)}}}{{{rng.randint(2, 99)}}} + x_{{{i}}}$."
-            answer = rng.choice([str(rng.randint(0, 10_000)), f"\\frac{{{rng.randint(1, 9)}}}{{{rng.randint(2, 9)}}}",
-                                 f"{rng.randint(2, 9)}\\sqrt{{{rng.randint(2, 7)}}}"])
+            answer = rng.choice(
+                [
+                    str(rng.randint(0, 10_000)),
+                    f"\\frac{{{rng.randint(1, 9)}}}{{{rng.randint(2, 9)}}}",
+                    f"{rng.randint(2, 9)}\\sqrt{{{rng.randint(2, 7)}}}",
+                ]
+            )
             solution = " ".join(rng.choice(words) for _ in range(rng.randint(40, 120))) + f" \\boxed{{{answer}}}"
             fh.write(json.dumps({"problem": problem, "answer": answer, "solution": solution}) + "\n")
 
@@ -57,10 +64,17 @@ def peer_worker(src: str, out: str) -> None:
     def to_verl(example, idx):
         return {
             "data_source": "deepscaler",
-            "prompt": [{"role": "system", "content": SYSTEM_PROMPT},
-                       {"role": "user", "content": example["problem"] + MATH_SUFFIX}],
+            "prompt": [
+                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "user", "content": example["problem"] + MATH_SUFFIX},
+            ],
             "reward_model": {"style": "rule", "ground_truth": example["answer"]},
-            "extra_info": {"index": idx, "split": "train", "answer": example["answer"], "solution": example["solution"]},
+            "extra_info": {
+                "index": idx,
+                "split": "train",
+                "answer": example["answer"],
+                "solution": example["solution"],
+            },
         }
 
     ds = ds.map(to_verl, with_indices=True, remove_columns=ds.column_names)
@@ -85,8 +99,21 @@ def main() -> int:
     t0 = time.perf_counter()
     generate(src, args.rows)
     gen_s = time.perf_counter() - t0
-    cmd = [sys.executable, "-m", "lmmr1.cli", "data", "prepare", "--format", "hf", "--input", str(src),
-           "--output", str(out), "--data-source", "deepscaler"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "lmmr1.cli",
+        "data",
+        "prepare",
+        "--format",
+        "hf",
+        "--input",
+        str(src),
+        "--output",
+        str(out),
+        "--data-source",
+        "deepscaler",
+    ]
     print("$ " + " ".join(cmd), file=sys.stderr)
     try:
         t0 = time.perf_counter()
@@ -107,33 +134,48 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def report(args: argparse.Namespace, src: Path, out: Path, returncode: int, wall: float, gen_s: float,
-           peer: tuple[float, int, int] | None) -> int:
+def report(
+    args: argparse.Namespace,
+    src: Path,
+    out: Path,
+    returncode: int,
+    wall: float,
+    gen_s: float,
+    peer: tuple[float, int, int] | None,
+) -> int:
     if returncode != 0:
         print(f"prepare failed with exit code {returncode}", file=sys.stderr)
         return 1
     rows_out = pq.ParquetFile(out).metadata.num_rows
     ok = rows_out == args.rows and wall < TARGET_SECONDS
-    table = "\n".join([
-        "# Data layer benchmark",
-        "",
-        f"`lmmr1 data prepare --format hf` on {args.rows:,} generated DeepScaleR-shaped text rows "
-        f"(problem/answer/solution JSONL, {src.stat().st_size / 1e6:.1f} MB), run as a subprocess "
-        "(time includes interpreter start-up). Reproduce: `python benchmarks/data/bench_prepare.py`.",
-        "",
-        "| tool | rows in | rows out | wall time (s) | rows/s | output (MB) | validates rows | target < 60 s |",
-        "|---|---:|---:|---:|---:|---:|---|---|",
-        f"| lmmr1 data prepare | {args.rows:,} | {rows_out:,} | {wall:.1f} | {args.rows / wall:,.0f} | "
-        f"{out.stat().st_size / 1e6:.1f} | yes (FILE:LINE errors, ids, gold answers) | {'pass' if ok else 'FAIL'} |",
-    ] + ([
-        f"| verl example style (datasets map + to_parquet) | {args.rows:,} | {peer[1]:,} | {peer[0]:.1f} | "
-        f"{args.rows / peer[0]:,.0f} | {peer[2] / 1e6:.1f} | no | {'pass' if peer[0] < TARGET_SECONDS else 'FAIL'} |",
-    ] if peer else []) + [
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), Python {platform.python_version()}; "
-        f"input generation (not timed) took {gen_s:.1f} s.",
-        "",
-    ])
+    table = "\n".join(
+        [
+            "# Data layer benchmark",
+            "",
+            f"`lmmr1 data prepare --format hf` on {args.rows:,} generated DeepScaleR-shaped text rows "
+            f"(problem/answer/solution JSONL, {src.stat().st_size / 1e6:.1f} MB), run as a subprocess "
+            "(time includes interpreter start-up). Reproduce: `python benchmarks/data/bench_prepare.py`.",
+            "",
+            "| tool | rows in | rows out | wall time (s) | rows/s | output (MB) | validates rows | target < 60 s |",
+            "|---|---:|---:|---:|---:|---:|---|---|",
+            f"| lmmr1 data prepare | {args.rows:,} | {rows_out:,} | {wall:.1f} | {args.rows / wall:,.0f} | "
+            f"{out.stat().st_size / 1e6:.1f} | yes (FILE:LINE errors, ids, gold answers) | {'pass' if ok else 'FAIL'} |",
+        ]
+        + (
+            [
+                f"| verl example style (datasets map + to_parquet) | {args.rows:,} | {peer[1]:,} | {peer[0]:.1f} | "
+                f"{args.rows / peer[0]:,.0f} | {peer[2] / 1e6:.1f} | no | {'pass' if peer[0] < TARGET_SECONDS else 'FAIL'} |",
+            ]
+            if peer
+            else []
+        )
+        + [
+            "",
+            f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), Python {platform.python_version()}; "
+            f"input generation (not timed) took {gen_s:.1f} s.",
+            "",
+        ]
+    )
     print(table)
     if not args.no_write:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)

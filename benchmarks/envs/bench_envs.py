@@ -26,8 +26,15 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 DEFAULT_PEER = ROOT / "benchmarks" / ".venv-peer" / "bin" / "python"
-PEER_REQUIREMENTS = ["gym==0.26.2", "numpy==1.26.4", "imageio==2.38.1", "tqdm", "requests", "gym-sokoban==0.0.6",
-                     "setuptools<81"]  # setuptools: gym-sokoban imports pkg_resources
+PEER_REQUIREMENTS = [
+    "gym==0.26.2",
+    "numpy==1.26.4",
+    "imageio==2.38.1",
+    "tqdm",
+    "requests",
+    "gym-sokoban==0.0.6",
+    "setuptools<81",
+]  # setuptools: gym-sokoban imports pkg_resources
 GEN_CASES = [((7, 7), 2, 200), ((7, 7), 3, 60), ((10, 10), 3, 15)]
 ROUNDS = 3  # best of ROUNDS for the cheap measurements (7x7 with 2 boxes, step): the machine may be shared
 
@@ -44,10 +51,16 @@ def setup_peer(python: Path) -> None:
 
 
 def run_peer(python: Path, seed: int, steps: int) -> dict:
-    cfg = {"seed": seed, "steps": steps, "keep_levels": 100, "rounds": ROUNDS,
-           "gen_cases": [[list(dim), boxes, n] for dim, boxes, n in GEN_CASES]}
-    out = subprocess.run([str(python), str(HERE / "peer_gym_sokoban.py"), json.dumps(cfg)],
-                         check=True, capture_output=True, text=True)
+    cfg = {
+        "seed": seed,
+        "steps": steps,
+        "keep_levels": 100,
+        "rounds": ROUNDS,
+        "gen_cases": [[list(dim), boxes, n] for dim, boxes, n in GEN_CASES],
+    }
+    out = subprocess.run(
+        [str(python), str(HERE / "peer_gym_sokoban.py"), json.dumps(cfg)], check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -74,7 +87,9 @@ def run_ours(seed: int, steps: int) -> dict:
                 generate_level(rng, dim, boxes)
             gen_s = min(gen_s, (time.perf_counter() - start) / n)
         results[f"{dim[0]}x{dim[1]}-{boxes}"] = {
-            "reset_s": reset_s, "generate_s": gen_s, "levels": levels[:100],
+            "reset_s": reset_s,
+            "generate_s": gen_s,
+            "levels": levels[:100],
             "distinct": len(set(levels)) / len(levels),
         }
     env = SokobanEnv(dim_room=(7, 7), num_boxes=2, max_steps=10**9)
@@ -103,8 +118,9 @@ def football(seed: int, steps: int) -> list[dict]:
             obs, _, terminated, truncated, _ = env.step(scripted_attacker(obs))  # the frame is in the obs
             if terminated or truncated:
                 obs, _ = env.reset()
-        rows.append({"scenario": scenario, "steps_per_s": steps / (time.perf_counter() - start),
-                     "frame": obs["frame"].shape})
+        rows.append(
+            {"scenario": scenario, "steps_per_s": steps / (time.perf_counter() - start), "frame": obs["frame"].shape}
+        )
     return rows
 
 
@@ -157,28 +173,50 @@ def main() -> int:
     for dim, boxes, n in GEN_CASES:
         key = f"{dim[0]}x{dim[1]}-{boxes}"
         p, o = peer[key], ours[key]
-        lines.append(f"| `reset()` (generate + first frame), {dim[0]}x{dim[1]}, {boxes} boxes, ms/level (n={n}) | "
-                     f"{p['reset_s'] * 1e3:.2f} | {o['reset_s'] * 1e3:.3f} | {p['reset_s'] / o['reset_s']:.0f}x |")
-        lines.append(f"| generator alone, {dim[0]}x{dim[1]}, {boxes} boxes, ms/level | {p['generate_s'] * 1e3:.2f} | "
-                     f"{o['generate_s'] * 1e3:.3f} | {p['generate_s'] / o['generate_s']:.0f}x |")
-    lines.append(f"| `step()` + RGB frame {tuple(ours['frame_shape'])}, 7x7, us/step (n={args.steps}) | "
-                 f"{peer['step_render_s'] * 1e6:.0f} | {ours['step_render_s'] * 1e6:.1f} | "
-                 f"{peer['step_render_s'] / ours['step_render_s']:.0f}x |")
-    lines += ["", "Level difficulty (optimal number of moves, lmmr1's breadth-first solver; up to 100 levels of each "
-              "set; unsolvable share in brackets):", "", "| set | gym-sokoban | lmmr1 |", "|---|---:|---:|"]
+        lines.append(
+            f"| `reset()` (generate + first frame), {dim[0]}x{dim[1]}, {boxes} boxes, ms/level (n={n}) | "
+            f"{p['reset_s'] * 1e3:.2f} | {o['reset_s'] * 1e3:.3f} | {p['reset_s'] / o['reset_s']:.0f}x |"
+        )
+        lines.append(
+            f"| generator alone, {dim[0]}x{dim[1]}, {boxes} boxes, ms/level | {p['generate_s'] * 1e3:.2f} | "
+            f"{o['generate_s'] * 1e3:.3f} | {p['generate_s'] / o['generate_s']:.0f}x |"
+        )
+    lines.append(
+        f"| `step()` + RGB frame {tuple(ours['frame_shape'])}, 7x7, us/step (n={args.steps}) | "
+        f"{peer['step_render_s'] * 1e6:.0f} | {ours['step_render_s'] * 1e6:.1f} | "
+        f"{peer['step_render_s'] / ours['step_render_s']:.0f}x |"
+    )
+    lines += [
+        "",
+        "Level difficulty (optimal number of moves, lmmr1's breadth-first solver; up to 100 levels of each "
+        "set; unsolvable share in brackets):",
+        "",
+        "| set | gym-sokoban | lmmr1 |",
+        "|---|---:|---:|",
+    ]
     for dim, boxes, _ in GEN_CASES:
         key = f"{dim[0]}x{dim[1]}-{boxes}"
         pm, pu = difficulty(peer[key]["levels"], "npy")
         om, ou = difficulty(ours[key]["levels"], "xsb")
         lines.append(f"| {dim[0]}x{dim[1]}, {boxes} boxes | {pm:.1f} ({pu:.0%}) | {om:.1f} ({ou:.0%}) |")
-    lines += ["", "gym-sokoban's levels are not reproducible from a seed (it draws from the global `random` and "
-              "`numpy.random`); lmmr1's are (`reset(seed=...)`).", "",
-              "## Football: lmmr1/Football-v0", "",
-              "| scenario | steps/s with the frame rendered (one core) | frame |", "|---|---:|---|"]
+    lines += [
+        "",
+        "gym-sokoban's levels are not reproducible from a seed (it draws from the global `random` and "
+        "`numpy.random`); lmmr1's are (`reset(seed=...)`).",
+        "",
+        "## Football: lmmr1/Football-v0",
+        "",
+        "| scenario | steps/s with the frame rendered (one core) | frame |",
+        "|---|---:|---|",
+    ]
     for row in fb:
         lines.append(f"| {row['scenario']} | {row['steps_per_s']:.0f} | {row['frame'][1]}x{row['frame'][0]} RGB |")
-    lines += ["", "Google Research Football itself renders a frame in ~0.5 s with software GL on this kind of "
-              "machine (see the design facts); it is not run here (an ~11-minute C++ build).", ""]
+    lines += [
+        "",
+        "Google Research Football itself renders a frame in ~0.5 s with software GL on this kind of "
+        "machine (see the design facts); it is not run here (an ~11-minute C++ build).",
+        "",
+    ]
     text = "\n".join(lines)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)

@@ -50,7 +50,9 @@ def main():
         finally:
             sys.stdout = stdout
         results[f"{dim[0]}x{dim[1]}-{boxes}"] = {
-            "reset_s": reset_s, "generate_s": gen_s, "levels": levels,
+            "reset_s": reset_s,
+            "generate_s": gen_s,
+            "levels": levels,
         }
     env = SokobanEnv(dim_room=(7, 7), num_boxes=2, max_steps=10**9)
     rng = np.random.default_rng(cfg["seed"])

@@ -37,8 +37,12 @@ def reasoning() -> str:
 
 def respond(answer: str, style: str | None = None) -> str:
     """Wrap a final answer in one of the response shapes models produce."""
-    style = style or rng.choices(["tag_boxed", "boxed_only", "tag_dollar", "tag_sentence", "tag_bare"],
-                                 weights=[50, 15, 10, 15, 10])[0]
+    style = (
+        style
+        or rng.choices(
+            ["tag_boxed", "boxed_only", "tag_dollar", "tag_sentence", "tag_bare"], weights=[50, 15, 10, 15, 10]
+        )[0]
+    )
     r = reasoning()
     if style == "tag_boxed":
         return f"<think>{r}</think><answer>\\boxed{{{answer}}}</answer>"
@@ -61,14 +65,17 @@ def N(k: int) -> int:
     return k // 2
 
 
-def add(category: str, answer: str, gold: str, expected: int, style: str | None = None,
-        response: str | None = None) -> None:
-    pairs.append({
-        "category": category,
-        "response": response if response is not None else respond(answer, style),
-        "ground_truth": gold,
-        "expected": expected,
-    })
+def add(
+    category: str, answer: str, gold: str, expected: int, style: str | None = None, response: str | None = None
+) -> None:
+    pairs.append(
+        {
+            "category": category,
+            "response": response if response is not None else respond(answer, style),
+            "ground_truth": gold,
+            "expected": expected,
+        }
+    )
 
 
 def frac(p: int, q: int, cmd: str = "frac") -> str:
@@ -95,8 +102,7 @@ for _ in range(N(40)):  # fractions
     add("fraction", frac(f.numerator, f.denominator, "dfrac"), gold, 1)
     add("fraction", f"{f.numerator}/{f.denominator}", gold, 1, style="tag_boxed")
     add("fraction", frac(k * f.numerator, k * f.denominator), gold, 1)
-    add("fraction", frac(f.denominator, f.numerator) if f.numerator != 1 else frac(f.denominator, 1),
-        gold, 0)
+    add("fraction", frac(f.denominator, f.numerator) if f.numerator != 1 else frac(f.denominator, 1), gold, 0)
     add("fraction", frac(f.numerator + 1, f.denominator), gold, 0)
 
 for _ in range(N(40)):  # decimals vs fractions (terminating only: exact equality)
@@ -280,10 +286,14 @@ for _ in range(N(40)):
     add("hedge", f"{n} \\text{{ or }} {w}", str(n), 0)
     add("hedge", "", str(n), 0, response=f"<think>{reasoning()}</think><answer>{n} or {w}</answer>")
     # gold only inside <think>
-    add("think_only", "", str(n), 0,
-        response=f"<think>maybe \\boxed{{{n}}}, no wait.</think><answer>\\boxed{{{w}}}</answer>")
-    add("think_only", "", str(n), 0,
-        response=f"<think>the answer is {n}</think><answer>I cannot tell.</answer>")
+    add(
+        "think_only",
+        "",
+        str(n),
+        0,
+        response=f"<think>maybe \\boxed{{{n}}}, no wait.</think><answer>\\boxed{{{w}}}</answer>",
+    )
+    add("think_only", "", str(n), 0, response=f"<think>the answer is {n}</think><answer>I cannot tell.</answer>")
     # empty box
     add("empty", "", str(n), 0, response=f"<think>{reasoning()}</think><answer>\\boxed{{}}</answer>")
     # bare answer tags

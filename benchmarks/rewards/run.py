@@ -125,8 +125,9 @@ def run_pool_only(rows: list[dict]) -> tuple[float, list[float]]:
     scorer = Scorer("math", workers=2, timeout_s=2.0)
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=2) as ex:
-        outs = list(ex.map(lambda r: scorer.pool.run("math", {}, (None, r["response"], r["ground_truth"], None),
-                                                     2.0), rows))
+        outs = list(
+            ex.map(lambda r: scorer.pool.run("math", {}, (None, r["response"], r["ground_truth"], None), 2.0), rows)
+        )
     elapsed = time.perf_counter() - t0
     scorer.close()
     return elapsed, [o[1]["acc"] if o[0] == "ok" else 0.0 for o in outs]
@@ -135,8 +136,17 @@ def run_pool_only(rows: list[dict]) -> tuple[float, list[float]]:
 def run_cli(path: Path, reward: str) -> tuple[float, list[dict]]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.jsonl"
-        cmd = [str(Path(sys.executable).with_name("lmmr1")), "score", "--reward", reward, "--input", str(path),
-               "--output", str(out), "--quiet"]
+        cmd = [
+            str(Path(sys.executable).with_name("lmmr1")),
+            "score",
+            "--reward",
+            reward,
+            "--input",
+            str(path),
+            "--output",
+            str(out),
+            "--quiet",
+        ]
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, capture_output=True)
         elapsed = time.perf_counter() - t0
@@ -161,8 +171,9 @@ def pathological() -> list[tuple[str, float, str, float, str]]:
             "print(json.dumps([time.perf_counter() - t, v[0], v[1]]))" % (str(HERE), PATHOLOGICAL_GOLD)
         )
         try:
-            proc = subprocess.run([sys.executable, "-c", code], input=json.dumps(response), capture_output=True,
-                                  text=True, timeout=60)
+            proc = subprocess.run(
+                [sys.executable, "-c", code], input=json.dumps(response), capture_output=True, text=True, timeout=60
+            )
             if proc.returncode != 0:
                 peer, peer_note = float("nan"), "crashed: " + (proc.stderr.strip().splitlines() or ["?"])[-1][:80]
             else:
@@ -171,8 +182,10 @@ def pathological() -> list[tuple[str, float, str, float, str]]:
         except subprocess.TimeoutExpired:
             peer, peer_note = 60.0, "still running after 60 s (killed)"
         rows.append((name, ours, ours_note, peer, peer_note))
-        print(f"  {name:24s} lmmr1 {ours * 1000:8.1f} ms ({ours_note}) | math-verify {peer:7.2f} s ({peer_note})",
-              flush=True)
+        print(
+            f"  {name:24s} lmmr1 {ours * 1000:8.1f} ms ({ours_note}) | math-verify {peer:7.2f} s ({peer_note})",
+            flush=True,
+        )
     scorer.close()
     return rows
 
@@ -243,14 +256,24 @@ def main() -> None:
 
     lines.append(row("math-verify, LMM-R1 config (sequential, 1 core)", s_mv, mv["lat"], mv["total"]))
     lines.append(row("math-verify, LMM-R1 config, strict (no silent 1.0)", s_strict, None, None))
-    lines.append(f"| math-verify, LMM-R1 config, pool of 2 processes | {s_mv['acc'] * 100:.2f}% | {s_mv['fp']} | "
-                 f"{s_mv['fn']} | {n / mv_pool:,.0f} | - | - | - |")
+    lines.append(
+        f"| math-verify, LMM-R1 config, pool of 2 processes | {s_mv['acc'] * 100:.2f}% | {s_mv['fp']} | "
+        f"{s_mv['fn']} | {n / mv_pool:,.0f} | - | - | - |"
+    )
     for name in ("math", "lmm_r1"):
-        lines.append(row(f"lmmr1 `{name}` (fast path in-process, 2-worker pool, 2 s limit)", s_ours[name],
-                         ours[name]["lat"], ours[name]["total"]))
-    lines.append(f"| lmmr1 `math`, every pair forced through the 2-process pool (worker start-up included) | "
-                 f"{s_ours['math']['acc'] * 100:.2f}% | {s_ours['math']['fp']} | {s_ours['math']['fn']} | "
-                 f"{n / pool_only:,.0f} | - | - | - |")
+        lines.append(
+            row(
+                f"lmmr1 `{name}` (fast path in-process, 2-worker pool, 2 s limit)",
+                s_ours[name],
+                ours[name]["lat"],
+                ours[name]["total"],
+            )
+        )
+    lines.append(
+        f"| lmmr1 `math`, every pair forced through the 2-process pool (worker start-up included) | "
+        f"{s_ours['math']['acc'] * 100:.2f}% | {s_ours['math']['fp']} | {s_ours['math']['fn']} | "
+        f"{n / pool_only:,.0f} | - | - | - |"
+    )
     fast_share = sum(1 for r in rows if _fast_decides(r)) / n
     lines += [
         "",
@@ -265,9 +288,13 @@ def main() -> None:
         "|---|---:|---:|---:|",
     ]
     for name, (elapsed, _) in cli.items():
-        lines.append(f"| `lmmr1 score --reward {name}` ({n} pairs) | {elapsed:.2f} | {n / elapsed:,.0f} | "
-                     f"{(n / elapsed) / mv_rate:.1f}x |")
-    lines.append(f"| math-verify sequential, in-process, imports excluded | {mv['total']:.2f} | {mv_rate:,.1f} | 1.0x |")
+        lines.append(
+            f"| `lmmr1 score --reward {name}` ({n} pairs) | {elapsed:.2f} | {n / elapsed:,.0f} | "
+            f"{(n / elapsed) / mv_rate:.1f}x |"
+        )
+    lines.append(
+        f"| math-verify sequential, in-process, imports excluded | {mv['total']:.2f} | {mv_rate:,.1f} | 1.0x |"
+    )
     lines += [
         "",
         "## Per category (accuracy; errors listed as FP/FN)",
@@ -282,8 +309,10 @@ def main() -> None:
         sub = [rows[i] for i in idx]
         a = stats([mv["preds"][i] for i in idx], sub)
         b = stats([ours["math"]["preds"][i] for i in idx], sub)
-        lines.append(f"| {cat} | {len(idx)} | {a['acc'] * 100:.1f}% | {a['fp']}/{a['fn']} | {b['acc'] * 100:.1f}% | "
-                     f"{b['fp']}/{b['fn']} |")
+        lines.append(
+            f"| {cat} | {len(idx)} | {a['acc'] * 100:.1f}% | {a['fp']}/{a['fn']} | {b['acc'] * 100:.1f}% | "
+            f"{b['fp']}/{b['fn']} |"
+        )
     lines += [
         "",
         f"## Pathological inputs (gold `{PATHOLOGICAL_GOLD}`; lmmr1 time limit 2 s, math-verify in its own process "

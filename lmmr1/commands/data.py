@@ -15,6 +15,7 @@ Nothing here imports torch or verl unless asked (inspect --model loads transform
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from lmmr1.commands.data_sokoban import register_football, register_sokoban
@@ -45,8 +46,15 @@ def _prepare(args: argparse.Namespace) -> int:
         instruction=args.instruction,
         render=args.render,
     )
-    report = prepare(args.format, args.input, args.output, options, skip_bad=args.skip_bad,
-                     max_errors=args.max_errors, show_progress=not args.quiet)
+    report = prepare(
+        args.format,
+        args.input,
+        args.output,
+        options,
+        skip_bad=args.skip_bad,
+        max_errors=args.max_errors,
+        show_progress=not args.quiet,
+    )
     for bad in report.skipped[:5]:
         print(f"skipped {bad.where}: {bad.reason}", file=sys.stderr)
     print(report.summary(), file=sys.stderr)
@@ -60,9 +68,7 @@ def _prefix_pair(spec: str) -> tuple[str, str]:
     return old, new
 
 
-def _where_pair(spec: str) -> tuple[str, "re.Pattern[str]"]:
-    import re
-
+def _where_pair(spec: str) -> tuple[str, re.Pattern[str]]:
     key, sep, pattern = spec.partition("=")
     if not sep or not key:
         raise DataError(f"--where {spec!r}: expected FIELD=REGEX")
@@ -89,8 +95,11 @@ def _mix(args: argparse.Namespace) -> int:
             counts = mixing.split(tmp, args.output, args.val_output, val_fraction=args.val_fraction, seed=args.seed)
         finally:
             os.unlink(tmp)
-        print(f"mixed {result['rows']} rows ({_per_source(result)}); train {counts['train']} -> {args.output}, "
-              f"val {counts['val']} -> {args.val_output}", file=sys.stderr)
+        print(
+            f"mixed {result['rows']} rows ({_per_source(result)}); train {counts['train']} -> {args.output}, "
+            f"val {counts['val']} -> {args.val_output}",
+            file=sys.stderr,
+        )
         return 0
     result = mixing.mix(parts, args.output, n=args.n, seed=args.seed, replace=args.replace)
     print(f"mixed {result['rows']} rows ({_per_source(result)}) -> {args.output}", file=sys.stderr)
@@ -104,9 +113,13 @@ def _per_source(result: dict) -> str:
 def _split(args: argparse.Namespace) -> int:
     from lmmr1.data import mix as mixing
 
-    counts = mixing.split(args.input, args.train_output, args.val_output, val_fraction=args.val_fraction, seed=args.seed)
-    print(f"split {args.input}: train {counts['train']} -> {args.train_output}, val {counts['val']} -> "
-          f"{args.val_output}", file=sys.stderr)
+    counts = mixing.split(
+        args.input, args.train_output, args.val_output, val_fraction=args.val_fraction, seed=args.seed
+    )
+    print(
+        f"split {args.input}: train {counts['train']} -> {args.train_output}, val {counts['val']} -> {args.val_output}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -114,16 +127,25 @@ def _dedup(args: argparse.Namespace) -> int:
     from lmmr1.data import mix as mixing
 
     result = mixing.dedup(args.input, args.output)
-    print(f"dedup {args.input}: {result['rows_in']} rows in, {result['removed']} duplicate prompts removed, "
-          f"{result['rows_out']} rows -> {args.output}", file=sys.stderr)
+    print(
+        f"dedup {args.input}: {result['rows_in']} rows in, {result['removed']} duplicate prompts removed, "
+        f"{result['rows_out']} rows -> {args.output}",
+        file=sys.stderr,
+    )
     return 0
 
 
 def _inspect(args: argparse.Namespace) -> int:
     from lmmr1.data.inspect import inspect_file
 
-    report = inspect_file(args.file, args.model, max_pixels=args.max_pixels, min_pixels=args.min_pixels,
-                          max_prompt_length=args.max_prompt_length, show_progress=not args.quiet)
+    report = inspect_file(
+        args.file,
+        args.model,
+        max_pixels=args.max_pixels,
+        min_pixels=args.min_pixels,
+        max_prompt_length=args.max_prompt_length,
+        show_progress=not args.quiet,
+    )
     print(report.to_text())
     return 1 if (args.strict and report.over()) else 0
 
@@ -141,8 +163,12 @@ def handler(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("data", help="prepare, mix, split, dedup and inspect training data",
-                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = subparsers.add_parser(
+        "data",
+        help="prepare, mix, split, dedup and inspect training data",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.set_defaults(func=handler, data_parser=parser)
     sub = parser.add_subparsers(dest="data_command", metavar="SUBCOMMAND")
 
@@ -158,19 +184,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g2.add_argument("--suffix", help="text appended to each question (hf default: the \\boxed{} instruction)")
     g2.add_argument("--no-suffix", action="store_true", help="append nothing to the questions")
     p.add_argument("--image-root", help="folder that relative image paths are resolved against")
-    p.add_argument("--image-prefix-map", action="append", metavar="OLD=NEW",
-                   help="rewrite image paths starting with OLD (files written on another machine); repeatable")
+    p.add_argument(
+        "--image-prefix-map",
+        action="append",
+        metavar="OLD=NEW",
+        help="rewrite image paths starting with OLD (files written on another machine); repeatable",
+    )
     p.add_argument("--split", default="train", help="value of extra_info.split (default: train)")
-    p.add_argument("--where", action="append", metavar="FIELD=REGEX",
-                   help="keep only source records whose FIELD matches REGEX (e.g. a VerMulti subset); repeatable, "
-                        "all must match; left-out rows are counted in the summary (lmmr1-message and hf formats)")
-    p.add_argument("--skip-bad", action="store_true", help="write the good rows and OUT.skipped.jsonl instead of stopping")
+    p.add_argument(
+        "--where",
+        action="append",
+        metavar="FIELD=REGEX",
+        help="keep only source records whose FIELD matches REGEX (e.g. a VerMulti subset); repeatable, "
+        "all must match; left-out rows are counted in the summary (lmmr1-message and hf formats)",
+    )
+    p.add_argument(
+        "--skip-bad", action="store_true", help="write the good rows and OUT.skipped.jsonl instead of stopping"
+    )
     p.add_argument("--max-errors", type=int, default=20, help="bad rows listed before stopping (default 20)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     h = p.add_argument_group("hf format")
     h.add_argument("--question-key"), h.add_argument("--answer-key"), h.add_argument("--image-key")
     h.add_argument("--id-key")
-    h.add_argument("--keep", action="append", metavar="COLUMN", help="copy a source column into extra_info (repeatable)")
+    h.add_argument(
+        "--keep", action="append", metavar="COLUMN", help="copy a source column into extra_info (repeatable)"
+    )
     h.add_argument("--hf-split", help="split of a dataset folder (DatasetDict name, or a file-name part)")
     s = p.add_argument_group("sokoban format")
     s.add_argument("--agent-name", help="verl agent loop for the rows (default: single_turn_agent)")

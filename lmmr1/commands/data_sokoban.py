@@ -34,8 +34,11 @@ from lmmr1.prompts import SOKOBAN_AGENT_NAMES
 
 def _run_football(args: argparse.Namespace) -> int:
     summary = generate_football_set(args.n, args.scenario, args.seed, Path(args.out).resolve(), progress=not args.quiet)
-    print(f"wrote {summary['games']} {args.scenario} games (seed {args.seed}) to {summary['out']} "
-          f"in {summary['seconds']:.1f}s", file=sys.stderr)
+    print(
+        f"wrote {summary['games']} {args.scenario} games (seed {args.seed}) to {summary['out']} "
+        f"in {summary['seconds']:.1f}s",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -68,8 +71,16 @@ def _dim(text: str) -> tuple[int, int]:
 
 def _run(args: argparse.Namespace) -> int:
     summary = generate_level_set(
-        n=args.n, dim=args.dim, boxes=args.boxes, seed=args.seed, out=Path(args.out).resolve(), task=args.task,
-        tile_size=args.tile_size, max_steps=args.max_steps, solve=args.solve, min_moves=args.min_moves,
+        n=args.n,
+        dim=args.dim,
+        boxes=args.boxes,
+        seed=args.seed,
+        out=Path(args.out).resolve(),
+        task=args.task,
+        tile_size=args.tile_size,
+        max_steps=args.max_steps,
+        solve=args.solve,
+        min_moves=args.min_moves,
         progress=not args.quiet,
     )
     print(
@@ -93,13 +104,21 @@ def register_sokoban(data_subparsers: argparse._SubParsersAction) -> argparse.Ar
     parser.add_argument("--boxes", type=int, default=2, help="boxes per level (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="base seed; level i depends on (seed, i) only")
     parser.add_argument("--out", required=True, help="output directory")
-    parser.add_argument("--task", choices=sorted(SOKOBAN_AGENT_NAMES), default="global",
-                        help="global: one image in, all moves out (LMM-R1); online: multi-turn agent loop")
+    parser.add_argument(
+        "--task",
+        choices=sorted(SOKOBAN_AGENT_NAMES),
+        default="global",
+        help="global: one image in, all moves out (LMM-R1); online: multi-turn agent loop",
+    )
     parser.add_argument("--tile-size", type=int, default=16, help="pixels per cell of the frames (default 16)")
     parser.add_argument("--max-steps", type=int, default=120, help="episode step limit (default 120)")
     parser.add_argument("--solve", action="store_true", help="also record each level's optimal move count (slower)")
-    parser.add_argument("--min-moves", type=int, default=0,
-                        help="redraw levels whose shortest solution has fewer moves (implies --solve; default 0: off)")
+    parser.add_argument(
+        "--min-moves",
+        type=int,
+        default=0,
+        help="redraw levels whose shortest solution has fewer moves (implies --solve; default 0: off)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=_run, data_func=_run)  # data_func: what `lmmr1 data` dispatches on
     return parser

@@ -14,13 +14,18 @@ import argparse
 import sys
 from pathlib import Path
 
-DEFAULT_BENCHMARKS = ("math500,gpqa_diamond,olympiadbench,mathvision,mathverse,mmstar,mathvista,"
-                      "sokoban_global,football_online")
+DEFAULT_BENCHMARKS = (
+    "math500,gpqa_diamond,olympiadbench,mathvision,mathverse,mmstar,mathvista,sokoban_global,football_online"
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("eval", help="evaluate a model or a run on the paper's benchmarks",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "eval",
+        help="evaluate a model or a run on the paper's benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--model", help="model folder, or a run directory (each finished stage's export)")
     p.add_argument("--responses", help="score this JSONL (benchmark, id, response per line) instead of generating")
     p.add_argument("--benchmarks", default=DEFAULT_BENCHMARKS, help="comma-separated names (default: all nine)")
@@ -29,12 +34,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--protocol", default="lmm_r1", choices=["lmm_r1", "rule"])
     p.add_argument("--limit", type=int, help="first N items of each benchmark")
     p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--backend", choices=["auto", "vllm", "hf"], default="auto",
-                   help="generation engine (auto: vLLM when a GPU is visible and vLLM is installed, else HF)")
+    p.add_argument(
+        "--backend",
+        choices=["auto", "vllm", "hf"],
+        default="auto",
+        help="generation engine (auto: vLLM when a GPU is visible and vLLM is installed, else HF)",
+    )
     p.add_argument("--tensor-parallel", type=int, default=1, help="vLLM tensor parallel size")
     p.add_argument("--max-new-tokens", type=int, help="cap the protocol's generation budget (recorded in the summary)")
     p.add_argument("--agent-steps", type=int, help="Football-Online episode length (protocol: 400)")
-    p.add_argument("--judge", metavar="URL", help="OpenAI-compatible endpoint extracting answers (e.g. http://host:8000/v1)")
+    p.add_argument(
+        "--judge", metavar="URL", help="OpenAI-compatible endpoint extracting answers (e.g. http://host:8000/v1)"
+    )
     p.add_argument("--judge-model", default="Qwen2.5-14B-Instruct", help="model name sent to the judge")
     p.add_argument("--judge-api-key", help="bearer token for the judge endpoint, if it needs one")
     p.add_argument("--label", help="row label in reports (default: the stage name, or the model folder name)")
@@ -81,16 +92,31 @@ def handler(args: argparse.Namespace) -> int:
         if unknown:
             import difflib
 
-            hints = [f"{n} (did you mean {difflib.get_close_matches(n, BENCHMARKS.names(), 1)[0]}?)"
-                     if difflib.get_close_matches(n, BENCHMARKS.names(), 1) else n for n in unknown]
-            print(f"lmmr1 eval: unknown benchmark(s) {', '.join(hints)}; installed: {', '.join(BENCHMARKS.names())}",
-                  file=sys.stderr)
+            hints = [
+                f"{n} (did you mean {difflib.get_close_matches(n, BENCHMARKS.names(), 1)[0]}?)"
+                if difflib.get_close_matches(n, BENCHMARKS.names(), 1)
+                else n
+                for n in unknown
+            ]
+            print(
+                f"lmmr1 eval: unknown benchmark(s) {', '.join(hints)}; installed: {', '.join(BENCHMARKS.names())}",
+                file=sys.stderr,
+            )
             return 2
         judge = Judge(args.judge, args.judge_model, args.judge_api_key) if args.judge else None
-        base = EvalOptions(benchmarks=names, data_dir=Path(args.data_dir).expanduser(), output=Path(args.output),
-                           protocol=args.protocol, limit=args.limit, batch_size=args.batch_size,
-                           max_new_tokens=args.max_new_tokens, agent_steps=args.agent_steps, judge=judge,
-                           label=args.label, progress=not args.quiet)
+        base = EvalOptions(
+            benchmarks=names,
+            data_dir=Path(args.data_dir).expanduser(),
+            output=Path(args.output),
+            protocol=args.protocol,
+            limit=args.limit,
+            batch_size=args.batch_size,
+            max_new_tokens=args.max_new_tokens,
+            agent_steps=args.agent_steps,
+            judge=judge,
+            label=args.label,
+            progress=not args.quiet,
+        )
         if args.responses:
             from lmmr1.eval.generation import read_responses
 
@@ -100,8 +126,9 @@ def handler(args: argparse.Namespace) -> int:
             _print(summary, base.output)
             return 0
         for label, model, sub in models_of(args.model):
-            options = EvalOptions(**{**base.__dict__, "output": base.output / sub if sub else base.output,
-                                     "label": args.label or label})
+            options = EvalOptions(
+                **{**base.__dict__, "output": base.output / sub if sub else base.output, "label": args.label or label}
+            )
             summary = evaluate(model, options, _generator_factory(args, model))
             _print(summary, options.output)
         return 0
@@ -115,5 +142,9 @@ def _print(summary: dict, output: Path) -> None:
     for name, result in summary["benchmarks"].items():
         score = result.get("score")
         parts.append(f"{name} {score:.2f}" if isinstance(score, (int, float)) else f"{name} n/a")
-    print(f"[lmmr1] eval {summary.get('label') or summary.get('model')} ({summary['protocol']}): " + ", ".join(parts)
-          + f" -> {output / 'summary.json'}", flush=True)
+    print(
+        f"[lmmr1] eval {summary.get('label') or summary.get('model')} ({summary['protocol']}): "
+        + ", ".join(parts)
+        + f" -> {output / 'summary.json'}",
+        flush=True,
+    )

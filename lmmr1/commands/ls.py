@@ -7,7 +7,9 @@ from typing import Any
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("ls", help="list installed rewards, recipes, environments, benchmarks or lmmr1's patches to other libraries")
+    p = subparsers.add_parser(
+        "ls", help="list installed rewards, recipes, environments, benchmarks or lmmr1's patches to other libraries"
+    )
     p.add_argument("what", choices=["rewards", "recipes", "envs", "patches", "benchmarks"])
     p.set_defaults(func=handler)
 
@@ -49,7 +51,9 @@ def _patches() -> list[str]:
 
 
 def handler(args: argparse.Namespace) -> int:
-    lines = {"rewards": _rewards, "recipes": _recipes, "envs": _envs, "patches": _patches, "benchmarks": _benchmarks}[args.what]()
+    lines = {"rewards": _rewards, "recipes": _recipes, "envs": _envs, "patches": _patches, "benchmarks": _benchmarks}[
+        args.what
+    ]()
     for line in lines:
         print(line)
     return 0

@@ -16,8 +16,12 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("report", help="the paper's tables beside your evaluation results",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "report",
+        help="the paper's tables beside your evaluation results",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("paths", nargs="*", help="eval output folders, summary.json files or run directories")
     p.add_argument("--output", default="report", help="folder for report.md and the PNG charts (default: report/)")
     p.add_argument("--paper-only", action="store_true", help="print the published tables alone")
@@ -30,20 +34,40 @@ def handler(args: argparse.Namespace) -> int:
 
     summaries = [] if args.paper_only else find_summaries(args.paths)
     if not args.paper_only and not summaries:
-        print(f"lmmr1 report: no lmmr1 eval summary.json under {', '.join(args.paths) or '(no path given)'}; "
-              "run `lmmr1 eval ... --output DIR` first, or pass --paper-only", file=sys.stderr)
+        print(
+            f"lmmr1 report: no lmmr1 eval summary.json under {', '.join(args.paths) or '(no path given)'}; "
+            "run `lmmr1 eval ... --output DIR` first, or pass --paper-only",
+            file=sys.stderr,
+        )
         return 1
     out = Path(args.output)
     parts = ["# LMM-R1 reproduction report", ""]
     for path, summary in summaries:
-        parts.append(f"* {summary.get('label') or path.parent.name}: `{path}` — protocol `{summary['protocol']}`, "
-                     f"model `{summary.get('model')}`, backend {summary.get('backend')}, judge {summary.get('judge') or 'none'}"
-                     + (f", generation capped at {summary['max_new_tokens_cap']} new tokens" if summary.get("max_new_tokens_cap") else "")
-                     + (f", first {limits[0]} items per benchmark" if (limits := sorted({b.get('limited_to') for b in summary['benchmarks'].values() if b.get('limited_to')})) else ""))
+        parts.append(
+            f"* {summary.get('label') or path.parent.name}: `{path}` — protocol `{summary['protocol']}`, "
+            f"model `{summary.get('model')}`, backend {summary.get('backend')}, judge {summary.get('judge') or 'none'}"
+            + (
+                f", generation capped at {summary['max_new_tokens_cap']} new tokens"
+                if summary.get("max_new_tokens_cap")
+                else ""
+            )
+            + (
+                f", first {limits[0]} items per benchmark"
+                if (
+                    limits := sorted(
+                        {b.get("limited_to") for b in summary["benchmarks"].values() if b.get("limited_to")}
+                    )
+                )
+                else ""
+            )
+        )
     parts.append("")
     for table in TABLES:
-        user = [row for path, summary in summaries
-                if (row := user_row(table, summary, summary.get("label") or path.parent.name)) is not None]
+        user = [
+            row
+            for path, summary in summaries
+            if (row := user_row(table, summary, summary.get("label") or path.parent.name)) is not None
+        ]
         if not args.paper_only and not user:
             continue
         rows = build(table, user)

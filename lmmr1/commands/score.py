@@ -89,14 +89,12 @@ def handler(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     good = [(i, row) for i, (row, _) in enumerate(rows) if row is not None]
-    items = [
-        (row.get("data_source"), row["response"], row["ground_truth"], row.get("extra_info"))
-        for _, row in good
-    ]
+    items = [(row.get("data_source"), row["response"], row["ground_truth"], row.get("extra_info")) for _, row in good]
     from tqdm import tqdm
 
-    with tqdm(total=len(rows), desc=f"score[{args.reward}]", unit="row", file=sys.stderr,
-              disable=args.quiet, mininterval=0.5) as bar:
+    with tqdm(
+        total=len(rows), desc=f"score[{args.reward}]", unit="row", file=sys.stderr, disable=args.quiet, mininterval=0.5
+    ) as bar:
         bar.update(len(rows) - len(good))
         scored = scorer.score_many(items, on_done=bar.update)
     results: list[dict[str, Any]] = []

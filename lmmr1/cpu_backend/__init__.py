@@ -7,7 +7,8 @@ it is imported.
 """
 
 from lmmr1.cpu_backend.platform import PlatformCPU, install_pin_memory_shim, install_process_group_shim
-from lmmr1.cpu_backend.rollout import ROLLOUT_NAME, register as _register_rollout
+from lmmr1.cpu_backend.rollout import ROLLOUT_NAME
+from lmmr1.cpu_backend.rollout import register as _register_rollout
 from lmmr1.data import verl_compat
 
 install_process_group_shim()

@@ -25,7 +25,6 @@ from typing import Any, Optional
 
 import torch
 import torch.distributed
-
 from verl.plugin.platform import PlatformBase, PlatformRegistry
 
 from lmmr1.patches import check

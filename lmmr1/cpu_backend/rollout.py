@@ -21,12 +21,12 @@ import asyncio
 import logging
 import os
 import threading
+from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any, Generator, Optional
+from typing import Any, Optional
 
 import ray
 import torch
-
 from verl.workers.config import HFModelConfig, RolloutConfig
 from verl.workers.rollout import base as rollout_base
 from verl.workers.rollout.base import BaseRollout
@@ -62,7 +62,11 @@ def _load_model(path: str) -> tuple[torch.nn.Module, Any, Any]:
 
 def _model_path(model_config: Any) -> str:
     """Works for verl's HFModelConfig dataclass and for the DictConfig the replica receives."""
-    getter = model_config.get if hasattr(model_config, "get") else lambda key, default=None: getattr(model_config, key, default)
+    getter = (
+        model_config.get
+        if hasattr(model_config, "get")
+        else lambda key, default=None: getattr(model_config, key, default)
+    )
     path = getter("local_path", None) or getter("path", None)
     if not path:
         raise ValueError("the hf rollout needs actor_rollout_ref.model.path")
@@ -119,7 +123,7 @@ class HFGenerateServer:
         ids: set[int] = set()
         gen = getattr(self.model, "generation_config", None)
         eos = getattr(gen, "eos_token_id", None) if gen is not None else None
-        for value in (eos if isinstance(eos, (list, tuple)) else [eos]):
+        for value in eos if isinstance(eos, (list, tuple)) else [eos]:
             if value is not None:
                 ids.add(int(value))
         if self.tokenizer.eos_token_id is not None:
@@ -153,7 +157,9 @@ class HFGenerateServer:
         if video_data:
             raise NotImplementedError("the hf rollout does not support video inputs; use vllm on a GPU cluster")
         budget = int(self.config.prompt_length + self.config.response_length - len(prompt_ids))
-        max_new = int(sampling_params.get("max_tokens") or sampling_params.get("max_new_tokens") or self.config.response_length)
+        max_new = int(
+            sampling_params.get("max_tokens") or sampling_params.get("max_new_tokens") or self.config.response_length
+        )
         max_new = max(1, min(max_new, int(self.config.response_length), max(budget, 1)))
         sampling = dict(sampling_params)
         sampling["max_new_tokens"] = max_new
@@ -333,8 +339,10 @@ class HFReplica(RolloutReplica):
             options["scheduling_strategy"] = ray.util.scheduling_strategies.NodeAffinitySchedulingStrategy(
                 node_id=node_id, soft=False
             )
-        server = ray.remote(HFGenerateServer).options(**options).remote(
-            config=self.config, model_config=self.model_config, replica_rank=self.replica_rank
+        server = (
+            ray.remote(HFGenerateServer)
+            .options(**options)
+            .remote(config=self.config, model_config=self.model_config, replica_rank=self.replica_rank)
         )
         await server.ping.remote()
         self.servers = [server]

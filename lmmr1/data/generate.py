@@ -15,8 +15,9 @@ import io
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pyarrow as pa
 
@@ -60,7 +61,8 @@ def sokoban_levels(
     import numpy as np
     from tqdm import tqdm
 
-    from lmmr1.envs.sokoban import SokobanEnv, generate_level, solve as solve_level
+    from lmmr1.envs.sokoban import SokobanEnv, generate_level
+    from lmmr1.envs.sokoban import solve as solve_level
 
     if task not in SOKOBAN_AGENT_NAMES:
         raise ValueError(f"task must be one of {', '.join(SOKOBAN_AGENT_NAMES)}, got {task!r}")
@@ -83,7 +85,9 @@ def sokoban_levels(
                 continue
             break
         else:
-            raise RuntimeError(f"no acceptable level for index {i} in 1000 draws: lower --min-moves or enlarge the room")
+            raise RuntimeError(
+                f"no acceptable level for index {i} in 1000 draws: lower --min-moves or enlarge the room"
+            )
         seen.add(xsb)
         level_id = f"sokoban-{dim[0]}x{dim[1]}-b{boxes}-s{seed}-{i:06d}"
         record: dict[str, Any] = {"id": level_id, "seed": s, "xsb": xsb, "dim": list(dim), "boxes": boxes}
@@ -102,7 +106,9 @@ def sokoban_levels(
         yield record, png, row
 
 
-def generate_level_set(n: int, dim: tuple[int, int], boxes: int, seed: int, out: Path, **options: Any) -> dict[str, Any]:
+def generate_level_set(
+    n: int, dim: tuple[int, int], boxes: int, seed: int, out: Path, **options: Any
+) -> dict[str, Any]:
     """Write the level set into ``out`` (see the module docstring); returns a summary dict.
 
     ``options`` are :func:`sokoban_levels`'s keyword arguments (task, tile_size, max_steps, solve, ...).
@@ -144,15 +150,15 @@ def generate_football_set(n: int, scenario: str, seed: int, out: Path, progress:
         png = _png_bytes(obs["frame"])
         game_id = f"football-{scenario}-s{seed}-{i:06d}"
         (out / "frames" / f"{game_id}.png").write_bytes(png)
-        rows.append({
-            "data_source": "football",
-            "prompt": prompt,
-            "images": [{"bytes": png}],
-            "reward_model": {"style": "rule", "ground_truth": ""},
-            "extra_info": {"index": i, "id": game_id, "scenario": scenario, "seed": s},
-            "agent_name": "football_online",
-        })
+        rows.append(
+            {
+                "data_source": "football",
+                "prompt": prompt,
+                "images": [{"bytes": png}],
+                "reward_model": {"style": "rule", "ground_truth": ""},
+                "extra_info": {"index": i, "id": game_id, "scenario": scenario, "seed": s},
+                "agent_name": "football_online",
+            }
+        )
     write_table_atomic(pa.Table.from_pylist(rows), str(out / "train.parquet"))
     return {"games": n, "seconds": time.perf_counter() - start, "out": str(out)}
-
-

@@ -38,23 +38,23 @@ def decode_check(data: bytes, what: str) -> EmbeddedImage:
     return EmbeddedImage(data, width, height)
 
 
-def resolve_path(ref: str, base_dir: str, image_root: str | None,
-                 prefix_map: tuple[tuple[str, str], ...] = ()) -> str:
+def resolve_path(ref: str, base_dir: str, image_root: str | None, prefix_map: tuple[tuple[str, str], ...] = ()) -> str:
     """A local path from ``file:///abs``, ``/abs`` or a relative path (relative to ``image_root`` when
     given, else to the directory of the file that mentions it). ``prefix_map`` rewrites path prefixes
     first (``/mnt/authors/data`` -> ``/home/me/vermulti``), for files written on another machine."""
-    path = ref[len("file://"):] if ref.startswith("file://") else ref
+    path = ref[len("file://") :] if ref.startswith("file://") else ref
     for old, new in prefix_map:
         if path.startswith(old):
-            path = new + path[len(old):]
+            path = new + path[len(old) :]
             break
     if os.path.isabs(path):
         return path
     return os.path.normpath(os.path.join(image_root or base_dir, path))
 
 
-def load_image(ref: Any, base_dir: str, image_root: str | None = None,
-               prefix_map: tuple[tuple[str, str], ...] = ()) -> EmbeddedImage:
+def load_image(
+    ref: Any, base_dir: str, image_root: str | None = None, prefix_map: tuple[tuple[str, str], ...] = ()
+) -> EmbeddedImage:
     """Embed one image given as a path/URI string, raw bytes, a ``{"bytes", "path"}`` dict (Hugging Face's
     Image feature) or a PIL image."""
     if isinstance(ref, dict):
@@ -90,9 +90,16 @@ def load_image(ref: Any, base_dir: str, image_root: str | None = None,
         with open(path, "rb") as fh:
             data = fh.read()
     except FileNotFoundError:
-        raise ImageProblem(f"image file not found: {path}" + ("" if image_root else " (relative paths are "
-                           "resolved against the input file's folder; pass --image-root DIR to change that, or "
-                           "--image-prefix-map OLD=NEW for absolute paths from another machine)")) from None
+        raise ImageProblem(
+            f"image file not found: {path}"
+            + (
+                ""
+                if image_root
+                else " (relative paths are "
+                "resolved against the input file's folder; pass --image-root DIR to change that, or "
+                "--image-prefix-map OLD=NEW for absolute paths from another machine)"
+            )
+        ) from None
     except OSError as exc:
         raise ImageProblem(f"image file {path} cannot be read: {exc.strerror}") from None
     return decode_check(data, path)

@@ -54,7 +54,7 @@ class VisionGeometry:
 
     def tokens(self, width: int, height: int) -> int:
         h, w = smart_resize(height, width, self.factor, self.min_pixels, self.max_pixels)
-        return (h // self.patch_size) * (w // self.patch_size) // (self.merge_size ** 2)
+        return (h // self.patch_size) * (w // self.patch_size) // (self.merge_size**2)
 
 
 def geometry_of(processor: Any, max_pixels: int | None, min_pixels: int | None) -> VisionGeometry:
@@ -149,10 +149,10 @@ class InspectReport:
             budget = (self.max_prompt_length - self.text_lengths[i]) / n_img
             if budget < 1:
                 return None
-            best = min(best, budget * self.geometry.factor ** 2)
+            best = min(best, budget * self.geometry.factor**2)
         if best is math.inf:
             return None
-        unit = self.geometry.factor ** 2
+        unit = self.geometry.factor**2
         value = int(best // unit) * unit
         return value if value >= self.geometry.min_pixels else None
 
@@ -166,9 +166,11 @@ class InspectReport:
             areas = sorted(w * h for w, h in self.image_sizes)
             ws = [w for w, _ in self.image_sizes]
             hs = [h for _, h in self.image_sizes]
-            lines.append(f"image size (WxH): min {min(ws)}x{min(hs)}, median {int(statistics.median(ws))}x"
-                         f"{int(statistics.median(hs))}, max {max(ws)}x{max(hs)}; pixels median "
-                         f"{int(statistics.median(areas))}, max {areas[-1]}")
+            lines.append(
+                f"image size (WxH): min {min(ws)}x{min(hs)}, median {int(statistics.median(ws))}x"
+                f"{int(statistics.median(hs))}, max {max(ws)}x{max(hs)}; pixels median "
+                f"{int(statistics.median(areas))}, max {areas[-1]}"
+            )
         if self.bad_images:
             lines.append(f"undecodable images: {len(self.bad_images)} (first: {self.bad_images[0]})")
         if not self.lengths:
@@ -177,30 +179,42 @@ class InspectReport:
         s = sorted(self.lengths)
         pct = lambda q: s[min(len(s) - 1, int(q * len(s)))]  # noqa: E731
         geo = self.geometry
-        lines.append(f"prompt tokens (chat template + image tokens at max_pixels={geo.max_pixels}, "
-                     f"min_pixels={geo.min_pixels}, patch {geo.patch_size}, merge {geo.merge_size}): "
-                     f"min {s[0]}, median {pct(0.5)}, p95 {pct(0.95)}, p99 {pct(0.99)}, max {s[-1]}")
+        lines.append(
+            f"prompt tokens (chat template + image tokens at max_pixels={geo.max_pixels}, "
+            f"min_pixels={geo.min_pixels}, patch {geo.patch_size}, merge {geo.merge_size}): "
+            f"min {s[0]}, median {pct(0.5)}, p95 {pct(0.95)}, p99 {pct(0.99)}, max {s[-1]}"
+        )
         all_img = [t for row in self.image_tokens for t in row]
         if all_img:
-            lines.append(f"image tokens per image: min {min(all_img)}, median {int(statistics.median(all_img))}, max {max(all_img)}")
+            lines.append(
+                f"image tokens per image: min {min(all_img)}, median {int(statistics.median(all_img))}, max {max(all_img)}"
+            )
         if self.checked:
-            lines.append(f"checked against the processor on {self.checked} image rows: "
-                         + ("lengths agree" if not self.check_mismatches else "MISMATCH " + "; ".join(self.check_mismatches[:3])))
+            lines.append(
+                f"checked against the processor on {self.checked} image rows: "
+                + ("lengths agree" if not self.check_mismatches else "MISMATCH " + "; ".join(self.check_mismatches[:3]))
+            )
         if self.max_prompt_length is not None:
             over = self.over()
             lines.append(f"rows over max_prompt_length={self.max_prompt_length}: {len(over)}")
             if over:
                 worst = sorted(over, key=lambda i: -self.lengths[i])[:5]
-                lines.append("  longest: " + ", ".join(f"row {i} (id {self.ids[i]}) {self.lengths[i]} tokens" for i in worst))
+                lines.append(
+                    "  longest: " + ", ".join(f"row {i} (id {self.ids[i]}) {self.lengths[i]} tokens" for i in worst)
+                )
                 need = max(self.lengths[i] for i in over)
                 fix = [f"raise data.max_prompt_length to at least {need}"]
                 mp = self.suggested_max_pixels()
                 if mp is not None:
-                    fix.append(f"lower max_pixels to {mp} (processor image size / data.mm_processor_kwargs), "
-                               "so every image costs fewer tokens")
-                fix.append("or leave them out: verl drops them silently (filter_overlong_prompts) or, with the "
-                           "filter off, truncates through the image tokens ('image features and image tokens do "
-                           "not match')")
+                    fix.append(
+                        f"lower max_pixels to {mp} (processor image size / data.mm_processor_kwargs), "
+                        "so every image costs fewer tokens"
+                    )
+                fix.append(
+                    "or leave them out: verl drops them silently (filter_overlong_prompts) or, with the "
+                    "filter off, truncates through the image tokens ('image features and image tokens do "
+                    "not match')"
+                )
                 lines.append("fix: " + "; ".join(fix))
         return "\n".join(lines)
 
@@ -256,11 +270,16 @@ def inspect_file(
                         report.bad_images.append(f"row {report.rows - 1} image {k}: {exc}")
                 report.image_sizes += sizes
                 if template_owner is not None and processor is None:  # text-only model: images cost nothing
-                    rendered.append(tokenizer.apply_chat_template(row["prompt"], add_generation_prompt=True, tokenize=False))
+                    rendered.append(
+                        tokenizer.apply_chat_template(row["prompt"], add_generation_prompt=True, tokenize=False)
+                    )
                     report.image_tokens.append([])
                 elif template_owner is not None:
-                    rendered.append(processor.apply_chat_template(
-                        to_content_messages(row["prompt"]), add_generation_prompt=True, tokenize=False))
+                    rendered.append(
+                        processor.apply_chat_template(
+                            to_content_messages(row["prompt"]), add_generation_prompt=True, tokenize=False
+                        )
+                    )
                     try:
                         report.image_tokens.append([report.geometry.tokens(w, h) for w, h in sizes])
                     except ValueError:  # aspect ratio Qwen2-VL refuses: counts as never fitting
@@ -279,8 +298,16 @@ def inspect_file(
     return report
 
 
-def _cross_check(report: InspectReport, processor: Any, rows: list[dict], rendered: list[str], base: int,
-                 check_rows: int, max_pixels: int | None, min_pixels: int | None) -> None:
+def _cross_check(
+    report: InspectReport,
+    processor: Any,
+    rows: list[dict],
+    rendered: list[str],
+    base: int,
+    check_rows: int,
+    max_pixels: int | None,
+    min_pixels: int | None,
+) -> None:
     """Run the real processor on a few image rows and compare its token count with ours."""
     from PIL import Image
 

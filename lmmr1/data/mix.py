@@ -56,8 +56,12 @@ def read_prepared(path: str) -> pa.Table:
 def concat(tables: list[pa.Table]) -> pa.Table:
     """Concatenate prepared tables whose ``extra_info`` fields differ; fill ``agent_name`` when some have it."""
     if any("agent_name" in t.column_names for t in tables):
-        tables = [t if "agent_name" in t.column_names else
-                  t.append_column("agent_name", pa.array([DEFAULT_AGENT] * t.num_rows, pa.string())) for t in tables]
+        tables = [
+            t
+            if "agent_name" in t.column_names
+            else t.append_column("agent_name", pa.array([DEFAULT_AGENT] * t.num_rows, pa.string()))
+            for t in tables
+        ]
     try:
         return pa.concat_tables(tables, promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
@@ -98,8 +102,9 @@ def mix(parts: list[MixPart], output: str, *, n: int | None = None, seed: int = 
             idx = rng.choice(table.num_rows, size=count, replace=False)
         else:  # every row once, then the rest drawn again
             whole, rest = divmod(count, table.num_rows)
-            idx = np.concatenate([np.tile(np.arange(table.num_rows), whole),
-                                  rng.choice(table.num_rows, size=rest, replace=False)])
+            idx = np.concatenate(
+                [np.tile(np.arange(table.num_rows), whole), rng.choice(table.num_rows, size=rest, replace=False)]
+            )
         picked.append(table.take(pa.array(np.sort(idx))))
     mixed = concat(picked)
     mixed = mixed.take(pa.array(rng.permutation(mixed.num_rows)))

@@ -19,7 +19,8 @@ files mixed later, agree column by column.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import pyarrow as pa
 
@@ -139,8 +140,12 @@ def normalize_gold(answer: Any) -> str:
     if depth != 0:
         raise ValueError(f"the gold answer {text!r} has unbalanced braces")
     for delim_open, delim_close in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
-        if text.startswith(delim_open) and text.endswith(delim_close) and len(text) > len(delim_open) + len(delim_close) - 1:
-            inner = text[len(delim_open): len(text) - len(delim_close)].strip()
+        if (
+            text.startswith(delim_open)
+            and text.endswith(delim_close)
+            and len(text) > len(delim_open) + len(delim_close) - 1
+        ):
+            inner = text[len(delim_open) : len(text) - len(delim_close)].strip()
             if inner:
                 text = inner
             break

@@ -127,7 +127,7 @@ def install_image_only_video_processor() -> bool:
     pu = importlib.import_module("transformers.processing_utils")
     for module in (transformers, sys.modules.get("transformers"), getattr(pu, "transformers_module", None)):
         if module is not None:
-            setattr(module, "BaseVideoProcessor", vpu.BaseVideoProcessor)
+            module.BaseVideoProcessor = vpu.BaseVideoProcessor
     vpa.AutoVideoProcessor = ImageOnlyAutoVideoProcessor
     install_image_only_video_processor.video_processor_class = ImageOnlyVideoProcessor  # type: ignore[attr-defined]
     return True

@@ -15,8 +15,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Union
+from typing import Any, Union
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -39,8 +40,10 @@ class WriteReport:
 
     def summary(self) -> str:
         filtered = f", {self.filtered} filtered out by --where" if self.filtered else ""
-        line = (f"wrote {self.rows_out} rows to {self.output} ({self.rows_in} read{filtered}, "
-                f"{len(self.skipped)} skipped) in {self.seconds:.1f}s")
+        line = (
+            f"wrote {self.rows_out} rows to {self.output} ({self.rows_in} read{filtered}, "
+            f"{len(self.skipped)} skipped) in {self.seconds:.1f}s"
+        )
         if self.report_path:
             line += f"; skipped rows listed in {self.report_path}"
         return line
@@ -69,20 +72,33 @@ def atomic_path(output: str) -> Iterator[str]:
 def progress(total: int | None, desc: str, enabled: bool = True):
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="row", file=sys.stderr, disable=not enabled,
-                mininterval=0.5, dynamic_ncols=True, leave=False)
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit="row",
+        file=sys.stderr,
+        disable=not enabled,
+        mininterval=0.5,
+        dynamic_ncols=True,
+        leave=False,
+    )
 
 
 def format_failure(bad: list[BadRow], rows_read: int, max_errors: int) -> str:
     shown = bad[:max_errors]
     reasons = Counter(b.reason.split(":")[0].split(" (")[0] for b in bad)
-    lines = [f"{len(bad)} bad row(s) among the first {rows_read} rows read"
-             + (f" (stopped after {max_errors})" if len(bad) >= max_errors else "") + ":"]
+    lines = [
+        f"{len(bad)} bad row(s) among the first {rows_read} rows read"
+        + (f" (stopped after {max_errors})" if len(bad) >= max_errors else "")
+        + ":"
+    ]
     lines += [f"  {b.where}: {b.reason}" for b in shown]
     if len(reasons) > 1:
         lines.append("by reason: " + "; ".join(f"{n} x {r}" for r, n in reasons.most_common(5)))
-    lines.append("Nothing was written. Fix the rows above, or pass --skip-bad to write the good rows "
-                 "and a report of the skipped ones.")
+    lines.append(
+        "Nothing was written. Fix the rows above, or pass --skip-bad to write the good rows "
+        "and a report of the skipped ones."
+    )
     return "\n".join(lines)
 
 
@@ -155,9 +171,10 @@ def write_rows(
                 f"{report.rows_out}, found {written} in the file; nothing was written (this is a bug, please report it)"
             )
         if report.rows_out == 0:
-            raise DataError(f"no rows to write ({report.rows_in} read, {report.filtered} filtered out, {len(bad)} bad); "
-                            "nothing was written"
-                            + (f". First problem: {bad[0].where}: {bad[0].reason}" if bad else ""))
+            raise DataError(
+                f"no rows to write ({report.rows_in} read, {report.filtered} filtered out, {len(bad)} bad); "
+                "nothing was written" + (f". First problem: {bad[0].where}: {bad[0].reason}" if bad else "")
+            )
     report.skipped = bad
     if bad:
         _write_report(report_path, bad)

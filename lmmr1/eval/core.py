@@ -105,8 +105,10 @@ class Benchmark(abc.ABC):
     # -- prompting -----------------------------------------------------------------------------
     def messages(self, item: Item, protocol: str) -> list[dict[str, Any]]:
         """Chat messages; image placeholders (``{"type": "image"}``) in the order of ``item.images``."""
-        return [{"role": "system", "content": SYSTEM_PROMPT},
-                user_message(item.question + MATH_INSTRUCTION, len(item.images))]
+        return [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            user_message(item.question + MATH_INSTRUCTION, len(item.images)),
+        ]
 
     def generation(self, protocol: str) -> GenSettings:
         return MULTIMODAL_LMM_R1 if protocol == "lmm_r1" else GenSettings(max_new_tokens=4096)
@@ -121,8 +123,10 @@ class Benchmark(abc.ABC):
 
     def judge_instruction(self, item: Item) -> str:
         """What the judge is asked to extract (the original judges extracted the final answer)."""
-        return ("Extract the final answer from the response to the question below. Reply with the answer only "
-                "(a number, an expression, an option letter or a short text), or NONE if there is no answer.")
+        return (
+            "Extract the final answer from the response to the question below. Reply with the answer only "
+            "(a number, an expression, an option letter or a short text), or NONE if there is no answer."
+        )
 
     def correct(self, item: Item, extracted: Optional[str]) -> bool:
         return bool(extracted) and math_equal(extracted, item.gold)

@@ -127,9 +127,12 @@ class HFGenerator:
             inputs = self.tokenizer(texts, return_tensors="pt", padding=True)
         inputs = {k: v.to(self.device) for k, v in inputs.items()}
         sample = settings.temperature > 0
-        kwargs: dict[str, Any] = {"max_new_tokens": settings.max_new_tokens, "do_sample": sample,
-                                  "repetition_penalty": settings.repetition_penalty,
-                                  "pad_token_id": self.tokenizer.pad_token_id}
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": settings.max_new_tokens,
+            "do_sample": sample,
+            "repetition_penalty": settings.repetition_penalty,
+            "pad_token_id": self.tokenizer.pad_token_id,
+        }
         if sample:
             kwargs.update(temperature=settings.temperature, top_p=settings.top_p)
         with torch.no_grad():
@@ -147,10 +150,15 @@ class VLLMGenerator:
         try:
             from vllm import LLM
         except ImportError as exc:
-            raise RuntimeError("vLLM is not installed: on a GPU machine run `.venv/bin/pip install -e '.[gpu]'`, "
-                               "or pass --backend hf") from exc
-        self.llm = LLM(model=model_path, tensor_parallel_size=tensor_parallel, trust_remote_code=True,
-                       limit_mm_per_prompt={"image": max_images})
+            raise RuntimeError(
+                "vLLM is not installed: on a GPU machine run `.venv/bin/pip install -e '.[gpu]'`, or pass --backend hf"
+            ) from exc
+        self.llm = LLM(
+            model=model_path,
+            tensor_parallel_size=tensor_parallel,
+            trust_remote_code=True,
+            limit_mm_per_prompt={"image": max_images},
+        )
 
     def generate(self, requests: list[Request]) -> list[str]:
         from vllm import SamplingParams
@@ -160,8 +168,12 @@ class VLLMGenerator:
         for index, request in enumerate(requests):
             groups.setdefault(request.settings, []).append(index)
         for settings, indices in groups.items():
-            params = SamplingParams(temperature=settings.temperature, top_p=settings.top_p,
-                                    max_tokens=settings.max_new_tokens, repetition_penalty=settings.repetition_penalty)
+            params = SamplingParams(
+                temperature=settings.temperature,
+                top_p=settings.top_p,
+                max_tokens=settings.max_new_tokens,
+                repetition_penalty=settings.repetition_penalty,
+            )
             conversations = [self._openai_messages(requests[i]) for i in indices]
             results = self.llm.chat(conversations, params, use_tqdm=False)
             for i, result in zip(indices, results):
@@ -206,7 +218,9 @@ def read_responses(path: Path) -> dict[tuple[str, str], str]:
             raise EvalDataError(f"--responses {path}:{line_no}: not valid JSON ({exc})") from None
         missing = [k for k in ("benchmark", "id", "response") if k not in row]
         if missing:
-            raise EvalDataError(f"--responses {path}:{line_no}: missing field(s) {', '.join(missing)} "
-                                "(each line: benchmark, id, response)")
+            raise EvalDataError(
+                f"--responses {path}:{line_no}: missing field(s) {', '.join(missing)} "
+                "(each line: benchmark, id, response)"
+            )
         out[(str(row["benchmark"]), str(row["id"]))] = str(row["response"])
     return out

@@ -32,14 +32,22 @@ class Judge:
         base = self.url.rstrip("/")
         return base if base.endswith("/chat/completions") else base + "/chat/completions"
 
-    def extract(self, instruction: str, question: str, response: str, last_words: Optional[int] = None) -> Optional[str]:
+    def extract(
+        self, instruction: str, question: str, response: str, last_words: Optional[int] = None
+    ) -> Optional[str]:
         """The judge's extracted answer, or None when it answers NONE."""
         shown = response
         if last_words is not None:
             shown = " ".join(response.split()[-last_words:])
         prompt = f"{instruction}\n\nQuestion:\n{question}\n\nResponse:\n{shown}\n\nExtracted answer:"
-        body = json.dumps({"model": self.model, "temperature": self.temperature, "max_tokens": 64,
-                           "messages": [{"role": "user", "content": prompt}]}).encode()
+        body = json.dumps(
+            {
+                "model": self.model,
+                "temperature": self.temperature,
+                "max_tokens": 64,
+                "messages": [{"role": "user", "content": prompt}],
+            }
+        ).encode()
         headers = {"Content-Type": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
@@ -52,7 +60,9 @@ class Judge:
         try:
             text = str(payload["choices"][0]["message"]["content"]).strip()
         except (KeyError, IndexError, TypeError):
-            raise JudgeError(f"judge at {self.endpoint} answered without choices[0].message.content: {str(payload)[:200]}") from None
+            raise JudgeError(
+                f"judge at {self.endpoint} answered without choices[0].message.content: {str(payload)[:200]}"
+            ) from None
         if not text or text.upper().strip(". ") == "NONE":
             return None
         return text.splitlines()[0].strip()

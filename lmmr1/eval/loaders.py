@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from lmmr1.eval.core import EvalDataError
 
@@ -38,10 +39,14 @@ def split_files(root: Path, split: str, benchmark: str) -> list[Path]:
 
 
 def is_saved_dataset(root: Path) -> bool:
-    return (root / "dataset_dict.json").exists() or (root / "dataset_info.json").exists() or (root / "state.json").exists()
+    return (
+        (root / "dataset_dict.json").exists() or (root / "dataset_info.json").exists() or (root / "state.json").exists()
+    )
 
 
-def read_rows(root: Path, split: str, benchmark: str, required: Iterable[str]) -> tuple[list[dict[str, Any]], list[str]]:
+def read_rows(
+    root: Path, split: str, benchmark: str, required: Iterable[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
     """All rows of ``split`` with their columns checked; returns (rows, files read)."""
     required = list(required)
     if root.is_dir() and is_saved_dataset(root):
@@ -78,7 +83,9 @@ def _read_saved(root: Path, split: str, benchmark: str) -> tuple[list[dict[str, 
     try:
         loaded = datasets.load_from_disk(str(root))
     except Exception as exc:  # a corrupt folder: say which
-        raise EvalDataError(f"{benchmark}: {root} looks like a datasets.save_to_disk folder but could not be read: {exc}") from None
+        raise EvalDataError(
+            f"{benchmark}: {root} looks like a datasets.save_to_disk folder but could not be read: {exc}"
+        ) from None
     if isinstance(loaded, datasets.DatasetDict):
         if split not in loaded:
             raise EvalDataError(f"{benchmark}: {root} has splits {list(loaded)}, not '{split}'")
@@ -128,8 +135,12 @@ def image_bytes(value: Any, row: dict[str, Any], column: str, benchmark: str) ->
         path = Path(value) if Path(value).is_absolute() else base / value
         if path.exists():
             return path.read_bytes()
-        raise EvalDataError(f"{benchmark}: {row.get('_file')}: column '{column}' points to {value}, which does not exist")
-    raise EvalDataError(f"{benchmark}: {row.get('_file')}: column '{column}' holds no image (expected a datasets Image struct)")
+        raise EvalDataError(
+            f"{benchmark}: {row.get('_file')}: column '{column}' points to {value}, which does not exist"
+        )
+    raise EvalDataError(
+        f"{benchmark}: {row.get('_file')}: column '{column}' holds no image (expected a datasets Image struct)"
+    )
 
 
 def row_id(row: dict[str, Any], keys: Iterable[str], fallback: int) -> str:

@@ -10,8 +10,9 @@ import json
 from typing import Any
 
 
-def benchmark_reward(data_source: Any, solution_str: str, ground_truth: Any, extra_info: dict | None = None,
-                     **kwargs: Any) -> dict[str, float]:
+def benchmark_reward(
+    data_source: Any, solution_str: str, ground_truth: Any, extra_info: dict | None = None, **kwargs: Any
+) -> dict[str, float]:
     from lmmr1.eval import core
     from lmmr1.eval.core import Item
     from lmmr1.eval.runner import load_benchmark
@@ -21,9 +22,12 @@ def benchmark_reward(data_source: Any, solution_str: str, ground_truth: Any, ext
     core.IN_REWARD_WORKER = True  # already inside lmmr1's time-limited worker: compare in-process
     bench = load_benchmark(str(extra_info["benchmark"]))
     meta = extra_info.get("meta")
-    item = Item(str(extra_info.get("id")), str(extra_info.get("question", "")),
-                json.loads(ground_truth) if isinstance(ground_truth, str) else ground_truth,
-                meta=json.loads(meta) if isinstance(meta, str) else dict(meta or {}))
+    item = Item(
+        str(extra_info.get("id")),
+        str(extra_info.get("question", "")),
+        json.loads(ground_truth) if isinstance(ground_truth, str) else ground_truth,
+        meta=json.loads(meta) if isinstance(meta, str) else dict(meta or {}),
+    )
     protocol = str(extra_info.get("protocol", "rule"))
     ok = bool(bench.correct(item, bench.extract(item, solution_str or "", protocol)))
     return {"score": float(ok), "acc": float(ok)}

@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from lmmr1.eval.core import PROTOCOLS, Benchmark, EvalDataError, GenSettings, Item
 from lmmr1.eval.generation import Request
@@ -73,8 +74,12 @@ def _settings(bench: Benchmark, options: EvalOptions) -> GenSettings:
     return settings
 
 
-def evaluate(model: Optional[str], options: EvalOptions, generator_factory: Optional[Callable[[], Any]] = None,
-             responses: Optional[dict[tuple[str, str], str]] = None) -> dict[str, Any]:
+def evaluate(
+    model: Optional[str],
+    options: EvalOptions,
+    generator_factory: Optional[Callable[[], Any]] = None,
+    responses: Optional[dict[tuple[str, str], str]] = None,
+) -> dict[str, Any]:
     """Evaluate one model (or score given ``responses``); returns the summary written to ``OUT/summary.json``."""
     if options.protocol not in PROTOCOLS:
         raise EvalDataError(f"--protocol {options.protocol!r}: choose one of {', '.join(PROTOCOLS)}")
@@ -84,8 +89,10 @@ def evaluate(model: Optional[str], options: EvalOptions, generator_factory: Opti
     previous = _read_items(items_path)
     for record in previous:
         if record.get("protocol") != options.protocol:
-            raise EvalDataError(f"{items_path} holds results of protocol {record.get('protocol')!r}, not "
-                                f"{options.protocol!r}: use another --output")
+            raise EvalDataError(
+                f"{items_path} holds results of protocol {record.get('protocol')!r}, not "
+                f"{options.protocol!r}: use another --output"
+            )
     done = {(r["benchmark"], str(r["id"])): r for r in previous}
     generator = None
     judge_label = f"{options.judge.model} at {options.judge.url}" if options.judge else None
@@ -100,8 +107,15 @@ def evaluate(model: Optional[str], options: EvalOptions, generator_factory: Opti
             todo = [it for it in items if (name, it.id) not in done]
             settings = _settings(bench, options)
             missing = 0
-            bar = tqdm(total=len(items), initial=len(items) - len(todo), desc=f"eval {name}", unit="item",
-                       file=sys.stderr, disable=not options.progress, dynamic_ncols=True)
+            bar = tqdm(
+                total=len(items),
+                initial=len(items) - len(todo),
+                desc=f"eval {name}",
+                unit="item",
+                file=sys.stderr,
+                disable=not options.progress,
+                dynamic_ncols=True,
+            )
             start = time.perf_counter()
             if bench.kind == "agent":
                 for item in todo:
@@ -122,8 +136,9 @@ def evaluate(model: Optional[str], options: EvalOptions, generator_factory: Opti
                     else:
                         if generator is None:
                             generator = _need_generator(generator_factory, name)
-                        texts = generator.generate([Request(bench.messages(it, options.protocol), it.images, settings)
-                                                    for it in chunk])
+                        texts = generator.generate(
+                            [Request(bench.messages(it, options.protocol), it.images, settings) for it in chunk]
+                        )
                     for item, text in zip(chunk, texts):
                         if text is None:
                             missing += 1
@@ -138,33 +153,42 @@ def evaluate(model: Optional[str], options: EvalOptions, generator_factory: Opti
             records = [r for (b, i), r in done.items() if b == name and i in ids]
             result = bench.aggregate(records)
             excluded_total = sum(loaded.excluded.values())
-            result.update({
-                "title": bench.title,
-                "rows_in": loaded.rows_in,
-                "excluded": loaded.excluded,
-                "limited_to": options.limit,
-                "scored": len(records),
-                "missing_responses": len(items) - len(records),
-                "files": loaded.files,
-                "extraction": ("judge: " + judge_label) if (judge_label and bench.judged_in_paper and options.protocol == "lmm_r1")
-                else ("environment reward" if bench.kind == "agent" else "rules (lmmr1 rewards)"),
-                "settings": asdict(settings),
-                "seconds": round(time.perf_counter() - start, 1),
-            })
+            result.update(
+                {
+                    "title": bench.title,
+                    "rows_in": loaded.rows_in,
+                    "excluded": loaded.excluded,
+                    "limited_to": options.limit,
+                    "scored": len(records),
+                    "missing_responses": len(items) - len(records),
+                    "files": loaded.files,
+                    "extraction": ("judge: " + judge_label)
+                    if (judge_label and bench.judged_in_paper and options.protocol == "lmm_r1")
+                    else ("environment reward" if bench.kind == "agent" else "rules (lmmr1 rewards)"),
+                    "settings": asdict(settings),
+                    "seconds": round(time.perf_counter() - start, 1),
+                }
+            )
             if options.protocol == "lmm_r1" and bench.judged_in_paper and not judge_label:
-                result["note"] = ("the original protocol extracted answers with an LLM judge; no --judge was "
-                                  "given, so rule-based extraction was used")
+                result["note"] = (
+                    "the original protocol extracted answers with an LLM judge; no --judge was "
+                    "given, so rule-based extraction was used"
+                )
             accounted = loaded.rows_in - excluded_total
             if not options.limit and accounted != len(records):
-                result["unaccounted"] = (f"{accounted - len(records)} of {accounted} scorable rows have no result "
-                                         f"({missing} without a response)")
+                result["unaccounted"] = (
+                    f"{accounted - len(records)} of {accounted} scorable rows have no result "
+                    f"({missing} without a response)"
+                )
             summary_benchmarks[name] = result
     summary = {
         "protocol": options.protocol,
         "protocol_description": PROTOCOLS[options.protocol].description,
         "model": model,
         "label": options.label,
-        "backend": getattr(generator, "name", None) if generator is not None else ("responses file" if responses is not None else None),
+        "backend": getattr(generator, "name", None)
+        if generator is not None
+        else ("responses file" if responses is not None else None),
         "judge": judge_label,
         "max_new_tokens_cap": options.max_new_tokens,
         "agent_steps": options.agent_steps,
@@ -177,12 +201,16 @@ def evaluate(model: Optional[str], options: EvalOptions, generator_factory: Opti
 
 def _need_generator(factory: Optional[Callable[[], Any]], benchmark: str) -> Any:
     if factory is None:
-        raise EvalDataError(f"{benchmark}: no response for some items and no model to generate them "
-                            "(pass --model, or add the items to --responses)")
+        raise EvalDataError(
+            f"{benchmark}: no response for some items and no model to generate them "
+            "(pass --model, or add the items to --responses)"
+        )
     return factory()
 
 
-def _score(bench: Benchmark, item: Item, response: str, options: EvalOptions, judge_label: Optional[str]) -> dict[str, Any]:
+def _score(
+    bench: Benchmark, item: Item, response: str, options: EvalOptions, judge_label: Optional[str]
+) -> dict[str, Any]:
     judged = options.judge is not None and bench.judged_in_paper and options.protocol == "lmm_r1"
     if judged:
         last = 30 if bench.name == "mathverse" else None
@@ -190,16 +218,29 @@ def _score(bench: Benchmark, item: Item, response: str, options: EvalOptions, ju
     else:
         extracted = bench.extract(item, response, options.protocol)
     correct = bench.correct(item, extracted)
-    return _record(bench.name, item, options.protocol,
-                   {"response": response, "extracted": extracted, "correct": bool(correct)},
-                   judge_label if judged else "none (rule extraction)")
+    return _record(
+        bench.name,
+        item,
+        options.protocol,
+        {"response": response, "extracted": extracted, "correct": bool(correct)},
+        judge_label if judged else "none (rule extraction)",
+    )
 
 
 def _record(benchmark: str, item: Item, protocol: str, result: dict[str, Any], judge: str) -> dict[str, Any]:
     meta = {k: v for k, v in item.meta.items() if isinstance(v, (str, int, float, bool)) or v is None}
-    return {"benchmark": benchmark, "id": item.id, "protocol": protocol, "response": result.pop("response", None),
-            "extracted": result.pop("extracted", None), "gold": item.gold, "correct": bool(result.pop("correct", False)),
-            "judge": judge, "meta": meta, **result}
+    return {
+        "benchmark": benchmark,
+        "id": item.id,
+        "protocol": protocol,
+        "response": result.pop("response", None),
+        "extracted": result.pop("extracted", None),
+        "gold": item.gold,
+        "correct": bool(result.pop("correct", False)),
+        "judge": judge,
+        "meta": meta,
+        **result,
+    }
 
 
 def _write(sink: Any, record: dict[str, Any]) -> None:

@@ -25,7 +25,9 @@ def _verl_messages(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
     return out
 
 
-def write_validation_set(benchmarks: list[str], data_dir: str, protocol: str, limit: Optional[int], output: Path) -> Path:
+def write_validation_set(
+    benchmarks: list[str], data_dir: str, protocol: str, limit: Optional[int], output: Path
+) -> Path:
     """Write the parquet file of validation rows for ``benchmarks``; returns its path."""
     import pyarrow as pa
 
@@ -37,15 +39,23 @@ def write_validation_set(benchmarks: list[str], data_dir: str, protocol: str, li
         bench = load_benchmark(name)
         items = bench.load(Path(data_dir).expanduser() / name).items
         for item in items[:limit] if limit else items:
-            rows.append({
-                "data_source": SOURCE_PREFIX + name,
-                "prompt": _verl_messages(bench.messages(item, protocol)),
-                "images": [{"bytes": data} for data in item.images[: bench.generation(protocol).max_images]],
-                "ability": "benchmark",
-                "reward_model": {"style": "rule", "ground_truth": json.dumps(item.gold)},
-                "extra_info": {"index": len(rows), "benchmark": name, "protocol": protocol, "id": item.id,
-                               "question": item.question, "meta": json.dumps(item.meta, default=str)},
-            })
+            rows.append(
+                {
+                    "data_source": SOURCE_PREFIX + name,
+                    "prompt": _verl_messages(bench.messages(item, protocol)),
+                    "images": [{"bytes": data} for data in item.images[: bench.generation(protocol).max_images]],
+                    "ability": "benchmark",
+                    "reward_model": {"style": "rule", "ground_truth": json.dumps(item.gold)},
+                    "extra_info": {
+                        "index": len(rows),
+                        "benchmark": name,
+                        "protocol": protocol,
+                        "id": item.id,
+                        "question": item.question,
+                        "meta": json.dumps(item.meta, default=str),
+                    },
+                }
+            )
     if not any(r["images"] for r in rows):
         for row in rows:
             row.pop("images")

@@ -19,20 +19,40 @@ from statistics import mean
 from typing import Any, Optional
 
 TABLES: dict[str, dict[str, Any]] = {
-    "table1": {"title": "Table 1: text and multimodal reasoning (%)",
-               "columns": ["MATH500", "GPQA", "Text avg", "OlympiadBench", "MathVision", "MathVerse", "MM-Star",
-                           "MathVista", "MM avg"]},
-    "table2": {"title": "Table 2: geometry (MathVision sub-fields, MathVerse versions; %)",
-               "columns": ["Analytic", "Combinatorial", "Metric", "Solid", "AVG", "TD", "TL", "VI", "VD", "VO", "avg"]},
-    "table3": {"title": "Table 3: agent tasks (MageBench scores, %)",
-               "columns": ["Sokoban-Global", "Football-Online"]},
+    "table1": {
+        "title": "Table 1: text and multimodal reasoning (%)",
+        "columns": [
+            "MATH500",
+            "GPQA",
+            "Text avg",
+            "OlympiadBench",
+            "MathVision",
+            "MathVerse",
+            "MM-Star",
+            "MathVista",
+            "MM avg",
+        ],
+    },
+    "table2": {
+        "title": "Table 2: geometry (MathVision sub-fields, MathVerse versions; %)",
+        "columns": ["Analytic", "Combinatorial", "Metric", "Solid", "AVG", "TD", "TL", "VI", "VD", "VO", "avg"],
+    },
+    "table3": {"title": "Table 3: agent tasks (MageBench scores, %)", "columns": ["Sokoban-Global", "Football-Online"]},
 }
 
 TEXT_COLUMNS = ("MATH500", "GPQA")
 MM_COLUMNS = ("OlympiadBench", "MathVision", "MathVerse", "MM-Star", "MathVista")
-BENCHMARK_COLUMN = {"math500": "MATH500", "gpqa_diamond": "GPQA", "olympiadbench": "OlympiadBench",
-                    "mathvision": "MathVision", "mathverse": "MathVerse", "mmstar": "MM-Star",
-                    "mathvista": "MathVista", "sokoban_global": "Sokoban-Global", "football_online": "Football-Online"}
+BENCHMARK_COLUMN = {
+    "math500": "MATH500",
+    "gpqa_diamond": "GPQA",
+    "olympiadbench": "OlympiadBench",
+    "mathvision": "MathVision",
+    "mathverse": "MathVerse",
+    "mmstar": "MM-Star",
+    "mathvista": "MathVista",
+    "sokoban_global": "Sokoban-Global",
+    "football_online": "Football-Online",
+}
 
 
 @dataclass
@@ -47,8 +67,11 @@ class Row:
 def published_sources() -> list[dict[str, Any]]:
     """Every published-table file shipped in ``lmmr1/report/published/`` (one per paper version)."""
     folder = resources.files("lmmr1.report") / "published"
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.iterdir(), key=lambda p: p.name)
-            if p.name.endswith(".json")]
+    return [
+        json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted(folder.iterdir(), key=lambda p: p.name)
+        if p.name.endswith(".json")
+    ]
 
 
 def published_rows(table: str) -> list[Row]:
@@ -106,7 +129,9 @@ def user_row(table: str, summary: dict[str, Any], label: str) -> Optional[Row]:
             notes[column] = result["note"]
         if result.get("environment") and column:
             notes[column] = f"environment: {result['environment']}"
-    source = f"yours, protocol {summary.get('protocol')}" + (f", judge {summary['judge']}" if summary.get("judge") else "")
+    source = f"yours, protocol {summary.get('protocol')}" + (
+        f", judge {summary['judge']}" if summary.get("judge") else ""
+    )
     return Row(label, values, source, False, notes)
 
 
@@ -141,8 +166,12 @@ def build(table: str, user: list[Row], paper: bool = True) -> list[Row]:
 
 def markdown(table: str, rows: list[Row]) -> str:
     columns = TABLES[table]["columns"]
-    lines = [f"### {TABLES[table]['title']}", "", "| model | source | " + " | ".join(columns) + " |",
-             "|---|---|" + "---|" * len(columns)]
+    lines = [
+        f"### {TABLES[table]['title']}",
+        "",
+        "| model | source | " + " | ".join(columns) + " |",
+        "|---|---|" + "---|" * len(columns),
+    ]
     published = {r.label: r for r in rows if r.published}
     footnotes: list[str] = []
     for row in rows:
@@ -156,8 +185,11 @@ def markdown(table: str, rows: list[Row]) -> str:
         lines.append(f"| {row.label} | {row.source} | " + " | ".join(cells) + " |")
         reference = published.get(row.label)
         if not row.published and reference is not None:
-            lines.append(f"| Δ {row.label} vs paper | | "
-                         + " | ".join(_delta(row.values.get(c), reference.values.get(c)) for c in columns) + " |")
+            lines.append(
+                f"| Δ {row.label} vs paper | | "
+                + " | ".join(_delta(row.values.get(c), reference.values.get(c)) for c in columns)
+                + " |"
+            )
     notes = [f"[{i}] {text}" for i, text in enumerate(footnotes, start=1)] + table_notes(table)
     if notes:
         lines += [""] + notes

@@ -21,11 +21,14 @@ def qwen_vl_model_dir(tmp_path_factory):
 @pytest.fixture
 def src(tmp_path):
     (tmp_path / "a.png").write_bytes(png_bytes())
-    return write_jsonl(tmp_path / "msgs.jsonl", [
-        lmmr1_record(["a.png"], "What is shown?", "$\\boxed{3}$", id="1"),
-        lmmr1_record(["missing.png"], "And here?", "$4$", id="2"),
-        lmmr1_record(["a.png"], "Again?", "5", id="3"),
-    ])
+    return write_jsonl(
+        tmp_path / "msgs.jsonl",
+        [
+            lmmr1_record(["a.png"], "What is shown?", "$\\boxed{3}$", id="1"),
+            lmmr1_record(["missing.png"], "And here?", "$4$", id="2"),
+            lmmr1_record(["a.png"], "Again?", "5", id="3"),
+        ],
+    )
 
 
 def test_prepare_stops_on_bad_row_with_file_line(src, tmp_path, capsys):
@@ -38,8 +41,23 @@ def test_prepare_stops_on_bad_row_with_file_line(src, tmp_path, capsys):
 
 def test_prepare_skip_bad_then_mix_split_dedup_inspect(src, tmp_path, capsys):
     out = tmp_path / "out.parquet"
-    code = main(["data", "prepare", "--format", "lmmr1-message", "--input", str(src), "--output", str(out),
-                 "--skip-bad", "--data-source", "vermulti", "--no-system-prompt", "--quiet"])
+    code = main(
+        [
+            "data",
+            "prepare",
+            "--format",
+            "lmmr1-message",
+            "--input",
+            str(src),
+            "--output",
+            str(out),
+            "--skip-bad",
+            "--data-source",
+            "vermulti",
+            "--no-system-prompt",
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 0 and "wrote 2 rows" in err and "(3 read, 1 skipped)" in err and f"skipped {src}:2" in err
     rows = pq.read_table(out).to_pylist()
@@ -51,13 +69,35 @@ def test_prepare_skip_bad_then_mix_split_dedup_inspect(src, tmp_path, capsys):
     assert main(["data", "prepare", "--format", "hf", "--input", str(text), "--output", str(ds), "--quiet"]) == 0
 
     mixed, val = tmp_path / "mix.parquet", tmp_path / "val.parquet"
-    assert main(["data", "mix", f"{out}:0.5", f"{ds}:0.5", "--n", "4", "--seed", "7", "--output", str(mixed),
-                 "--val-fraction", "0.25", "--val-output", str(val)]) == 0
+    assert (
+        main(
+            [
+                "data",
+                "mix",
+                f"{out}:0.5",
+                f"{ds}:0.5",
+                "--n",
+                "4",
+                "--seed",
+                "7",
+                "--output",
+                str(mixed),
+                "--val-fraction",
+                "0.25",
+                "--val-output",
+                str(val),
+            ]
+        )
+        == 0
+    )
     assert pq.ParquetFile(mixed).metadata.num_rows + pq.ParquetFile(val).metadata.num_rows == 4
     assert "mixed 4 rows" in capsys.readouterr().err
 
     tr, va = tmp_path / "tr.parquet", tmp_path / "va.parquet"
-    assert main(["data", "split", str(ds), "--val-fraction", "0.2", "--train-output", str(tr), "--val-output", str(va)]) == 0
+    assert (
+        main(["data", "split", str(ds), "--val-fraction", "0.2", "--train-output", str(tr), "--val-output", str(va)])
+        == 0
+    )
     dd = tmp_path / "dd.parquet"
     assert main(["data", "dedup", str(ds), "--output", str(dd)]) == 0
     assert "15 duplicate prompts removed" in capsys.readouterr().err
@@ -69,8 +109,23 @@ def test_prepare_skip_bad_then_mix_split_dedup_inspect(src, tmp_path, capsys):
 
 def test_inspect_strict_exits_nonzero_on_over_long_rows(src, tmp_path, capsys, qwen_vl_model_dir):
     out = tmp_path / "out.parquet"
-    main(["data", "prepare", "--format", "lmmr1-message", "--input", str(src), "--output", str(out), "--skip-bad", "--quiet"])
-    code = main(["data", "inspect", str(out), "--model", qwen_vl_model_dir, "--max-prompt-length", "50", "--strict", "--quiet"])
+    main(
+        [
+            "data",
+            "prepare",
+            "--format",
+            "lmmr1-message",
+            "--input",
+            str(src),
+            "--output",
+            str(out),
+            "--skip-bad",
+            "--quiet",
+        ]
+    )
+    code = main(
+        ["data", "inspect", str(out), "--model", qwen_vl_model_dir, "--max-prompt-length", "50", "--strict", "--quiet"]
+    )
     assert code == 1 and "rows over max_prompt_length=50: 2" in capsys.readouterr().out
 
 

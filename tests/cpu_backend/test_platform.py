@@ -50,18 +50,26 @@ def test_verl_resolves_the_cpu_platform_and_inits_gloo_in_a_fresh_process():
         "t = __import__('torch').ones(2); d.all_reduce(t)\n"
         "print('BACKEND', d.get_backend(), float(t.sum()))\n"
     )
-    env = dict(os.environ, VERL_USE_EXTERNAL_MODULES="lmmr1.cpu_backend", VERL_PLATFORM="cpu",
-               RANK="0", WORLD_SIZE="1", MASTER_ADDR="127.0.0.1", MASTER_PORT="29561", LOCAL_RANK="0")
+    env = dict(
+        os.environ,
+        VERL_USE_EXTERNAL_MODULES="lmmr1.cpu_backend",
+        VERL_PLATFORM="cpu",
+        RANK="0",
+        WORLD_SIZE="1",
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT="29561",
+        LOCAL_RANK="0",
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "BACKEND gloo 2.0" in out.stdout
 
 
 def test_hf_rollout_is_registered_with_verl():
-    import lmmr1.cpu_backend  # noqa: F401
     from verl.workers.rollout.base import get_rollout_class
     from verl.workers.rollout.replica import get_rollout_replica_class
 
+    import lmmr1.cpu_backend  # noqa: F401
     from lmmr1.cpu_backend.rollout import HFReplica, HFServerAdapter
 
     assert get_rollout_class("hf", "async") is HFServerAdapter

@@ -19,8 +19,9 @@ def server(tiny_qwen2):
 
 
 def _prompt(server, text="Digit: 4. Repeat the digit."):
-    return server.tokenizer.apply_chat_template([{"role": "user", "content": text}], add_generation_prompt=True,
-                                                tokenize=True, return_dict=False)
+    return server.tokenizer.apply_chat_template(
+        [{"role": "user", "content": text}], add_generation_prompt=True, tokenize=True, return_dict=False
+    )
 
 
 def test_generate_returns_tokens_and_matching_logprobs(server):
@@ -38,7 +39,9 @@ def test_generate_returns_tokens_and_matching_logprobs(server):
 
 
 def test_concurrent_requests_are_batched_and_all_answered(server):
-    prompts = [list(_prompt(server, f"Digit: {d}. Repeat the digit.")) for d in range(6)] + [list(_prompt(server, "hi"))]
+    prompts = [list(_prompt(server, f"Digit: {d}. Repeat the digit.")) for d in range(6)] + [
+        list(_prompt(server, "hi"))
+    ]
 
     async def many():
         params = {"temperature": 1.0, "top_p": 1.0, "top_k": -1}

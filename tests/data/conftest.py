@@ -30,12 +30,18 @@ def images_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def lmmr1_jsonl(tmp_path: Path, images_dir: Path) -> Path:
     a, b = f"file://{images_dir / 'a.png'}", f"file://{images_dir / 'b.jpg'}"
-    return write_jsonl(tmp_path / "vermulti.jsonl", [
-        lmmr1_record([a], "What is the angle?", "$\\boxed{60}$", id="q1"),
-        lmmr1_record([a, b], "Compare the two figures.", "$\\boxed{\\frac{1}{2}}$", id="q2"),
-        {"message": json.dumps([{"role": "user", "content": [{"type": "text", "text": "Text only: 2+2?"}]}]),
-         "answer": "$4$", "id": "q3"},
-    ])
+    return write_jsonl(
+        tmp_path / "vermulti.jsonl",
+        [
+            lmmr1_record([a], "What is the angle?", "$\\boxed{60}$", id="q1"),
+            lmmr1_record([a, b], "Compare the two figures.", "$\\boxed{\\frac{1}{2}}$", id="q2"),
+            {
+                "message": json.dumps([{"role": "user", "content": [{"type": "text", "text": "Text only: 2+2?"}]}]),
+                "answer": "$4$",
+                "id": "q3",
+            },
+        ],
+    )
 
 
 @pytest.fixture

@@ -8,8 +8,15 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-QWEN_SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>",
-                       "<|image_pad|>", "<|video_pad|>"]
+QWEN_SPECIAL_TOKENS = [
+    "<|endoftext|>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|vision_start|>",
+    "<|vision_end|>",
+    "<|image_pad|>",
+    "<|video_pad|>",
+]
 
 # Qwen2-VL style: list contents render images as a vision block with one <|image_pad|>, which the
 # processor expands to the image's token count.
@@ -58,17 +65,26 @@ def build_qwen_vl_processor_dir(out: Path) -> str:
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=600, special_tokens=QWEN_SPECIAL_TOKENS,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    corpus = ["A conversation between User and Assistant. The user asks a question, and the Assistant solves it.",
-              "What is the angle? Compare the two figures. Put the final answer in \\boxed{} inside the <answer> tags.",
-              "<think> reasoning process here </think><answer> answer here </answer> Sokoban box target Left Right Up Down"]
+    trainer = trainers.BpeTrainer(
+        vocab_size=600,
+        special_tokens=QWEN_SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    corpus = [
+        "A conversation between User and Assistant. The user asks a question, and the Assistant solves it.",
+        "What is the angle? Compare the two figures. Put the final answer in \\boxed{} inside the <answer> tags.",
+        "<think> reasoning process here </think><answer> answer here </answer> Sokoban box target Left Right Up Down",
+    ]
     tok.train_from_iterator(corpus * 20, trainer)
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>")
     tokenizer.chat_template = QWEN_CHAT_TEMPLATE
-    processor = Qwen2_5_VLProcessor(image_processor=Qwen2VLImageProcessorPil(), tokenizer=tokenizer,
-                                    video_processor=verl_compat.image_only_video_processor(),
-                                    chat_template=QWEN_CHAT_TEMPLATE)
+    processor = Qwen2_5_VLProcessor(
+        image_processor=Qwen2VLImageProcessorPil(),
+        tokenizer=tokenizer,
+        video_processor=verl_compat.image_only_video_processor(),
+        chat_template=QWEN_CHAT_TEMPLATE,
+    )
     processor.save_pretrained(out)
     (out / "config.json").write_text(json.dumps({"model_type": "qwen2_5_vl"}))
     return str(out)

@@ -3,8 +3,8 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from data_helpers import png_bytes, write_jsonl
+
 from lmmr1.data.errors import DataError
 from lmmr1.data.formats.base import PrepareOptions
 from lmmr1.data.prepare import prepare
@@ -40,11 +40,17 @@ def test_deepscaler_columns_need_no_flags(tmp_path, kind):
 
 def test_geometry_parquet_with_hf_image_structs_and_inline_placeholders(tmp_path, images_dir):
     img1, img2 = png_bytes(40, 40), png_bytes(90, 30)
-    table = pa.Table.from_pylist([
-        {"id": "g1", "images": [{"bytes": img1, "path": None}], "problem": "In <image>, find AB.", "answer": "5"},
-        {"id": "g2", "images": [{"bytes": None, "path": "b.jpg"}, {"bytes": img2, "path": "x.png"}],
-         "problem": "Two figures.", "answer": "$\\boxed{3}$"},
-    ])
+    table = pa.Table.from_pylist(
+        [
+            {"id": "g1", "images": [{"bytes": img1, "path": None}], "problem": "In <image>, find AB.", "answer": "5"},
+            {
+                "id": "g2",
+                "images": [{"bytes": None, "path": "b.jpg"}, {"bytes": img2, "path": "x.png"}],
+                "problem": "Two figures.",
+                "answer": "$\\boxed{3}$",
+            },
+        ]
+    )
     src = tmp_path / "geo" / "train-00000.parquet"
     src.parent.mkdir()
     pq.write_table(table, src)
@@ -64,12 +70,26 @@ def test_save_to_disk_folder_and_custom_columns(tmp_path):
     ds = datasets.Dataset.from_list([{"q": "What is 3?", "gt": 3, "uid": 7, "level": "easy"}])
     datasets.DatasetDict({"train": ds, "test": ds}).save_to_disk(str(tmp_path / "saved"))
     out = tmp_path / "o.parquet"
-    opts = PrepareOptions(question_key="q", answer_key="gt", id_key="uid", keep_keys=["level"], hf_split="test",
-                          data_source="toy", split="val")
+    opts = PrepareOptions(
+        question_key="q",
+        answer_key="gt",
+        id_key="uid",
+        keep_keys=["level"],
+        hf_split="test",
+        data_source="toy",
+        split="val",
+    )
     run([tmp_path / "saved"], out, opts)
     row = pq.read_table(out).to_pylist()[0]
     assert row["reward_model"]["ground_truth"] == "3"
-    assert row["extra_info"] | {} == {"index": 0, "id": "7", "split": "val", "answer": "3", "source_file": "saved", "level": "easy"}
+    assert row["extra_info"] | {} == {
+        "index": 0,
+        "id": "7",
+        "split": "val",
+        "answer": "3",
+        "source_file": "saved",
+        "level": "easy",
+    }
 
 
 def test_missing_column_and_mismatched_placeholders(tmp_path):

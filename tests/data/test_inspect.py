@@ -1,10 +1,8 @@
-import io
-
 import pyarrow.parquet as pq
 import pytest
+from data_helpers import lmmr1_record, png_bytes, write_jsonl
 from PIL import Image
 
-from data_helpers import lmmr1_record, png_bytes, write_jsonl
 from lmmr1.data.inspect import VisionGeometry, inspect_file, smart_resize
 from lmmr1.data.prepare import prepare
 
@@ -23,11 +21,14 @@ def test_image_token_rule_matches_the_qwen_processor(qwen_vl_model_dir, w, h):
 
 def big_file(tmp_path, images_dir):
     (images_dir / "big.png").write_bytes(png_bytes(1400, 1000))
-    src = write_jsonl(tmp_path / "big.jsonl", [
-        lmmr1_record([f"file://{images_dir}/big.png"], "Big figure?", "1", id="big"),
-        lmmr1_record([f"file://{images_dir}/a.png"], "Small figure?", "2", id="small"),
-        {"message": '[{"role": "user", "content": "text only"}]', "answer": "3", "id": "text"},
-    ])
+    src = write_jsonl(
+        tmp_path / "big.jsonl",
+        [
+            lmmr1_record([f"file://{images_dir}/big.png"], "Big figure?", "1", id="big"),
+            lmmr1_record([f"file://{images_dir}/a.png"], "Small figure?", "2", id="small"),
+            {"message": '[{"role": "user", "content": "text only"}]', "answer": "3", "id": "text"},
+        ],
+    )
     out = tmp_path / "big.parquet"
     prepare("lmmr1-message", [str(src)], str(out), show_progress=False)
     return out
@@ -64,7 +65,9 @@ def test_inspect_with_a_text_only_model_counts_text_tokens(qwen_vl_model_dir, tm
     prepare("hf", [str(src)], str(out), show_progress=False)
     report = inspect_file(str(out), str(text_model), max_prompt_length=10, show_progress=False)
     tok = AutoTokenizer.from_pretrained(text_model)
-    rendered = tok.apply_chat_template(pq.read_table(out).to_pylist()[0]["prompt"], add_generation_prompt=True, tokenize=False)
+    rendered = tok.apply_chat_template(
+        pq.read_table(out).to_pylist()[0]["prompt"], add_generation_prompt=True, tokenize=False
+    )
     assert report.lengths == [len(tok(rendered, add_special_tokens=False)["input_ids"])]
     assert report.over() == [0] and report.suggested_max_pixels() is None
     assert "lower max_pixels" not in report.to_text()

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from data_helpers import lmmr1_record, write_jsonl
+
 from lmmr1.data.errors import DataError
 from lmmr1.data.formats.base import PrepareOptions
 from lmmr1.data.prepare import prepare
@@ -21,25 +21,43 @@ def test_rows_follow_verl_layout_with_images_in_order(lmmr1_jsonl, images_dir, t
     assert (report.rows_in, report.rows_out, report.skipped) == (3, 3, [])
     rows = pq.read_table(out).to_pylist()
     first, second, text = rows
-    assert first["prompt"] == [{"role": "system", "content": SYSTEM_PROMPT},
-                               {"role": "user", "content": "<image>What is the angle?"}]
+    assert first["prompt"] == [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": "<image>What is the angle?"},
+    ]
     assert first["reward_model"] == {"style": "rule", "ground_truth": "60"}
     assert first["extra_info"]["answer"] == "$\\boxed{60}$"
     assert (first["extra_info"]["index"], first["extra_info"]["id"], first["extra_info"]["split"]) == (0, "q1", "train")
     # two images: two placeholders, embedded byte-for-byte in message order
     assert second["prompt"][1]["content"].count("<image>") == 2
-    assert [i["bytes"] for i in second["images"]] == [(images_dir / "a.png").read_bytes(), (images_dir / "b.jpg").read_bytes()]
+    assert [i["bytes"] for i in second["images"]] == [
+        (images_dir / "a.png").read_bytes(),
+        (images_dir / "b.jpg").read_bytes(),
+    ]
     assert text["images"] == [] and "<image>" not in text["prompt"][1]["content"]
     assert {r["data_source"] for r in rows} == {"vermulti"}
 
 
 def test_relative_paths_image_root_and_python_literal_message(tmp_path, images_dir):
-    msg = str([{"role": "user", "content": [{"type": "text", "text": "Before "}, {"type": "image", "image": "a.png"},
-                                           {"type": "text", "text": " after"}]}])  # a Python repr, not JSON
+    msg = str(
+        [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "Before "},
+                    {"type": "image", "image": "a.png"},
+                    {"type": "text", "text": " after"},
+                ],
+            }
+        ]
+    )  # a Python repr, not JSON
     src = write_jsonl(tmp_path / "rel.jsonl", [{"message": msg, "answer": "7"}])
     out = tmp_path / "rel.parquet"
-    run(src, out, options=PrepareOptions(image_root=str(images_dir), data_source="geo", system_prompt=None,
-                                         override_system=True))
+    run(
+        src,
+        out,
+        options=PrepareOptions(image_root=str(images_dir), data_source="geo", system_prompt=None, override_system=True),
+    )
     row = pq.read_table(out).to_pylist()[0]
     assert row["prompt"] == [{"role": "user", "content": "Before <image> after"}]  # placeholder where the image was
     assert row["data_source"] == "geo" and row["extra_info"]["id"] == "geo-0"
@@ -50,8 +68,16 @@ BAD_CASES = [
     ("undecodable", lambda d: lmmr1_record([f"file://{d}/broken.png"], "q", "1"), "cannot be decoded"),
     ("empty answer", lambda d: lmmr1_record([f"file://{d}/a.png"], "q", "  "), "gold answer is empty"),
     ("unparseable answer", lambda d: lmmr1_record([f"file://{d}/a.png"], "q", "$\\boxed{60"), "unmatched"),
-    ("malformed messages", lambda d: {"message": "[{\"role\": \"user\", \"content\": ", "answer": "1"}, "not a JSON message list"),
-    ("no user turn", lambda d: {"message": json.dumps([{"role": "system", "content": "s"}]), "answer": "1"}, "no user turn"),
+    (
+        "malformed messages",
+        lambda d: {"message": '[{"role": "user", "content": ', "answer": "1"},
+        "not a JSON message list",
+    ),
+    (
+        "no user turn",
+        lambda d: {"message": json.dumps([{"role": "system", "content": "s"}]), "answer": "1"},
+        "no user turn",
+    ),
     ("bad role", lambda d: {"message": json.dumps([{"role": "bot", "content": "s"}]), "answer": "1"}, "role 'bot'"),
     ("not json", lambda d: "{oops", "not valid JSON"),
     ("literal placeholder", lambda d: lmmr1_record([], "what is <image>?", "1"), "literal '<image>'"),
@@ -123,8 +149,10 @@ def test_image_prefix_map_relocates_absolute_paths_from_another_machine(tmp_path
 def test_where_selects_a_subset_and_counts_what_it_left_out(tmp_path, images_dir):
     import re
 
-    recs = [lmmr1_record([f"file://{images_dir}/a.png"], f"q{i}", str(i), id=f"r{i}", source=src)
-            for i, src in enumerate(["GeoQA", "ChartQA", "Geometry3K", "ScienceQA"])]
+    recs = [
+        lmmr1_record([f"file://{images_dir}/a.png"], f"q{i}", str(i), id=f"r{i}", source=src)
+        for i, src in enumerate(["GeoQA", "ChartQA", "Geometry3K", "ScienceQA"])
+    ]
     recs.append({"message": "broken", "answer": "1", "source": "ChartQA"})  # filtered before validation
     src_file = write_jsonl(tmp_path / "all.jsonl", recs)
     out = tmp_path / "geo.parquet"

@@ -1,7 +1,7 @@
 import pyarrow.parquet as pq
 import pytest
-
 from data_helpers import write_jsonl
+
 from lmmr1.data import mix
 from lmmr1.data.errors import DataError
 from lmmr1.data.formats.base import PrepareOptions
@@ -9,8 +9,10 @@ from lmmr1.data.prepare import prepare
 
 
 def prepared(tmp_path, name, n, start=0, dup_every=None):
-    recs = [{"problem": f"{name} question {i if not dup_every else i % dup_every}", "answer": str(i), "id": f"{name}{i}"}
-            for i in range(start, start + n)]
+    recs = [
+        {"problem": f"{name} question {i if not dup_every else i % dup_every}", "answer": str(i), "id": f"{name}{i}"}
+        for i in range(start, start + n)
+    ]
     src = write_jsonl(tmp_path / f"{name}.jsonl", recs)
     out = tmp_path / f"{name}.parquet"
     prepare("hf", [str(src)], str(out), PrepareOptions(data_source=name), show_progress=False)

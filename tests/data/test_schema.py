@@ -3,24 +3,36 @@ import pytest
 from lmmr1.data.schema import normalize_gold, place_images, with_system
 
 
-@pytest.mark.parametrize("raw, gold", [
-    ("$\\boxed{60}$", "60"),
-    ("$\\boxed{\\frac{1}{2}}$", "\\frac{1}{2}"),
-    ("\\boxed{x^{2}}", "x^{2}"),
-    ("60", "60"),
-    (60, "60"),
-    ("$3\\sqrt{2}$", "3\\sqrt{2}"),
-    ("\\boxed{1}, \\boxed{2}", "\\boxed{1}, \\boxed{2}"),  # not one box around everything: kept
-    (["A"], "A"),
-])
+@pytest.mark.parametrize(
+    "raw, gold",
+    [
+        ("$\\boxed{60}$", "60"),
+        ("$\\boxed{\\frac{1}{2}}$", "\\frac{1}{2}"),
+        ("\\boxed{x^{2}}", "x^{2}"),
+        ("60", "60"),
+        (60, "60"),
+        ("$3\\sqrt{2}$", "3\\sqrt{2}"),
+        ("\\boxed{1}, \\boxed{2}", "\\boxed{1}, \\boxed{2}"),  # not one box around everything: kept
+        (["A"], "A"),
+    ],
+)
 def test_normalize_gold(raw, gold):
     assert normalize_gold(raw) == gold
 
 
-@pytest.mark.parametrize("raw, why", [
-    ("", "empty"), ("   ", "empty"), (None, "missing"), ("$\\boxed{60}", "unmatched"), ("\\frac{1}{2", "braces"),
-    ("$\\boxed{}$", "empty"), ({"a": 1}, "type"), (["1", "2"], "list"),
-])
+@pytest.mark.parametrize(
+    "raw, why",
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        (None, "missing"),
+        ("$\\boxed{60}", "unmatched"),
+        ("\\frac{1}{2", "braces"),
+        ("$\\boxed{}$", "empty"),
+        ({"a": 1}, "type"),
+        (["1", "2"], "list"),
+    ],
+)
 def test_normalize_gold_rejects(raw, why):
     with pytest.raises(ValueError, match=why):
         normalize_gold(raw)

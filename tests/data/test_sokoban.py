@@ -27,7 +27,7 @@ def test_level_set_rows(sokoban_dir, tmp_path):
 def test_bad_level_reported(sokoban_dir, tmp_path):
     with open(sokoban_dir / "levels.jsonl", "a") as fh:
         fh.write(json.dumps({"id": "bad", "seed": 1, "xsb": "#####\n# $ #\n#####"}) + "\n")
-    with pytest.raises(DataError, match=rf"levels.jsonl:3: .*player"):
+    with pytest.raises(DataError, match=r"levels.jsonl:3: .*player"):
         prepare("sokoban", [str(sokoban_dir)], str(tmp_path / "o.parquet"), show_progress=False)
 
 
@@ -38,12 +38,18 @@ def test_not_a_level_set(tmp_path):
 
 def test_frames_rendered_by_the_env_when_no_png(sokoban_dir, tmp_path):
     pytest.importorskip("lmmr1.envs")
-    from PIL import Image
     import io
 
+    from PIL import Image
+
     out = tmp_path / "r.parquet"
-    prepare("sokoban", [str(sokoban_dir)], str(out), PrepareOptions(render=True, agent_name="sokoban_multi"),
-            show_progress=False)
+    prepare(
+        "sokoban",
+        [str(sokoban_dir)],
+        str(out),
+        PrepareOptions(render=True, agent_name="sokoban_multi"),
+        show_progress=False,
+    )
     row = pq.read_table(out).to_pylist()[0]
     im = Image.open(io.BytesIO(row["images"][0]["bytes"]))
     assert im.size[0] > 0 and im.size[0] % 7 == 0  # 7 tiles wide

@@ -8,8 +8,8 @@ import textwrap
 
 import pyarrow.parquet as pq
 import pytest
-
 from data_helpers import lmmr1_record, png_bytes, write_jsonl
+
 from lmmr1.data.formats.base import PrepareOptions
 from lmmr1.data.prepare import prepare
 
@@ -17,9 +17,15 @@ from lmmr1.data.prepare import prepare
 def verl_config(tmp_path, max_prompt_length=4096):
     from omegaconf import OmegaConf
 
-    return OmegaConf.create({"cache_dir": str(tmp_path / "verl_cache"), "max_prompt_length": max_prompt_length,
-                             "filter_overlong_prompts": True, "filter_overlong_prompts_workers": 1,
-                             "truncation": "error"})
+    return OmegaConf.create(
+        {
+            "cache_dir": str(tmp_path / "verl_cache"),
+            "max_prompt_length": max_prompt_length,
+            "filter_overlong_prompts": True,
+            "filter_overlong_prompts_workers": 1,
+            "truncation": "error",
+        }
+    )
 
 
 @pytest.fixture
@@ -50,8 +56,13 @@ def test_rlhf_dataset_keeps_every_row_and_builds_image_messages(qwen_vl_model_di
         assert len(ds) == expected, path
         for i in range(len(ds)):
             item = ds[i]
-            n_images = sum(1 for m in item["raw_prompt"] if isinstance(m["content"], list)
-                           for c in m["content"] if c["type"] == "image")
+            n_images = sum(
+                1
+                for m in item["raw_prompt"]
+                if isinstance(m["content"], list)
+                for c in m["content"]
+                if c["type"] == "image"
+            )
             assert n_images == len(pq.read_table(path).column("images")[i].as_py())
             assert item["reward_model"]["style"] == "rule"
     # the image rows really go through qwen_vl_utils (what the agent loop calls)
@@ -61,13 +72,19 @@ def test_rlhf_dataset_keeps_every_row_and_builds_image_messages(qwen_vl_model_di
 
 
 def test_checked_dataset_fails_loudly_when_verl_drops_rows(qwen_vl_model_dir, tmp_path, images_dir):
-    from lmmr1.data.errors import RowCountMismatch
-    from lmmr1.data.verl_dataset import CheckedRLHFDataset
     from verl.utils import hf_processor, hf_tokenizer
 
+    from lmmr1.data.errors import RowCountMismatch
+    from lmmr1.data.verl_dataset import CheckedRLHFDataset
+
     (images_dir / "big.png").write_bytes(png_bytes(1400, 1000))
-    src = write_jsonl(tmp_path / "big.jsonl", [lmmr1_record([f"file://{images_dir}/big.png"], "Big?", "1", id="b"),
-                                               lmmr1_record([f"file://{images_dir}/a.png"], "Small?", "2", id="s")])
+    src = write_jsonl(
+        tmp_path / "big.jsonl",
+        [
+            lmmr1_record([f"file://{images_dir}/big.png"], "Big?", "1", id="b"),
+            lmmr1_record([f"file://{images_dir}/a.png"], "Small?", "2", id="s"),
+        ],
+    )
     out = tmp_path / "big.parquet"
     prepare("lmmr1-message", [str(src)], str(out), show_progress=False)
     processor, tokenizer = hf_processor(qwen_vl_model_dir), hf_tokenizer(qwen_vl_model_dir)
@@ -79,11 +96,13 @@ def test_checked_dataset_fails_loudly_when_verl_drops_rows(qwen_vl_model_dir, tm
 def test_checked_dataset_reads_several_formats_at_once(qwen_vl_model_dir, prepared_files, tmp_path):
     """data.train_files may list text, image and Sokoban files together: one dataset, every row kept,
     and every row has an agent loop (text rows get verl's default instead of None)."""
-    from lmmr1.data.verl_dataset import CheckedRLHFDataset
     from verl.utils import hf_processor, hf_tokenizer
 
-    ds = CheckedRLHFDataset(prepared_files, hf_tokenizer(qwen_vl_model_dir), verl_config(tmp_path),
-                            hf_processor(qwen_vl_model_dir))
+    from lmmr1.data.verl_dataset import CheckedRLHFDataset
+
+    ds = CheckedRLHFDataset(
+        prepared_files, hf_tokenizer(qwen_vl_model_dir), verl_config(tmp_path), hf_processor(qwen_vl_model_dir)
+    )
     assert len(ds) == 3 + 2 + 2
     assert [ds[i]["agent_name"] for i in range(len(ds))] == ["single_turn_agent"] * 7
 
@@ -98,7 +117,7 @@ def test_without_the_compat_fix_verl_silently_drops_image_rows(qwen_vl_model_dir
         verl_compat.install_image_only_video_processor()   # processor only; qwen_vl_utils left broken
         from verl.utils import hf_processor, hf_tokenizer
         from verl.utils.dataset.rl_dataset import RLHFDataset
-        cfg = OmegaConf.create({{"cache_dir": {str(tmp_path / 'c')!r}, "max_prompt_length": 4096,
+        cfg = OmegaConf.create({{"cache_dir": {str(tmp_path / "c")!r}, "max_prompt_length": 4096,
                                  "filter_overlong_prompts_workers": 1}})
         ds = RLHFDataset({prepared_files[0]!r}, hf_tokenizer({qwen_vl_model_dir!r}), cfg, hf_processor({qwen_vl_model_dir!r}))
         print("ROWS", len(ds))

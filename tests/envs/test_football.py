@@ -11,15 +11,50 @@ from lmmr1.envs.football import ACTION_NAMES, SCENARIOS, FootballEnv, scripted_a
 
 # Google Research Football's default action set (action_set_v1), in its order, then builtin_ai (v2)
 GRF_ACTIONS = [
-    "idle", "left", "top_left", "top", "top_right", "right", "bottom_right", "bottom", "bottom_left",
-    "long_pass", "high_pass", "short_pass", "shot", "sprint", "release_direction", "release_sprint",
-    "sliding", "dribble", "release_dribble", "builtin_ai",
+    "idle",
+    "left",
+    "top_left",
+    "top",
+    "top_right",
+    "right",
+    "bottom_right",
+    "bottom",
+    "bottom_left",
+    "long_pass",
+    "high_pass",
+    "short_pass",
+    "shot",
+    "sprint",
+    "release_direction",
+    "release_sprint",
+    "sliding",
+    "dribble",
+    "release_dribble",
+    "builtin_ai",
 ]
 GRF_RAW_KEYS = {
-    "ball", "ball_direction", "ball_rotation", "ball_owned_team", "ball_owned_player",
-    "left_team", "left_team_direction", "left_team_tired_factor", "left_team_yellow_card", "left_team_active",
-    "left_team_roles", "right_team", "right_team_direction", "right_team_tired_factor", "right_team_yellow_card",
-    "right_team_active", "right_team_roles", "active", "designated", "sticky_actions", "score", "steps_left",
+    "ball",
+    "ball_direction",
+    "ball_rotation",
+    "ball_owned_team",
+    "ball_owned_player",
+    "left_team",
+    "left_team_direction",
+    "left_team_tired_factor",
+    "left_team_yellow_card",
+    "left_team_active",
+    "left_team_roles",
+    "right_team",
+    "right_team_direction",
+    "right_team_tired_factor",
+    "right_team_yellow_card",
+    "right_team_active",
+    "right_team_roles",
+    "active",
+    "designated",
+    "sticky_actions",
+    "score",
+    "steps_left",
     "game_mode",
 }
 
@@ -64,8 +99,15 @@ def test_deterministic_for_a_seed(scenario):
     assert c[2] != a[2]
 
 
-@pytest.mark.parametrize("scenario", ["academy_empty_goal_close", "academy_run_to_score_with_keeper",
-                                      "academy_3_vs_1_with_keeper", pytest.param("5_vs_5", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        "academy_empty_goal_close",
+        "academy_run_to_score_with_keeper",
+        "academy_3_vs_1_with_keeper",
+        pytest.param("5_vs_5", marks=pytest.mark.slow),
+    ],
+)
 def test_scripted_attacker_beats_idle(scenario):
     seeds = range(6)
     attack = [_episode(scenario, s, scripted_attacker) for s in seeds]

@@ -14,7 +14,10 @@ ENV_IDS = sorted(env_id for env_id in gym.registry if env_id.startswith("lmmr1/"
 
 # extra constructor settings worth checking too, per id (the defaults are always checked)
 VARIANTS = {
-    "lmmr1/Sokoban-v0": [{"obs_mode": "text", "render_mode": "ansi"}, {"obs_mode": "both", "dim_room": (9, 8), "num_boxes": 3}],
+    "lmmr1/Sokoban-v0": [
+        {"obs_mode": "text", "render_mode": "ansi"},
+        {"obs_mode": "both", "dim_room": (9, 8), "num_boxes": 3},
+    ],
     "lmmr1/Football-v0": [{"scenario": "11_vs_11", "render_mode": "rgb_array"}, {"scenario": "5_vs_5"}],
 }
 CASES = [(env_id, {}) for env_id in ENV_IDS] + [(env_id, kw) for env_id in ENV_IDS for kw in VARIANTS.get(env_id, [])]
@@ -79,6 +82,8 @@ class _no_warnings:
 
     def __exit__(self, *exc):
         self._ctx.__exit__(*exc)
-        problems = [str(w.message) for w in self._log if "gymnasium" in (w.filename or "") or "env" in str(w.message).lower()]
+        problems = [
+            str(w.message) for w in self._log if "gymnasium" in (w.filename or "") or "env" in str(w.message).lower()
+        ]
         assert not problems, problems
         return False

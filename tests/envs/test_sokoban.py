@@ -49,12 +49,15 @@ def test_xsb_player_on_goal_and_ragged_rows():
     assert level.to_xsb() == "#####\n#+$ #\n#### "  # padded to the room's width
 
 
-@pytest.mark.parametrize("bad,message", [
-    ("#####\n#@$ #\n#####", "goals"),
-    ("#####\n# $.#\n#####", "player"),
-    ("#####\n#@$.x\n#####", "unknown character"),
-    ("#####\n#@ .#\n#####", "no boxes"),
-])
+@pytest.mark.parametrize(
+    "bad,message",
+    [
+        ("#####\n#@$ #\n#####", "goals"),
+        ("#####\n# $.#\n#####", "player"),
+        ("#####\n#@$.x\n#####", "unknown character"),
+        ("#####\n#@ .#\n#####", "no boxes"),
+    ],
+)
 def test_xsb_errors_say_what_is_wrong(bad, message):
     with pytest.raises(LevelError, match=message):
         parse_xsb(bad)

@@ -61,8 +61,9 @@ def test_only_first_fifty_moves_are_replayed():
     assert r["action_bonus"] == 0.0
 
 
-@pytest.mark.parametrize("n,expected", [(0, None), (1, 0.05), (19, 0.95), (20, 1.0), (35, 1 - 0.25 * 0.2),
-                                        (50, 0.8), (80, 1 - 4 * 0.2)])
+@pytest.mark.parametrize(
+    "n,expected", [(0, None), (1, 0.05), (19, 0.95), (20, 1.0), (35, 1 - 0.25 * 0.2), (50, 0.8), (80, 1 - 4 * 0.2)]
+)
 def test_action_count_shaping(n, expected):
     from lmmr1.rewards.sokoban import action_count_bonus
 
@@ -87,13 +88,16 @@ def test_repetition_penalty_on_the_answer():
     assert not has_run_of_repeats("up down up left up down")
 
 
-@pytest.mark.parametrize("response", [
-    "<answer>Right</answer>",  # no think
-    "<think>x</think><think>y</think><answer>Right</answer>",  # two think tags
-    "<think>x</think><answer>Right, Jump</answer>",  # not a move
-    "<think>x</think><answer></answer>",  # empty answer
-    "<think>x</think><answer>Right Right</answer>",  # not comma separated
-])
+@pytest.mark.parametrize(
+    "response",
+    [
+        "<answer>Right</answer>",  # no think
+        "<think>x</think><think>y</think><answer>Right</answer>",  # two think tags
+        "<think>x</think><answer>Right, Jump</answer>",  # not a move
+        "<think>x</think><answer></answer>",  # empty answer
+        "<think>x</think><answer>Right Right</answer>",  # not comma separated
+    ],
+)
 def test_format_gate_gives_zero(response):
     r = reward(response)
     assert r["score"] == 0.0 and r["format"] == 0.0 and r["env_reward"] == 0.0

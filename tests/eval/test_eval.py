@@ -26,13 +26,23 @@ def data_dir(tmp_path_factory) -> Path:
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lmmr1.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "lmmr1.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
 
 
 def test_every_benchmark_reads_its_public_layout_and_accounts_for_every_row(data_dir):
-    expected = {"math500": (4, 4, {}), "gpqa_diamond": (3, 3, {}), "olympiadbench": (3, 2, {"proof": 1}),
-                "mathvision": (5, 5, {}), "mathverse": (11, 10, {"Text Only": 1}), "mmstar": (4, 4, {}),
-                "mathvista": (5, 5, {}), "sokoban_global": (3, 3, {}), "football_online": (2, 2, {})}
+    expected = {
+        "math500": (4, 4, {}),
+        "gpqa_diamond": (3, 3, {}),
+        "olympiadbench": (3, 2, {"proof": 1}),
+        "mathvision": (5, 5, {}),
+        "mathverse": (11, 10, {"Text Only": 1}),
+        "mmstar": (4, 4, {}),
+        "mathvista": (5, 5, {}),
+        "sokoban_global": (3, 3, {}),
+        "football_online": (2, 2, {}),
+    }
     for name, (rows_in, items, excluded) in expected.items():
         loaded = load_benchmark(name).load(data_dir / name)
         assert loaded.rows_in == rows_in and len(loaded.items) == items, name
@@ -52,7 +62,9 @@ def test_a_missing_column_names_the_file_and_what_was_expected(tmp_path):
     bad = tmp_path / "mmstar" / "val-00000-of-00001.parquet"
     bad.parent.mkdir(parents=True)
     pq.write_table(pa.Table.from_pylist([{"index": 0, "question": "q", "answer": "A"}]), bad)
-    with pytest.raises(EvalDataError, match=r"val-00000-of-00001\.parquet has no column\(s\) image, category, l2_category"):
+    with pytest.raises(
+        EvalDataError, match=r"val-00000-of-00001\.parquet has no column\(s\) image, category, l2_category"
+    ):
         load_benchmark("mmstar").load(tmp_path / "mmstar")
     with pytest.raises(EvalDataError, match="no folder"):
         load_benchmark("mathvista").load(tmp_path / "mathvista")
@@ -60,7 +72,6 @@ def test_a_missing_column_names_the_file_and_what_was_expected(tmp_path):
 
 def test_a_save_to_disk_folder_is_read_too(tmp_path):
     import datasets
-
     from fixtures import MMSTAR
 
     rows = [{k: v for k, v in r.items() if k != "meta_info"} for r in MMSTAR]
@@ -101,8 +112,9 @@ def _records(pairs):
 
 
 def test_mmstar_is_the_macro_average_of_l2_categories():
-    records = _records([(True, {"l2_category": "a"})] * 3 + [(False, {"l2_category": "a"})]
-                       + [(False, {"l2_category": "b"})])
+    records = _records(
+        [(True, {"l2_category": "a"})] * 3 + [(False, {"l2_category": "a"})] + [(False, {"l2_category": "b"})]
+    )
     result = load_benchmark("mmstar").aggregate(records)
     assert result["score"] == pytest.approx((75.0 + 0.0) / 2)
     assert result["item_mean"] == pytest.approx(60.0)
@@ -119,10 +131,18 @@ def test_mathverse_is_the_mean_of_its_five_versions():
 
 
 def test_mathvision_table2_avg_is_the_mean_of_four_subfields_and_metric_pools_three_subjects():
-    records = _records([(True, {"subject": "analytic geometry"}), (False, {"subject": "combinatorial geometry"}),
-                        (True, {"subject": "metric geometry - angle"}), (False, {"subject": "metric geometry - area"}),
-                        (False, {"subject": "metric geometry - length"}), (True, {"subject": "metric geometry - length"}),
-                        (True, {"subject": "solid geometry"}), (True, {"subject": "algebra"})])
+    records = _records(
+        [
+            (True, {"subject": "analytic geometry"}),
+            (False, {"subject": "combinatorial geometry"}),
+            (True, {"subject": "metric geometry - angle"}),
+            (False, {"subject": "metric geometry - area"}),
+            (False, {"subject": "metric geometry - length"}),
+            (True, {"subject": "metric geometry - length"}),
+            (True, {"subject": "solid geometry"}),
+            (True, {"subject": "algebra"}),
+        ]
+    )
     table2 = load_benchmark("mathvision").aggregate(records)["table2"]
     assert table2["Metric"] == pytest.approx(50.0)  # 2 of 4 metric items
     assert table2["AVG"] == pytest.approx((100 + 0 + 50 + 100) / 4)
@@ -143,8 +163,20 @@ def _responses_file(path: Path, only_first: bool = True) -> Path:
 def test_responses_are_rescored_without_a_model_and_a_rerun_adds_nothing(data_dir, tmp_path):
     responses = _responses_file(tmp_path / "responses.jsonl")
     out = tmp_path / "out"
-    args = ["eval", "--responses", str(responses), "--benchmarks", ",".join(QA), "--data-dir", str(data_dir),
-            "--output", str(out), "--protocol", "rule", "--quiet"]
+    args = [
+        "eval",
+        "--responses",
+        str(responses),
+        "--benchmarks",
+        ",".join(QA),
+        "--data-dir",
+        str(data_dir),
+        "--output",
+        str(out),
+        "--protocol",
+        "rule",
+        "--quiet",
+    ]
     first = _cli(*args, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "loading" not in first.stderr  # no model was loaded
@@ -193,9 +225,14 @@ def test_the_judge_extracts_answers_through_an_openai_compatible_endpoint(data_d
         from lmmr1.eval.judge import Judge
 
         responses = {("mmstar", str(i)): "I think it is the first one." for i in range(4)}
-        options = EvalOptions(benchmarks=["mmstar", "math500"], data_dir=data_dir, output=tmp_path / "judged",
-                              protocol="lmm_r1", progress=False,
-                              judge=Judge(f"http://127.0.0.1:{server.server_port}/v1", model="test-judge"))
+        options = EvalOptions(
+            benchmarks=["mmstar", "math500"],
+            data_dir=data_dir,
+            output=tmp_path / "judged",
+            protocol="lmm_r1",
+            progress=False,
+            judge=Judge(f"http://127.0.0.1:{server.server_port}/v1", model="test-judge"),
+        )
         responses.update({("math500", "test/algebra/2.json"): "<answer>7</answer>"})
         summary = evaluate(None, options, None, responses=responses)
     finally:
@@ -213,8 +250,9 @@ def test_the_judge_extracts_answers_through_an_openai_compatible_endpoint(data_d
 
 
 def test_without_a_judge_the_summary_says_rules_were_used(data_dir, tmp_path):
-    options = EvalOptions(benchmarks=["mmstar"], data_dir=data_dir, output=tmp_path / "o", protocol="lmm_r1",
-                          progress=False)
+    options = EvalOptions(
+        benchmarks=["mmstar"], data_dir=data_dir, output=tmp_path / "o", protocol="lmm_r1", progress=False
+    )
     summary = evaluate(None, options, None, responses={("mmstar", "0"): "<answer>A</answer>"})
     assert "rule-based extraction" in summary["benchmarks"]["mmstar"]["note"]
 
@@ -226,15 +264,40 @@ def test_eval_then_report_with_a_tiny_model_on_every_benchmark(data_dir, tmp_pat
 
     model = ensure_tiny_model("qwen2_5_vl")
     out = tmp_path / "eval"
-    args = ["eval", "--model", model, "--data-dir", str(data_dir), "--output", str(out), "--limit", "2",
-            "--max-new-tokens", "8", "--agent-steps", "3", "--label", "FRE-Text", "--quiet"]
+    args = [
+        "eval",
+        "--model",
+        model,
+        "--data-dir",
+        str(data_dir),
+        "--output",
+        str(out),
+        "--limit",
+        "2",
+        "--max-new-tokens",
+        "8",
+        "--agent-steps",
+        "3",
+        "--label",
+        "FRE-Text",
+        "--quiet",
+    ]
     first = _cli(*args, cwd=tmp_path)
     assert first.returncode == 0, first.stderr[-3000:]
     lines = (out / "items.jsonl").read_text().splitlines()
     assert len(lines) == 18  # 9 benchmarks x 2
     summary = json.loads((out / "summary.json").read_text())
-    assert set(summary["benchmarks"]) == {"math500", "gpqa_diamond", "olympiadbench", "mathvision", "mathverse",
-                                          "mmstar", "mathvista", "sokoban_global", "football_online"}
+    assert set(summary["benchmarks"]) == {
+        "math500",
+        "gpqa_diamond",
+        "olympiadbench",
+        "mathvision",
+        "mathverse",
+        "mmstar",
+        "mathvista",
+        "sokoban_global",
+        "football_online",
+    }
     assert summary["backend"] == "hf" and summary["protocol"] == "lmm_r1"
     second = _cli(*args, cwd=tmp_path)
     assert second.returncode == 0, second.stderr[-3000:]
@@ -261,5 +324,7 @@ def test_the_benchmark_reward_scores_validation_rows_like_lmmr1_eval(data_dir, t
     for benchmark, item_id, response, label in LABELLED:
         if (benchmark, item_id) in rows:
             row = rows[(benchmark, item_id)]
-            result = benchmark_reward(row["data_source"], response, row["reward_model"]["ground_truth"], row["extra_info"])
+            result = benchmark_reward(
+                row["data_source"], response, row["reward_model"]["ground_truth"], row["extra_info"]
+            )
             assert result["acc"] == float(label), (benchmark, item_id, response)

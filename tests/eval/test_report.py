@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -71,24 +69,50 @@ def test_the_papers_own_averages_hold_except_fre_multi_which_is_shown():
 
 
 def test_user_rows_follow_the_layout_derive_averages_and_show_deltas():
-    summary = {"protocol": "rule", "benchmarks": {
-        "math500": {"score": 60.0}, "gpqa_diamond": {"score": 40.0}, "olympiadbench": {"score": 10.0},
-        "mathvision": {"score": 20.0, "table2": {"Analytic": 30.0, "Combinatorial": 20.0, "Metric": 10.0, "Solid": 0.0, "AVG": 15.0}},
-        "mathverse": {"score": 30.0, "versions": {"TD": 50.0, "TL": 40.0, "VI": 30.0, "VD": 20.0, "VO": 10.0}},
-        "mmstar": {"score": 50.0}, "mathvista": {"score": 40.0}}}
+    summary = {
+        "protocol": "rule",
+        "benchmarks": {
+            "math500": {"score": 60.0},
+            "gpqa_diamond": {"score": 40.0},
+            "olympiadbench": {"score": 10.0},
+            "mathvision": {
+                "score": 20.0,
+                "table2": {"Analytic": 30.0, "Combinatorial": 20.0, "Metric": 10.0, "Solid": 0.0, "AVG": 15.0},
+            },
+            "mathverse": {"score": 30.0, "versions": {"TD": 50.0, "TL": 40.0, "VI": 30.0, "VD": 20.0, "VO": 10.0}},
+            "mmstar": {"score": 50.0},
+            "mathvista": {"score": 40.0},
+        },
+    }
     row = user_row("table1", summary, "FRE-Text")
     assert row.values["Text avg"] == pytest.approx(50.0) and row.values["MM avg"] == pytest.approx(30.0)
     text = markdown("table1", build("table1", [row]))
     assert "| FRE-Text | yours, protocol rule | 60.00 | 40.00 | 50.00 |" in text
     assert "| Δ FRE-Text vs paper | | -5.40 | +3.13 |" in text
     t2 = user_row("table2", summary, "MGT-Geo")
-    assert [t2.values[c] for c in TABLES["table2"]["columns"]] == [30.0, 20.0, 10.0, 0.0, 15.0, 50.0, 40.0, 30.0, 20.0, 10.0, 30.0]
+    assert [t2.values[c] for c in TABLES["table2"]["columns"]] == [
+        30.0,
+        20.0,
+        10.0,
+        0.0,
+        15.0,
+        50.0,
+        40.0,
+        30.0,
+        20.0,
+        10.0,
+        30.0,
+    ]
     assert user_row("table3", summary, "x") is None
 
 
 def test_paper_only_cli_prints_the_three_tables_and_writes_charts(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "lmmr1.cli", "report", "--paper-only", "--output", str(tmp_path / "r")],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-m", "lmmr1.cli", "report", "--paper-only", "--output", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     for table in TABLES.values():
         assert table["title"] in out.stdout

@@ -14,9 +14,30 @@ from lmmr1.rewards.math import math_reward
 
 PAIRS = Path(__file__).resolve().parents[2] / "benchmarks" / "rewards" / "pairs.jsonl"
 CATEGORIES = {
-    "integer", "fraction", "decimal_fraction", "percent", "scientific", "radical", "pi", "interval", "set",
-    "tuple", "matrix", "equation", "expression", "units", "degrees", "thousands", "choice", "text", "hedge",
-    "think_only", "empty", "bare_tag", "near_miss", "inequality",
+    "integer",
+    "fraction",
+    "decimal_fraction",
+    "percent",
+    "scientific",
+    "radical",
+    "pi",
+    "interval",
+    "set",
+    "tuple",
+    "matrix",
+    "equation",
+    "expression",
+    "units",
+    "degrees",
+    "thousands",
+    "choice",
+    "text",
+    "hedge",
+    "think_only",
+    "empty",
+    "bare_tag",
+    "near_miss",
+    "inequality",
 }
 
 

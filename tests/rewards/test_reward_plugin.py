@@ -26,9 +26,21 @@ def plugin_env(tmp_path_factory) -> dict:
     shutil.copytree(PLUGIN_SRC, src, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     site = tmp / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
-         "--target", str(site), str(src)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(site),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
     )
     env = dict(os.environ)
     env["PYTHONPATH"] = str(site) + os.pathsep + env.get("PYTHONPATH", "")
@@ -36,8 +48,9 @@ def plugin_env(tmp_path_factory) -> dict:
 
 
 def test_plugin_is_listed_with_its_distribution(plugin_env):
-    out = subprocess.run([sys.executable, "-m", "lmmr1.cli", "ls", "rewards"], env=plugin_env,
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "lmmr1.cli", "ls", "rewards"], env=plugin_env, capture_output=True, text=True, check=True
+    ).stdout
     line = next(line for line in out.splitlines() if line.startswith("contains_answer"))
     assert "lmmr1_plugin_example.rewards:contains_answer" in line and "lmmr1-plugin-example 0.1.0" in line
 
@@ -45,15 +58,32 @@ def test_plugin_is_listed_with_its_distribution(plugin_env):
 def test_lmmr1_score_uses_the_plugin(plugin_env, tmp_path):
     rows = tmp_path / "rows.jsonl"
     rows.write_text(
-        "\n".join(json.dumps(r) for r in [
-            {"response": "<think>hmm</think><answer>It is Paris.</answer>", "ground_truth": "paris"},
-            {"response": "<think>paris?</think><answer>Lyon</answer>", "ground_truth": "paris"},
-        ]) + "\n"
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"response": "<think>hmm</think><answer>It is Paris.</answer>", "ground_truth": "paris"},
+                {"response": "<think>paris?</think><answer>Lyon</answer>", "ground_truth": "paris"},
+            ]
+        )
+        + "\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "lmmr1.cli", "score", "--reward", "contains_answer", "--input", str(rows),
-         "--reward-kwargs", '{"weight": 2.0}', "--quiet"],
-        env=plugin_env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "lmmr1.cli",
+            "score",
+            "--reward",
+            "contains_answer",
+            "--input",
+            str(rows),
+            "--reward-kwargs",
+            '{"weight": 2.0}',
+            "--quiet",
+        ],
+        env=plugin_env,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(line) for line in proc.stdout.splitlines()] == [

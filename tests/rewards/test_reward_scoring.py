@@ -59,12 +59,21 @@ def test_score_many_keeps_order_with_mixed_fast_and_slow_rows(scorer_factory):
 def test_pathological_rows_never_stall_a_batch(scorer_factory):
     scorer = scorer_factory("lmm_r1", workers=2, timeout_s=2.0)
     nasty = [
-        "\\boxed{2^{10^{10}}}", "\\boxed{9^{9^{9}}}", "\\boxed{" + "(" * 500 + "1" + ")" * 500 + "}",
-        "\\boxed{" + "\\frac{1}{" * 300 + "2" + "}" * 300 + "}", "x" * 1_000_000, "\\boxed{3}\ud800",
+        "\\boxed{2^{10^{10}}}",
+        "\\boxed{9^{9^{9}}}",
+        "\\boxed{" + "(" * 500 + "1" + ")" * 500 + "}",
+        "\\boxed{" + "\\frac{1}{" * 300 + "2" + "}" * 300 + "}",
+        "x" * 1_000_000,
+        "\\boxed{3}\ud800",
         "\\boxed{3}\x07",
         # quadratic traps for naive extraction (each must stay linear)
-        "\\boxed{" * 25_000, "\\boxed{1}" * 20_000, "<think>" * 25_000, "<answer>" * 20_000 + "</answer>",
-        "the answer is " * 12_000, "\\boxed{" + "9" * 1_990 + "}", "\\boxed{" + "2^" * 900 + "2}",
+        "\\boxed{" * 25_000,
+        "\\boxed{1}" * 20_000,
+        "<think>" * 25_000,
+        "<answer>" * 20_000 + "</answer>",
+        "the answer is " * 12_000,
+        "\\boxed{" + "9" * 1_990 + "}",
+        "\\boxed{" + "2^" * 900 + "2}",
     ]
     results = scorer.score_many([("m", r, "3", None) for r in nasty] + [("m", "\\boxed{3}", "3", None)])
     assert [r["score"] for r in results] == [0.0] * len(nasty) + [1.0]
@@ -84,8 +93,11 @@ def test_scoring_works_from_many_threads(scorer_factory):
 
 def test_reward_is_chosen_per_data_source():
     spec = RewardSpec.from_dict(
-        {"name": "math", "kwargs": {}, "by_source": {"mc": {"name": "choice"}, "fmt": {"name": "format",
-                                                                                      "kwargs": {"weight": 1.0}}}}
+        {
+            "name": "math",
+            "kwargs": {},
+            "by_source": {"mc": {"name": "choice"}, "fmt": {"name": "format", "kwargs": {"weight": 1.0}}},
+        }
     )
     scorer = Scorer(spec)
     assert scorer.component_names() == ["acc", "format"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pyarrow as pa
 
@@ -59,7 +60,7 @@ def count_lines(path: str) -> int:
 def iter_jsonl(path: str) -> Iterator[tuple[int, Any]]:
     """``(line_number, object | BadRow)`` for each non-blank line (1-based line numbers)."""
     try:
-        fh = open(path, "r", encoding="utf-8")
+        fh = open(path, encoding="utf-8")
     except OSError as exc:
         raise DataError(f"cannot open {path}: {exc.strerror}") from None
     with fh:

@@ -12,14 +12,22 @@ from __future__ import annotations
 import glob
 import json
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lmmr1.data.errors import BadRow, DataError
-from lmmr1.data.formats.base import (PrepareOptions, Source, count_lines, default_source_name, iter_jsonl,
-                                     require_files, selected)
+from lmmr1.data.formats.base import (
+    PrepareOptions,
+    Source,
+    count_lines,
+    default_source_name,
+    iter_jsonl,
+    require_files,
+    selected,
+)
 from lmmr1.data.images import ImageProblem, load_image
 from lmmr1.data.schema import build_row, normalize_gold, place_images, stray_placeholder, with_system
 from lmmr1.data.writer import FILTERED, Item
@@ -109,15 +117,21 @@ def find_tables(inputs: list[str], hf_split: str | None) -> list[Table]:
     tables: list[Table] = []
     for path in inputs:
         if os.path.isdir(path):
-            if os.path.exists(os.path.join(path, "dataset_info.json")) or os.path.exists(os.path.join(path, "dataset_dict.json")):
+            if os.path.exists(os.path.join(path, "dataset_info.json")) or os.path.exists(
+                os.path.join(path, "dataset_dict.json")
+            ):
                 tables.append(Table(path, "arrow", hf_split))
                 continue
-            files = sorted(f for ext in DATA_EXTS for f in glob.glob(os.path.join(path, "**", "*" + ext), recursive=True))
+            files = sorted(
+                f for ext in DATA_EXTS for f in glob.glob(os.path.join(path, "**", "*" + ext), recursive=True)
+            )
             if hf_split:
                 files = [f for f in files if hf_split in os.path.relpath(f, path)]
             if not files:
-                raise DataError(f"{path}: no dataset found (no dataset_info.json, and no "
-                                f"{'/'.join(DATA_EXTS)} files{' matching split ' + hf_split if hf_split else ''})")
+                raise DataError(
+                    f"{path}: no dataset found (no dataset_info.json, and no "
+                    f"{'/'.join(DATA_EXTS)} files{' matching split ' + hf_split if hf_split else ''})"
+                )
             for f in files:
                 table = Table(f, _kind(f))
                 table.origin = path
@@ -137,8 +151,9 @@ def _kind(path: str) -> str:
     raise DataError(f"{path}: unsupported file type; use .parquet, .jsonl, .json or a dataset directory")
 
 
-def _pick(columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, flag: str,
-          required: bool) -> str | None:
+def _pick(
+    columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, flag: str, required: bool
+) -> str | None:
     if wanted:
         if wanted not in columns:
             raise DataError(f"column {wanted!r} (from {flag}) not found; columns are: {', '.join(columns)}")
@@ -210,8 +225,19 @@ def _image_refs(value: Any) -> list[Any]:
     return [value]
 
 
-def _row(rec: Any, where: str, index: int, table: Table, qkey: str, akey: str, ikey: str | None,
-         idkey: str | None, keep: list[str], suffix: str, opts: PrepareOptions) -> Any:
+def _row(
+    rec: Any,
+    where: str,
+    index: int,
+    table: Table,
+    qkey: str,
+    akey: str,
+    ikey: str | None,
+    idkey: str | None,
+    keep: list[str],
+    suffix: str,
+    opts: PrepareOptions,
+) -> Any:
     if not isinstance(rec, dict):
         return BadRow(where, f"the record is a {type(rec).__name__}, expected an object")
     try:
@@ -221,7 +247,10 @@ def _row(rec: Any, where: str, index: int, table: Table, qkey: str, akey: str, i
     if not question.strip():
         return BadRow(where, f"column {qkey!r}: the question is empty")
     if token := stray_placeholder(question):
-        return BadRow(where, f"column {qkey!r}: the question contains a literal {token!r}, which verl reads as a media placeholder")
+        return BadRow(
+            where,
+            f"column {qkey!r}: the question contains a literal {token!r}, which verl reads as a media placeholder",
+        )
     try:
         gold = normalize_gold(rec.get(akey))
     except ValueError as exc:
@@ -249,5 +278,7 @@ def _row(rec: Any, where: str, index: int, table: Table, qkey: str, akey: str, i
     }
     for key in keep:
         value = rec.get(key)
-        extra[key] = value if value is None or isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        extra[key] = (
+            value if value is None or isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        )
     return build_row(data_source=data_source, messages=messages, images=images, ground_truth=gold, extra_info=extra)

@@ -15,13 +15,21 @@ from __future__ import annotations
 import ast
 import json
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pyarrow as pa
 
 from lmmr1.data.errors import BadRow
-from lmmr1.data.formats.base import (PrepareOptions, Source, count_lines, default_source_name, iter_jsonl,
-                                     require_files, selected)
+from lmmr1.data.formats.base import (
+    PrepareOptions,
+    Source,
+    count_lines,
+    default_source_name,
+    iter_jsonl,
+    require_files,
+    selected,
+)
 from lmmr1.data.images import ImageProblem, load_image
 from lmmr1.data.schema import IMAGE_PLACEHOLDER, build_row, normalize_gold, stray_placeholder, with_system
 from lmmr1.data.writer import FILTERED, Item
@@ -42,14 +50,17 @@ def parse_message_list(raw: Any) -> list[Any]:
         try:
             value = ast.literal_eval(raw)
         except (ValueError, SyntaxError):
-            raise ValueError(f"the 'message' field is not a JSON message list ({exc.msg} at column {exc.colno})") from None
+            raise ValueError(
+                f"the 'message' field is not a JSON message list ({exc.msg} at column {exc.colno})"
+            ) from None
     if not isinstance(value, list):
         raise ValueError(f"the 'message' field holds a {type(value).__name__}, expected a list of messages")
     return value
 
 
-def convert_messages(messages: list[Any], base_dir: str, image_root: str | None,
-                     prefix_map: tuple[tuple[str, str], ...] = ()) -> tuple[list[dict[str, str]], list[bytes]]:
+def convert_messages(
+    messages: list[Any], base_dir: str, image_root: str | None, prefix_map: tuple[tuple[str, str], ...] = ()
+) -> tuple[list[dict[str, str]], list[bytes]]:
     """OpenAI-style messages -> (verl messages with ``<image>`` placeholders, embedded images in order)."""
     out: list[dict[str, str]] = []
     images: list[bytes] = []
@@ -85,15 +96,19 @@ def convert_messages(messages: list[Any], base_dir: str, image_root: str | None,
                         raise ImageProblem(f"message {i} content item {j}: {exc}") from None
                     parts.append(IMAGE_PLACEHOLDER)
                 else:
-                    raise ValueError(f"message {i} content item {j} has unsupported type {kind!r} (text and image only)")
+                    raise ValueError(
+                        f"message {i} content item {j} has unsupported type {kind!r} (text and image only)"
+                    )
         else:
             raise ValueError(f"message {i} content is a {type(content).__name__}, expected text or a list")
         text = "".join(parts)
         for part in parts:
             if part != IMAGE_PLACEHOLDER and (IMAGE_PLACEHOLDER in part or stray_placeholder(part)):
                 token = IMAGE_PLACEHOLDER if IMAGE_PLACEHOLDER in part else stray_placeholder(part)
-                raise ValueError(f"message {i} text contains a literal {token!r}, which verl reads as a media "
-                                 "placeholder; rephrase it")
+                raise ValueError(
+                    f"message {i} text contains a literal {token!r}, which verl reads as a media "
+                    "placeholder; rephrase it"
+                )
         out.append({"role": role, "content": text})
     if not any(m["role"] == "user" for m in out):
         raise ValueError("the message list has no user turn")
@@ -128,10 +143,13 @@ def open_source(inputs: list[str], opts: PrepareOptions) -> Source:
 
 def _row(obj: Any, where: str, index: int, path: str, base_dir: str, opts: PrepareOptions) -> Any:
     if not isinstance(obj, dict):
-        return BadRow(where, f"the line holds a JSON {type(obj).__name__}, expected an object with 'message' and 'answer'")
+        return BadRow(
+            where, f"the line holds a JSON {type(obj).__name__}, expected an object with 'message' and 'answer'"
+        )
     try:
-        messages, images = convert_messages(parse_message_list(obj.get("message")), base_dir, opts.image_root,
-                                            opts.image_prefix_map)
+        messages, images = convert_messages(
+            parse_message_list(obj.get("message")), base_dir, opts.image_root, opts.image_prefix_map
+        )
     except (ValueError, ImageProblem) as exc:
         return BadRow(where, str(exc))
     if "answer" not in obj:

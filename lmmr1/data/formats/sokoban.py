@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import io
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pyarrow as pa
 
 from lmmr1.data.errors import BadRow, DataError
 from lmmr1.data.formats.base import PrepareOptions, Source, count_lines, iter_jsonl
 from lmmr1.data.images import ImageProblem, load_image
+from lmmr1.data.schema import DEFAULT_AGENT, build_row, place_images, with_system
 from lmmr1.prompts import SOKOBAN_AGENT_NAMES, sokoban_prompt
-from lmmr1.data.schema import DEFAULT_AGENT, IMAGE_PLACEHOLDER, build_row, place_images, with_system
 
 LEVELS_FILE = "levels.jsonl"
 EXTRA_FIELDS = [("seed", pa.int64()), ("width", pa.int64()), ("height", pa.int64()), ("boxes", pa.int64())]
+
 
 def default_user_text(agent: str) -> str:
     """The generator's user prompt for the task behind ``agent`` (global plan unless it is the online loop)."""
@@ -50,7 +52,9 @@ def check_xsb(xsb: Any) -> tuple[int, int, int]:
         if players != 1:
             raise ValueError(f"XSB level must have exactly one player ('@' or '+'), found {players}") from None
         if boxes == 0 or boxes != goals:
-            raise ValueError(f"XSB level has {boxes} boxes and {goals} goals; need at least one and equal counts") from None
+            raise ValueError(
+                f"XSB level has {boxes} boxes and {goals} goals; need at least one and equal counts"
+            ) from None
         return max(len(r) for r in rows), len(rows), boxes
     try:
         level = parse_xsb(xsb)
@@ -97,8 +101,10 @@ def _frame_path(directory: str, obj: dict[str, Any]) -> str | None:
 def open_source(inputs: list[str], opts: PrepareOptions) -> Source:
     for directory in inputs:
         if not os.path.isfile(os.path.join(directory, LEVELS_FILE)):
-            raise DataError(f"{directory}: not a Sokoban level set (no {LEVELS_FILE}); create one with "
-                            "`lmmr1 data sokoban ... --out DIR`")
+            raise DataError(
+                f"{directory}: not a Sokoban level set (no {LEVELS_FILE}); create one with "
+                "`lmmr1 data sokoban ... --out DIR`"
+            )
     agent = opts.agent_name or DEFAULT_AGENT
     try:
         user_text = place_images(opts.instruction or default_user_text(agent), 1)

@@ -16,8 +16,9 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from lmmr1.eval.core import Benchmark, EvalDataError, GenSettings, Item, LoadResult, user_message
 from lmmr1.prompts import SOKOBAN_GLOBAL_INSTRUCTION, SYSTEM_PROMPT, football_prompt
@@ -51,15 +52,19 @@ class SokobanGlobal(Benchmark):
     name = "sokoban_global"
     title = "Sokoban-Global"
     kind = "agent"
-    expects = ("levels.jsonl as written by `lmmr1 data sokoban --solve` (id, xsb, boxes, optimal_moves) or with "
-               "an upper_bound per level")
+    expects = (
+        "levels.jsonl as written by `lmmr1 data sokoban --solve` (id, xsb, boxes, optimal_moves) or with "
+        "an upper_bound per level"
+    )
     environment = "lmmr1/Sokoban-v0 (lmmr1's generator, gym-sokoban rules and rewards)"
 
     def load(self, root: Path) -> LoadResult:
         path = root / "levels.jsonl"
         if not path.exists():
-            raise EvalDataError(f"{self.name}: {path} does not exist. Write a level set with "
-                                f"`lmmr1 data sokoban --n 200 --solve --out {root}`.")
+            raise EvalDataError(
+                f"{self.name}: {path} does not exist. Write a level set with "
+                f"`lmmr1 data sokoban --n 200 --solve --out {root}`."
+            )
         rows = _jsonl(path, self.name)
         items = []
         for i, r in enumerate(rows):
@@ -68,11 +73,23 @@ class SokobanGlobal(Benchmark):
             upper = r.get("upper_bound")
             if upper is None:
                 if r.get("optimal_moves") is None:
-                    raise EvalDataError(f"{self.name}: {r['_file']}: neither 'upper_bound' nor 'optimal_moves'; "
-                                        "generate the set with `lmmr1 data sokoban --solve`")
-                upper = 10.0 + float(r.get("boxes", r["xsb"].count("$") + r["xsb"].count("*"))) - 0.1 * float(r["optimal_moves"])
-            items.append(Item(str(r.get("id", i)), SOKOBAN_GLOBAL_INSTRUCTION.replace("<image>\n", ""), float(upper),
-                              meta={"xsb": r["xsb"]}))
+                    raise EvalDataError(
+                        f"{self.name}: {r['_file']}: neither 'upper_bound' nor 'optimal_moves'; "
+                        "generate the set with `lmmr1 data sokoban --solve`"
+                    )
+                upper = (
+                    10.0
+                    + float(r.get("boxes", r["xsb"].count("$") + r["xsb"].count("*")))
+                    - 0.1 * float(r["optimal_moves"])
+                )
+            items.append(
+                Item(
+                    str(r.get("id", i)),
+                    SOKOBAN_GLOBAL_INSTRUCTION.replace("<image>\n", ""),
+                    float(upper),
+                    meta={"xsb": r["xsb"]},
+                )
+            )
         return LoadResult(items, [str(path)], len(rows))
 
     def play(self, item: Item, policy: Policy, protocol: str, settings: GenSettings) -> dict[str, Any]:
@@ -86,21 +103,32 @@ class SokobanGlobal(Benchmark):
         moves = answer_items(response or "") or []
         best, solved = replay_best_return(item.meta["xsb"], [MOVES[m] for m in moves])
         score = (best - item.gold) * 5.0 + 100.0
-        return {"response": response, "extracted": ", ".join(moves) if moves else None, "correct": bool(solved),
-                "score": score, "best_return": best}
+        return {
+            "response": response,
+            "extracted": ", ".join(moves) if moves else None,
+            "correct": bool(solved),
+            "score": score,
+            "best_return": best,
+        }
 
     def aggregate(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         scores = [float(r["score"]) for r in records if r.get("score") is not None]
-        return {"score": sum(scores) / len(scores) if scores else None, "n": len(records),
-                "solved": sum(1 for r in records if r.get("correct")), "environment": self.environment}
+        return {
+            "score": sum(scores) / len(scores) if scores else None,
+            "n": len(records),
+            "solved": sum(1 for r in records if r.get("correct")),
+            "environment": self.environment,
+        }
 
 
 class FootballOnline(Benchmark):
     name = "football_online"
     title = "Football-Online"
     kind = "agent"
-    expects = ("games.jsonl (id, scenario, seed per line) or the train.parquet of `lmmr1 data football` "
-               "(extra_info: scenario, seed)")
+    expects = (
+        "games.jsonl (id, scenario, seed per line) or the train.parquet of `lmmr1 data football` "
+        "(extra_info: scenario, seed)"
+    )
     environment = "lmmr1/Football-v0 (lmmr1's 2D football, not Google Research Football)"
     steps = 400  # MageBench's episode length
 
@@ -112,15 +140,23 @@ class FootballOnline(Benchmark):
         else:
             parquet = root / "train.parquet"
             if not parquet.exists():
-                raise EvalDataError(f"{self.name}: neither {games} nor {parquet} exists. Write games with "
-                                    f"`lmmr1 data football --n 20 --out {root}`.")
+                raise EvalDataError(
+                    f"{self.name}: neither {games} nor {parquet} exists. Write games with "
+                    f"`lmmr1 data football --n 20 --out {root}`."
+                )
             import pyarrow.parquet as pq
 
             rows = []
             for i, r in enumerate(pq.read_table(parquet, columns=["extra_info"]).to_pylist()):
                 extra = r["extra_info"] or {}
-                rows.append({"id": extra.get("id", i), "scenario": extra.get("scenario"), "seed": extra.get("seed", i),
-                             "_file": f"{parquet}:row {i}"})
+                rows.append(
+                    {
+                        "id": extra.get("id", i),
+                        "scenario": extra.get("scenario"),
+                        "seed": extra.get("seed", i),
+                        "_file": f"{parquet}:row {i}",
+                    }
+                )
             files = [str(parquet)]
         from lmmr1.envs.football import SCENARIOS
 
@@ -128,12 +164,17 @@ class FootballOnline(Benchmark):
         for i, r in enumerate(rows):
             scenario = r.get("scenario")
             if scenario not in SCENARIOS:
-                raise EvalDataError(f"{self.name}: {r['_file']}: scenario {scenario!r} is not one of {sorted(SCENARIOS)}")
-            items.append(Item(str(r.get("id", i)), "", None, meta={"scenario": scenario, "seed": int(r.get("seed", i))}))
+                raise EvalDataError(
+                    f"{self.name}: {r['_file']}: scenario {scenario!r} is not one of {sorted(SCENARIOS)}"
+                )
+            items.append(
+                Item(str(r.get("id", i)), "", None, meta={"scenario": scenario, "seed": int(r.get("seed", i))})
+            )
         return LoadResult(items, files, len(rows))
 
-    def play(self, item: Item, policy: Policy, protocol: str, settings: GenSettings,
-             steps: Optional[int] = None) -> dict[str, Any]:
+    def play(
+        self, item: Item, policy: Policy, protocol: str, settings: GenSettings, steps: Optional[int] = None
+    ) -> dict[str, Any]:
         from lmmr1.envs.football import ACTION_NAMES, FootballEnv
 
         env = FootballEnv(scenario=item.meta["scenario"], max_steps=int(steps or self.steps))
@@ -154,8 +195,14 @@ class FootballOnline(Benchmark):
             goals = int(obs["score"][0])
             if terminated or truncated:
                 break
-        return {"response": last, "extracted": None, "correct": goals > 0, "score": 20.0 * total,
-                "episode_return": total, "invalid_answers": invalid}
+        return {
+            "response": last,
+            "extracted": None,
+            "correct": goals > 0,
+            "score": 20.0 * total,
+            "episode_return": total,
+            "invalid_answers": invalid,
+        }
 
     @staticmethod
     def _action(response: str) -> Optional[int]:
@@ -170,5 +217,9 @@ class FootballOnline(Benchmark):
 
     def aggregate(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         scores = [float(r["score"]) for r in records if r.get("score") is not None]
-        return {"score": sum(scores) / len(scores) if scores else None, "n": len(records),
-                "games_with_goal": sum(1 for r in records if r.get("correct")), "environment": self.environment}
+        return {
+            "score": sum(scores) / len(scores) if scores else None,
+            "n": len(records),
+            "games_with_goal": sum(1 for r in records if r.get("correct")),
+            "environment": self.environment,
+        }

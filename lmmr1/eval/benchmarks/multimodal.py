@@ -41,14 +41,18 @@ class OlympiadBench(Benchmark):
     name = "olympiadbench"
     title = "OlympiadBench"
     split = "test_en"
-    expects = ("lmms-lab/OlympiadBench: test_en parquet shards with question, images, subfield, "
-               "is_multiple_answer, answer_type, error, source, final_answer; proof items (source with TP) are "
-               "not scored")
+    expects = (
+        "lmms-lab/OlympiadBench: test_en parquet shards with question, images, subfield, "
+        "is_multiple_answer, answer_type, error, source, final_answer; proof items (source with TP) are "
+        "not scored"
+    )
     columns = ("question", "final_answer", "source")
     judged_in_paper = False
 
-    PROMPT = ("The following is a question from an International {subfield} competition.{multi} Solve it and "
-              "end your solution with 'So the final answer is \\boxed{{answer}}.'\n\n{question}")
+    PROMPT = (
+        "The following is a question from an International {subfield} competition.{multi} Solve it and "
+        "end your solution with 'So the final answer is \\boxed{{answer}}.'\n\n{question}"
+    )
 
     def load(self, root: Path) -> LoadResult:
         rows, files = read_rows(root, self.split, self.name, self.columns)
@@ -61,15 +65,30 @@ class OlympiadBench(Benchmark):
             golds = r["final_answer"] if isinstance(r["final_answer"], list) else [r["final_answer"]]
             golds = [str(g).strip().strip("$").strip() for g in golds if g is not None]
             images = [image_bytes(img, r, "images", self.name) for img in (r.get("images") or []) if img is not None]
-            items.append(Item(row_id(r, ("question_id", "id", "index"), i), str(r["question"]), golds, images,
-                              meta={"subfield": r.get("subfield") or "Math", "answer_type": r.get("answer_type"),
-                                    "error": r.get("error"), "multiple": bool(r.get("is_multiple_answer"))}))
+            items.append(
+                Item(
+                    row_id(r, ("question_id", "id", "index"), i),
+                    str(r["question"]),
+                    golds,
+                    images,
+                    meta={
+                        "subfield": r.get("subfield") or "Math",
+                        "answer_type": r.get("answer_type"),
+                        "error": r.get("error"),
+                        "multiple": bool(r.get("is_multiple_answer")),
+                    },
+                )
+            )
         return LoadResult(items, files, len(rows), excluded)
 
     def messages(self, item: Item, protocol: str) -> list[dict[str, Any]]:
         if protocol != "lmm_r1":
             return super().messages(item, protocol)
-        multi = " The problem has more than one answer; give them all, separated by commas." if item.meta["multiple"] else ""
+        multi = (
+            " The problem has more than one answer; give them all, separated by commas."
+            if item.meta["multiple"]
+            else ""
+        )
         text = self.PROMPT.format(subfield=item.meta["subfield"], multi=multi, question=item.question)
         return [{"role": "system", "content": SYSTEM_PROMPT}, user_message(text, len(item.images))]
 
@@ -91,8 +110,10 @@ class MathVision(Benchmark):
     name = "mathvision"
     title = "MathVision"
     split = "test"
-    expects = ("MathLLMs/MathVision: test (3,040) or testmini parquet shards with id, question, options, "
-               "decoded_image, answer, subject")
+    expects = (
+        "MathLLMs/MathVision: test (3,040) or testmini parquet shards with id, question, options, "
+        "decoded_image, answer, subject"
+    )
     columns = ("id", "question", "options", "decoded_image", "answer", "subject")
     judged_in_paper = True
     # Table 2's columns: subject values pooled into each (the paper's "Metric" pools the three metric subjects)
@@ -111,9 +132,15 @@ class MathVision(Benchmark):
             question = str(r["question"]).replace("<image1>", "").strip()
             if options:
                 question += "\n\nChoices:\n" + _options_text(options)
-            items.append(Item(row_id(r, ("id",), i), question, str(r["answer"]).strip(),
-                              [image_bytes(r["decoded_image"], r, "decoded_image", self.name)],
-                              meta={"options": options, "subject": str(r.get("subject", "")).strip().lower()}))
+            items.append(
+                Item(
+                    row_id(r, ("id",), i),
+                    question,
+                    str(r["answer"]).strip(),
+                    [image_bytes(r["decoded_image"], r, "decoded_image", self.name)],
+                    meta={"options": options, "subject": str(r.get("subject", "")).strip().lower()},
+                )
+            )
         return LoadResult(items, files, len(rows))
 
     def correct(self, item: Item, extracted: Optional[str]) -> bool:
@@ -148,12 +175,19 @@ class MathVerse(Benchmark):
     name = "mathverse"
     title = "MathVerse"
     split = "testmini"
-    expects = ("CaraJ/MathVerse-lmmseval: testmini parquet shards with sample_index, problem_version, question, "
-               "image, answer, question_type (query_cot used when present); Text Only rows are not scored")
+    expects = (
+        "CaraJ/MathVerse-lmmseval: testmini parquet shards with sample_index, problem_version, question, "
+        "image, answer, question_type (query_cot used when present); Text Only rows are not scored"
+    )
     columns = ("sample_index", "problem_version", "question", "image", "answer", "question_type")
     judged_in_paper = True
-    VERSIONS = {"Text Dominant": "TD", "Text Lite": "TL", "Vision Intensive": "VI", "Vision Dominant": "VD",
-                "Vision Only": "VO"}
+    VERSIONS = {
+        "Text Dominant": "TD",
+        "Text Lite": "TL",
+        "Vision Intensive": "VI",
+        "Vision Dominant": "VD",
+        "Vision Only": "VO",
+    }
 
     def load(self, root: Path) -> LoadResult:
         rows, files = read_rows(root, self.split, self.name, self.columns)
@@ -166,14 +200,25 @@ class MathVerse(Benchmark):
                 continue
             question = str(r.get("query_cot") or r["question"]).strip()
             images = [image_bytes(r["image"], r, "image", self.name)] if r.get("image") is not None else []
-            items.append(Item(row_id(r, ("sample_index",), i), question, str(r["answer"]).strip(), images,
-                              meta={"version": self.VERSIONS[version],
-                                    "multi_choice": "multi" in str(r["question_type"]).lower()}))
+            items.append(
+                Item(
+                    row_id(r, ("sample_index",), i),
+                    question,
+                    str(r["answer"]).strip(),
+                    images,
+                    meta={
+                        "version": self.VERSIONS[version],
+                        "multi_choice": "multi" in str(r["question_type"]).lower(),
+                    },
+                )
+            )
         return LoadResult(items, files, len(rows), excluded)
 
     def judge_instruction(self, item: Item) -> str:
-        return ("Extract the final answer from the last part of a model's response to a math question. Reply "
-                "with the answer only (an option letter for a multiple-choice question), or NONE.")
+        return (
+            "Extract the final answer from the last part of a model's response to a math question. Reply "
+            "with the answer only (an option letter for a multiple-choice question), or NONE."
+        )
 
     def correct(self, item: Item, extracted: Optional[str]) -> bool:
         if not extracted:
@@ -207,9 +252,13 @@ class MMStar(Benchmark):
     def load(self, root: Path) -> LoadResult:
         rows, files = read_rows(root, self.split, self.name, self.columns)
         items = [
-            Item(row_id(r, ("index",), i), str(r["question"]).strip(), str(r["answer"]).strip().upper(),
-                 [image_bytes(r["image"], r, "image", self.name)],
-                 meta={"category": r.get("category"), "l2_category": r.get("l2_category")})
+            Item(
+                row_id(r, ("index",), i),
+                str(r["question"]).strip(),
+                str(r["answer"]).strip().upper(),
+                [image_bytes(r["image"], r, "image", self.name)],
+                meta={"category": r.get("category"), "l2_category": r.get("l2_category")},
+            )
             for i, r in enumerate(rows)
         ]
         return LoadResult(items, files, len(rows))
@@ -241,8 +290,10 @@ class MathVista(Benchmark):
     name = "mathvista"
     title = "MathVista"
     split = "testmini"
-    expects = ("AI4Math/MathVista: testmini parquet shards with pid, question, decoded_image, choices, unit, "
-               "precision, answer, question_type, answer_type (query used when present)")
+    expects = (
+        "AI4Math/MathVista: testmini parquet shards with pid, question, decoded_image, choices, unit, "
+        "precision, answer, question_type, answer_type (query used when present)"
+    )
     columns = ("pid", "question", "decoded_image", "choices", "precision", "answer", "question_type", "answer_type")
     judged_in_paper = True
 
@@ -254,11 +305,21 @@ class MathVista(Benchmark):
             question = str(r.get("query") or r["question"]).strip()
             if choices and not r.get("query"):
                 question += "\n\nChoices:\n" + _options_text(choices)
-            items.append(Item(row_id(r, ("pid",), i), question, str(r["answer"]).strip(),
-                              [image_bytes(r["decoded_image"], r, "decoded_image", self.name)],
-                              meta={"choices": choices, "question_type": r.get("question_type"),
-                                    "answer_type": r.get("answer_type"), "precision": r.get("precision"),
-                                    "unit": r.get("unit")}))
+            items.append(
+                Item(
+                    row_id(r, ("pid",), i),
+                    question,
+                    str(r["answer"]).strip(),
+                    [image_bytes(r["decoded_image"], r, "decoded_image", self.name)],
+                    meta={
+                        "choices": choices,
+                        "question_type": r.get("question_type"),
+                        "answer_type": r.get("answer_type"),
+                        "precision": r.get("precision"),
+                        "unit": r.get("unit"),
+                    },
+                )
+            )
         return LoadResult(items, files, len(rows))
 
     def correct(self, item: Item, extracted: Optional[str]) -> bool:

@@ -58,8 +58,12 @@ class MATH500(Benchmark):
         else:
             rows, files = read_rows(root, self.split, self.name, self.columns)
         items = [
-            Item(row_id(r, ("unique_id",), i), str(r["problem"]), str(r["answer"]),
-                 meta={"subject": r.get("subject"), "level": r.get("level")})
+            Item(
+                row_id(r, ("unique_id",), i),
+                str(r["problem"]),
+                str(r["answer"]),
+                meta={"subject": r.get("subject"), "level": r.get("level")},
+            )
             for i, r in enumerate(rows)
         ]
         return LoadResult(items, files, len(rows))
@@ -75,7 +79,9 @@ class MATH500(Benchmark):
     def extract(self, item: Item, response: str, protocol: str) -> Optional[str]:
         found = super().extract(item, response, protocol)
         if found is None:
-            m = re.findall(r"final answer is:?\s*\$?(.+?)\$?\s*(?:\.\s*I hope|$)", response or "", re.IGNORECASE | re.MULTILINE)
+            m = re.findall(
+                r"final answer is:?\s*\$?(.+?)\$?\s*(?:\.\s*I hope|$)", response or "", re.IGNORECASE | re.MULTILINE
+            )
             found = m[-1].strip() if m else None
         return found
 
@@ -84,8 +90,10 @@ class GPQADiamond(Benchmark):
     name = "gpqa_diamond"
     title = "GPQA"
     split = "train"
-    expects = ("Idavidrein/gpqa: gpqa_diamond.csv (Question, Correct Answer, Incorrect Answer 1-3, Record ID); "
-               "options are shuffled per item with seed 0 and the model answers a letter")
+    expects = (
+        "Idavidrein/gpqa: gpqa_diamond.csv (Question, Correct Answer, Incorrect Answer 1-3, Record ID); "
+        "options are shuffled per item with seed 0 and the model answers a letter"
+    )
     columns = ("Question", "Correct Answer", "Incorrect Answer 1", "Incorrect Answer 2", "Incorrect Answer 3")
     seed = 0
 
@@ -105,8 +113,14 @@ class GPQADiamond(Benchmark):
             rng.shuffle(order)
             shuffled = [options[j] for j in order]
             gold = "ABCD"[order.index(0)]
-            items.append(Item(row_id(r, ("Record ID",), i), str(r["Question"]).strip(), gold,
-                              meta={"options": shuffled, "subdomain": r.get("Subdomain")}))
+            items.append(
+                Item(
+                    row_id(r, ("Record ID",), i),
+                    str(r["Question"]).strip(),
+                    gold,
+                    meta={"options": shuffled, "subdomain": r.get("Subdomain")},
+                )
+            )
         return LoadResult(items, files, len(rows))
 
     def _question(self, item: Item) -> str:
