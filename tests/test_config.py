@@ -243,3 +243,16 @@ def test_explain_names_the_layer_of_every_value():
     assert lines["critic_lr"].endswith("scale (smoke.stage_overrides)")
     assert lines["reward.name"].endswith("recipe")
     assert lines["grad_clip"].endswith("default")
+
+
+def test_fre_text_is_defined_once_and_identical_in_every_curriculum():
+    import dataclasses
+
+    stages = [_run(r, "paper").stage("fre_text") for r in ("fre_text", "mgt_geo", "mgt_percereason")]
+    plain = [{k: v for k, v in dataclasses.asdict(s).items() if k != "provenance"} for s in stages]
+    assert plain[0] == plain[1] == plain[2]
+    from pathlib import Path
+
+    recipes = Path(__file__).resolve().parents[1] / "recipes" / "recipe"
+    for name in ("fre_text", "mgt_geo", "mgt_percereason"):
+        assert "/stage@stages.fre_text: fre_text" in (recipes / f"{name}.yaml").read_text()
