@@ -29,14 +29,16 @@ INSTALL_REQUIRES = [
     "matplotlib>=3.8",
     # version checks of lmmr1's run-time patches (lmmr1/patches.py)
     "packaging>=23",
+    # verl 0.9.1 builds the critic (value model) of a vision-language model with trl's
+    # AutoModelForCausalLMWithValueHead, which trl 1.13 removed: GAE stages (MGT-Geo, MGT-Sokoban) need it
+    # at every scale
+    "trl>=1.0,<1.13",
 ]
 
 EXTRAS = {
     # Paper-scale rollout and kernels. Never installed on CPU machines: vLLM has no CPU wheel here and
     # flash-attn is source-only and needs CUDA.
-    # trl: verl builds the value model (critic, GAE stages) of a vision-language model through trl's
-    # AutoModelForCausalLMWithValueHead.
-    "gpu": ["vllm>=0.10", "flash-attn>=2.7", "trl>=0.19"],
+    "gpu": ["vllm>=0.10", "flash-attn>=2.7"],
     # The peer used by benchmarks/ (accuracy and speed comparisons of the reward library); antlr 4.9.3
     # because hydra-core/omegaconf pin that runtime.
     "bench": ["math-verify[antlr4_9_3]>=0.8"],

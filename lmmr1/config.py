@@ -734,18 +734,6 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
             stage.init = resolve_model_path(stage.init)
         stages.append(stage)
 
-    inspect_only = _plain(cfg.dry_run) is True or _plain(cfg.get("explain", False)) is True
-    if scale.device == "cpu" and not inspect_only:
-        for stage in stages:
-            if stage.algorithm.use_critic:
-                layer = stage.provenance.get("algorithm.use_critic", "")
-                raise ConfigError(
-                    f"stages.{stage.name}.algorithm = {stage.algorithm.preset or stage.algorithm.estimator} (set by "
-                    f"{layer}) needs a critic, which verl 0.9.1 can only build with flash-attention 2 (CUDA): GAE "
-                    "does not run at smoke scale on CPU yet. Accepted here: reinforce_pp_baseline, grpo, dapo; or "
-                    "run at scale=paper on GPUs (dry_run=true shows the GAE config on any machine)."
-                )
-
     model_spec = cfg.model.path
     if not model_spec:
         raise ConfigError("model.path is not set: pass model=NAME (see recipes/model/) or model.path=/path")

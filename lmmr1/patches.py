@@ -48,6 +48,14 @@ PATCHES: tuple[Patch, ...] = (
         "tests/test_patches.py::test_upstream_verl_still_fails_to_split_equal_length_3d_position_ids",
     ),
     Patch(
+        "valuehead_attention",
+        "lmmr1.verl_fixes",
+        "verl.utils.model.load_valuehead_model (GAE critics) loads with the run's attention, not flash-attention 2, "
+        "where flash-attn is not installed",
+        (("verl", "==0.9.1"), ("transformers", ">=5,<6")),
+        "tests/test_patches.py::test_upstream_verl_still_hard_codes_flash_attention_for_critics",
+    ),
+    Patch(
         "process_group_backend_string",
         "lmmr1.cpu_backend.platform",
         "torch.distributed.init_process_group accepts verl's 'cpu:gloo,cpu:gloo' (collapsed to 'gloo')",

@@ -68,6 +68,65 @@ def _install_position_ids_fix() -> None:
     tensordict_utils.maybe_fix_3d_position_ids = maybe_fix_3d_position_ids
 
 
+def _flash_attn_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("flash_attn") is not None
+
+
+def _install_valuehead_attention_fix() -> None:
+    """verl 0.9.1's ``load_valuehead_model`` (the critic of GAE stages) hard-codes flash-attention 2.
+
+    Where flash-attn is not installed (CPU runs), the critic is loaded with the attention the run asks for
+    (``critic.model.override_config.attn_implementation``, i.e. the model config's ``_attn_implementation``),
+    ``sdpa`` when that is flash-attention too. With flash-attn installed nothing changes (GPU clusters).
+    """
+    try:
+        from verl.utils import model as verl_model
+    except ImportError:  # pragma: no cover
+        return
+    original = verl_model.load_valuehead_model
+    if getattr(original, "_lmmr1_fix", False) or _flash_attn_available():
+        return
+    check("valuehead_attention")
+    import transformers
+
+    class _AttentionOverride:
+        """Stands in for a transformers auto class while verl's loader runs; rewrites flash-attention 2."""
+
+        def __init__(self, auto: Any, attn: str) -> None:
+            self._auto, self._attn = auto, attn
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._auto, name)
+
+        def from_pretrained(self, *args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("attn_implementation") == "flash_attention_2":
+                kwargs["attn_implementation"] = self._attn
+            return self._auto.from_pretrained(*args, **kwargs)
+
+    def load_valuehead_model(local_path: Any, torch_dtype: Any, model_config: Any, trust_remote_code: Any) -> Any:
+        wanted = getattr(model_config, "_attn_implementation", None)
+        attn = wanted if wanted and wanted != "flash_attention_2" else "sdpa"
+        # verl imports these two from transformers inside the function, and holds the vision one at module level
+        targets = [
+            (transformers, "AutoModelForTokenClassification"),
+            (transformers, "AutoModelForCausalLM"),
+            (verl_model, "AutoModelForVision2Seq"),
+        ]
+        saved = [(module, name, getattr(module, name)) for module, name in targets]
+        for module, name, auto in saved:
+            setattr(module, name, _AttentionOverride(auto, attn))
+        try:
+            return original(local_path, torch_dtype, model_config, trust_remote_code)
+        finally:
+            for module, name, auto in saved:
+                setattr(module, name, auto)
+
+    load_valuehead_model._lmmr1_fix = True  # type: ignore[attr-defined]
+    verl_model.load_valuehead_model = load_valuehead_model
+
+
 def apply() -> None:
     """Install the fixes (idempotent; no-op where not needed)."""
     try:
@@ -78,6 +137,7 @@ def apply() -> None:
         check("vision_output_mean")
         BaseModelOutputWithPooling.mean = _pooled_mean  # type: ignore[attr-defined]
     _install_position_ids_fix()
+    _install_valuehead_attention_fix()
 
 
 apply()

@@ -225,10 +225,11 @@ def test_a_reward_with_free_form_arguments_says_so():
     check_reward_arguments("test_free_form", {"whatever": 1})  # no error
 
 
-def test_gae_at_smoke_scale_is_refused_for_a_run_but_shown_in_a_dry_run():
-    with pytest.raises(ConfigError, match="needs a critic"):
-        _run("fre_text", "smoke", "algorithm=gae")
-    run = _run("fre_text", "smoke", "algorithm=gae", "dry_run=true")
+def test_gae_stages_run_gae_at_smoke_scale_too():
+    for recipe, stage in (("mgt_geo", "mgt_geo"), ("direct_rl_geo", "direct_rl_geo"), ("mgt_sokoban", "mgt_sokoban")):
+        algo = _run(recipe, "smoke").stage(stage).algorithm
+        assert algo.estimator == "gae" and algo.use_critic, recipe
+    run = _run("fre_text", "smoke", "algorithm=gae")
     assert run.stage("fre_text").algorithm.use_critic
 
 

@@ -252,3 +252,13 @@ def test_dapo_preset_filters_groups_in_a_cpu_run(tmp_path, lmmr1_env):
     rows = [r for r in _metrics(out_dir) if "critic/score/mean" in r]
     assert len(rows) == 3
     assert sum(r.get("training/filter_groups/evicted_samples", 0) for r in rows) > 0, rows
+
+
+def test_a_gae_stage_trains_a_critic_on_cpu(tmp_path, lmmr1_env):
+    """Direct-RL-Geo at smoke scale: PPO with a critic initialised from the actor (GAE), as in the paper."""
+    out_dir = tmp_path / "direct_rl_geo"
+    result = _main(["+recipe=direct_rl_geo", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
+    assert result.returncode == 0, result.stderr[-4000:]
+    rows = [r for r in _metrics(out_dir) if "critic/score/mean" in r]
+    assert len(rows) == 3 and all("critic/vf_loss" in r for r in rows)
+    assert (out_dir / "direct_rl_geo" / "checkpoints" / "global_step_3" / "critic").is_dir()

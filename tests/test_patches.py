@@ -133,3 +133,10 @@ def test_upstream_qwen_vl_processor_still_requires_a_video_processor():
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "NO_TV" in out.stdout and "NEEDS_VIDEO" in out.stdout
+
+
+def test_upstream_verl_still_hard_codes_flash_attention_for_critics():
+    source = _source("verl", "utils/model.py")
+    body = source[source.index("def load_valuehead_model") :]
+    body = body[: body.index("\ndef ", 1)]
+    assert 'attn_implementation="flash_attention_2"' in body, "verl honours the attention now: remove the patch"
