@@ -60,6 +60,18 @@ def test_hydra_cfg_job_works(tmp_path, lmmr1_env):
         (["+recipe=fre_text", "data.train_files=[/no/such/file.parquet]"], "does not exist"),
         (["+recipe=fre_text", "model.path=/no/such/model"], "no such directory"),
         (["+recipe=fre_text", "scale=paper"], "needs 8 GPU(s)"),
+        # issue 8: refused before Ray with the key and what is accepted
+        (
+            ["+recipe=fre_text", "stages.fre_text.actor_lr=fast"],
+            "stages.fre_text.actor_lr = 'fast' (set by command line): expected a number",
+        ),
+        (["+recipe=fre_text", "+stages.fre_text.n_sample=8"], "unknown key 'n_sample' (did you mean 'n_samples'?)"),
+        (
+            ["+recipe=fre_text", "+stages.fre_text.reward.kwargs.format_weigth=0.0"],
+            "has no argument 'format_weigth' (did you mean 'format_weight'?)",
+        ),
+        (["+recipe=fre_text", "+stages.fre_text.verl={trainer: {save_frq: 5}}"], "did you mean 'trainer.save_freq'?"),
+        (["+recipe=fre_text", "stages.fre_text.reward.name=lmm_r2"], "unknown reward 'lmm_r2'"),
     ],
 )
 def test_bad_input_fails_fast_with_a_clear_message(tmp_path, lmmr1_env, args, needle):
@@ -67,3 +79,45 @@ def test_bad_input_fails_fast_with_a_clear_message(tmp_path, lmmr1_env, args, ne
     assert out.returncode != 0
     assert needle in out.stderr, out.stderr[-2000:]
     assert "starting a local Ray" not in out.stderr
+
+
+def test_dry_run_writes_nothing_in_an_empty_home_and_cache(tmp_path, lmmr1_env):
+    home, cache, cwd = tmp_path / "home", tmp_path / "cache", tmp_path / "cwd"
+    for folder in (home, cache, cwd):
+        folder.mkdir()
+    env = dict(lmmr1_env, HOME=str(home), LMMR1_CACHE=str(cache))
+    out = lmmr1_main("+recipe=mgt_geo", "dry_run=true", env=env, cwd=cwd)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "sample:multi" in out.stdout and "tiny:qwen2_5_vl" in out.stdout  # specs, materialised at run start
+    assert list(home.rglob("*")) == [] and list(cache.rglob("*")) == [] and list(cwd.rglob("*")) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", ["grpo", "dapo", "gae"])
+def test_algorithm_presets_show_in_the_dry_run_of_every_stage(tmp_path, lmmr1_env, preset):
+    for recipe in ("fre_text", "mgt_geo"):
+        out = lmmr1_main(f"+recipe={recipe}", "dry_run=true", f"algorithm={preset}", env=lmmr1_env, cwd=tmp_path)
+        assert out.returncode == 0, out.stderr[-2000:]
+        for name, doc in _documents(out.stdout):
+            assert doc["algorithm"]["adv_estimator"] == ("gae" if preset == "gae" else "grpo"), (recipe, name)
+            assert doc["critic"]["enable"] is (preset == "gae")
+            actor = doc["actor_rollout_ref"]["actor"]
+            if preset == "dapo":
+                assert actor["clip_ratio_high"] == pytest.approx(0.28) and actor["loss_agg_mode"] == "token-mean"
+                assert doc["algorithm"]["filter_groups"]["enable"] is True
+                assert doc["algorithm"]["filter_groups"]["metric"] == "reward"
+
+
+def test_typed_settings_reach_verl_at_smoke_scale(tmp_path, lmmr1_env):
+    out = lmmr1_main(
+        "+recipe=fre_text",
+        "dry_run=true",
+        "stages.fre_text.actor_lr=3e-6",
+        "stages.fre_text.n_samples=8",
+        env=lmmr1_env,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    ((_, doc),) = _documents(out.stdout)
+    assert doc["actor_rollout_ref"]["actor"]["optim"]["lr"] == pytest.approx(3e-6)
+    assert doc["actor_rollout_ref"]["rollout"]["n"] == 8
