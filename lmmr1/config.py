@@ -159,6 +159,8 @@ class RunConfig:
     ray_address: Optional[str]
     ray_num_cpus: int
     explain: bool = False
+    # a re-run whose stage settings differ from those a started stage ran with: "error" (refuse) or "keep"
+    on_settings_change: str = "error"
 
     def stage(self, name: str) -> StageSpec:
         for stage in self.stages:
@@ -756,7 +758,14 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
             checked[key] = coerce(value, kind, key)
         except SettingError as exc:
             raise ConfigError(str(exc)) from None
+    on_change = _plain(cfg.get("on_settings_change", "error"))
+    if on_change not in ("error", "keep"):
+        raise ConfigError(
+            f"on_settings_change = {on_change!r}: accepted: error (refuse to resume a stage started "
+            "under other settings), keep (resume it anyway, saying what changed)"
+        )
     return RunConfig(
+        on_settings_change=on_change,
         recipe=recipe,
         output_dir=output_dir.absolute(),
         model_path=model_path,
@@ -770,6 +779,26 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
         ray_address=address,
         ray_num_cpus=checked["ray.num_cpus"],
     )
+
+
+def stage_settings(run: RunConfig, stage: StageSpec) -> dict[str, Any]:
+    """The settings that decide what a stage trains (flat, JSON-able), recorded in the manifest."""
+    import dataclasses
+
+    values = {k: v for k, v in dataclasses.asdict(stage).items() if k != "provenance"}
+    flat: dict[str, Any] = {}
+
+    def walk(prefix: str, node: Any) -> None:
+        if isinstance(node, dict) and node:
+            for key, value in node.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), value)
+        else:
+            flat[prefix] = list(node) if isinstance(node, tuple) else node
+
+    walk("", values)
+    flat["model"] = run.model_path if stage.init == "model" else stage.init
+    flat["scale"] = run.scale.name
+    return json.loads(json.dumps(flat, default=str))
 
 
 def explain_text(run: RunConfig) -> str:

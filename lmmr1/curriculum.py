@@ -105,6 +105,7 @@ def run_curriculum(run: RunConfig) -> int:
     manifest = mf.Manifest.load_or_create(run.output_dir / "manifest.json", run.recipe, [s.name for s in run.stages])
     manifest.extra.update({"model": run.model_path, "scale": run.scale.name})
     manifest.save()
+    _check_settings_unchanged(run, manifest)
     metrics_path = run.output_dir / "metrics.jsonl"
     pending = [s for s in run.stages if manifest.record(s.name).status != mf.DONE]
     for stage in run.stages:
@@ -134,6 +135,28 @@ def run_curriculum(run: RunConfig) -> int:
     return 0 if all(manifest.record(s.name).status == mf.DONE for s in run.stages) else 1
 
 
+def _check_settings_unchanged(run: RunConfig, manifest: mf.Manifest) -> None:
+    """A stage that started under other settings is not silently resumed (or skipped as done)."""
+    from lmmr1.config import stage_settings
+
+    for stage in run.stages:
+        record = manifest.record(stage.name)
+        if record.settings is None or record.status == mf.PENDING:
+            continue
+        now = stage_settings(run, stage)
+        changed = sorted(k for k in set(now) | set(record.settings) if now.get(k) != record.settings.get(k))
+        if not changed:
+            continue
+        listing = "; ".join(f"{k}: {record.settings.get(k)!r} -> {now.get(k)!r}" for k in changed[:12])
+        message = f"stage {stage.name} in {run.output_dir} ({record.status}) ran with other settings: {listing}"
+        if run.on_settings_change == "error":
+            raise ConfigError(
+                message + ". Use a new output_dir=... for the new settings, or on_settings_change=keep "
+                "to continue the existing stage as it is."
+            )
+        print(f"[lmmr1] warning: {message}; continuing it (on_settings_change=keep)", file=sys.stderr, flush=True)
+
+
 def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_path: Path) -> tuple[bool, bool]:
     record = manifest.record(stage.name)
     dirs = stage_dirs(run.output_dir, stage.name)
@@ -149,6 +172,10 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     record.status, record.attempts = mf.RUNNING, record.attempts + 1
     record.started_at, record.ended_at, record.error = mf.now(), None, None
     record.init_model, record.checkpoint_dir = init_model, str(dirs["checkpoints"])
+    if record.settings is None or run.on_settings_change == "error":
+        from lmmr1.config import stage_settings
+
+        record.settings = stage_settings(run, stage)
     manifest.save()
     total = expected_steps(verl_cfg)
     where = f" (resuming after step {resumed_step})" if resumed_step else ""

@@ -34,6 +34,8 @@ class StageRecord:
     steps: Optional[int] = None
     mean_reward_last: Optional[float] = None
     error: Optional[str] = None
+    # the stage's effective settings when it (last) started: a re-run with other settings is refused
+    settings: Optional[dict[str, Any]] = None
 
 
 @dataclass
@@ -55,7 +57,11 @@ class Manifest:
                     f"{path} belongs to recipe '{data.get('recipe')}', not '{recipe}'. "
                     "Use another output_dir=... (or delete that directory) to start this recipe."
                 )
-            known = {s["name"]: StageRecord(**s) for s in data.get("stages", [])}
+            fields_known = set(StageRecord.__dataclass_fields__)
+            known = {
+                s["name"]: StageRecord(**{k: v for k, v in s.items() if k in fields_known})
+                for s in data.get("stages", [])
+            }
             stages = [known.get(name, StageRecord(name)) for name in stage_names]
             extra = {k: v for k, v in data.items() if k not in ("recipe", "stages")}
             return cls(recipe, path, stages, extra)

@@ -1,0 +1,57 @@
+"""Resume safety: a stage started under other settings is not silently resumed or skipped."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hydra import compose, initialize_config_module
+
+from lmmr1 import manifest as mf
+from lmmr1.config import ConfigError, build_run_config, stage_settings
+from lmmr1.curriculum import _check_settings_unchanged
+
+
+def _run(tmp_path, *extra):
+    with initialize_config_module(config_module="lmmr1.recipes", version_base="1.3"):
+        cfg = compose(
+            config_name="config",
+            overrides=[
+                "+recipe=mgt_geo",
+                "scale=paper",
+                "model=qwen2_5_vl_3b",
+                "data=lmm_r1",
+                f"output_dir={tmp_path}",
+                *extra,
+            ],
+        )
+    return build_run_config(cfg, list(extra), check_files=False)
+
+
+@pytest.mark.parametrize("status", [mf.FAILED, mf.DONE, mf.RUNNING])
+def test_changed_settings_of_a_started_stage_are_refused_with_the_changes(tmp_path, status):
+    before = _run(tmp_path)
+    manifest = mf.Manifest.load_or_create(tmp_path / "manifest.json", "mgt_geo", ["fre_text", "mgt_geo"])
+    record = manifest.record("fre_text")
+    record.status, record.settings = status, stage_settings(before, before.stage("fre_text"))
+    manifest.save()
+    _check_settings_unchanged(
+        before, mf.Manifest.load_or_create(tmp_path / "manifest.json", "mgt_geo", ["fre_text", "mgt_geo"])
+    )
+    after = _run(tmp_path, "stages.fre_text.actor_lr=1e-6")
+    loaded = mf.Manifest.load_or_create(tmp_path / "manifest.json", "mgt_geo", ["fre_text", "mgt_geo"])
+    with pytest.raises(ConfigError, match=r"stage fre_text .* ran with other settings: actor_lr: 4e-07 -> 1e-06"):
+        _check_settings_unchanged(after, loaded)
+    _check_settings_unchanged(dataclasses.replace(after, on_settings_change="keep"), loaded)  # warns, continues
+
+
+def test_a_pending_stage_is_free_to_change(tmp_path):
+    run = _run(tmp_path, "stages.mgt_geo.actor_lr=2e-6")
+    manifest = mf.Manifest.load_or_create(tmp_path / "manifest.json", "mgt_geo", ["fre_text", "mgt_geo"])
+    manifest.record("mgt_geo").settings = {"actor_lr": 1.0}
+    _check_settings_unchanged(run, manifest)
+
+
+def test_bad_on_settings_change_value_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="on_settings_change = 'maybe'"):
+        _run(tmp_path, "on_settings_change=maybe")
