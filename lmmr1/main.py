@@ -58,6 +58,8 @@ def compose(cfg: DictConfig) -> DictConfig:
     if not extra:
         return cfg
     overrides = list(HydraConfig.get().overrides.task) + extra
+    # keep the user's config search path (their own recipes folder) in the second composition
+    overrides += [o for o in HydraConfig.get().overrides.hydra if str(o).startswith("hydra.searchpath")]
     return hydra.compose(config_name="config", overrides=overrides)
 
 

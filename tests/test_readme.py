@@ -154,7 +154,7 @@ def _runnable(command: str, tmp_path: Path) -> list[str]:
     """The command as argv, with reader-supplied paths pointed at fixtures."""
     command = command.replace("/models/Qwen2.5-VL-3B-Instruct", str(tmp_path / "models" / "Qwen2.5-VL-3B-Instruct"))
     command = re.sub(r"\s*>\s*\S+$", "", command)  # `> plan.yaml`: the test reads stdout itself
-    argv = [a.replace("$LMMR1_DATA", str(tmp_path / "data")) for a in shlex.split(command)]
+    argv = [a.replace("$LMMR1_DATA", str(tmp_path / "data")).replace("$PWD", str(REPO)) for a in shlex.split(command)]
     argv = [str(tmp_path / "out") if a in ("DIR", "OUT") else a for a in argv]
     if argv[0] == "lmmr1":
         argv = [sys.executable, "-m", "lmmr1.cli", *argv[1:]]
