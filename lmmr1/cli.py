@@ -22,13 +22,14 @@ COMMANDS: dict[str, str] = {
     "data": "lmmr1.commands.data",
     "eval": "lmmr1.commands.eval",
     "report": "lmmr1.commands.report",
+    "train": "lmmr1.commands.train",
 }
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lmmr1",
-        description="LMM-R1 tools. Training: python -m lmmr1.main +recipe=NAME",
+        description="LMM-R1 tools. Training: lmmr1 train +recipe=NAME (= python -m lmmr1.main +recipe=NAME)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():

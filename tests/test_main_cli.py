@@ -121,3 +121,9 @@ def test_typed_settings_reach_verl_at_smoke_scale(tmp_path, lmmr1_env):
     ((_, doc),) = _documents(out.stdout)
     assert doc["actor_rollout_ref"]["actor"]["optim"]["lr"] == pytest.approx(3e-6)
     assert doc["actor_rollout_ref"]["rollout"]["n"] == 8
+
+
+def test_lmmr1_train_is_the_same_entry_point(tmp_path, lmmr1_env):
+    cmd = [sys.executable, "-m", "lmmr1.cli", "train", "+recipe=fre_text", "stages.fre_text.actor_lr=fast"]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=lmmr1_env, cwd=tmp_path, timeout=120)
+    assert out.returncode == 2 and "stages.fre_text.actor_lr = 'fast'" in out.stderr

@@ -52,6 +52,7 @@ RULES: list[tuple[str, str, str]] = [
         "slow",
         "tests/test_end_to_end.py::test_a_reward_plugin_from_another_distribution_drives_a_training_run",
     ),
+    (r"^lmmr1 train .*(dry_run=true|explain=true)", "dry", ""),
     (r"^lmmr1 eval --model runs/", "slow-run", "a run directory whose stages are the tiny model"),
     (r"^lmmr1 ", "run", ""),
 ]

@@ -1,0 +1,26 @@
+"""``lmmr1 train +recipe=NAME [key=value ...]``: the same as ``python -m lmmr1.main`` (Hydra overrides).
+
+    lmmr1 train +recipe=fre_text
+    lmmr1 train +recipe=mgt_geo scale=paper explain=true
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("train", help="run a recipe (Hydra overrides, as python -m lmmr1.main)",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                              add_help=False)
+    p.add_argument("overrides", nargs=argparse.REMAINDER, help="+recipe=NAME and key=value overrides")
+    p.set_defaults(func=handler)
+
+
+def handler(args: argparse.Namespace) -> int:
+    from lmmr1 import main as app
+
+    sys.argv = ["lmmr1 train", *args.overrides]
+    app.main()  # Hydra parses sys.argv (and exits on its own usage errors)
+    return app._EXIT_CODE
