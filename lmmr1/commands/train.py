@@ -1,7 +1,7 @@
 """``lmmr1 train +recipe=NAME [key=value ...]``: the same as ``python -m lmmr1.main`` (Hydra overrides).
 
-    lmmr1 train +recipe=fre_text
-    lmmr1 train +recipe=mgt_geo scale=paper explain=true
+lmmr1 train +recipe=fre_text
+lmmr1 train +recipe=mgt_geo scale=paper explain=true
 """
 
 from __future__ import annotations
@@ -11,9 +11,13 @@ import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("train", help="run a recipe (Hydra overrides, as python -m lmmr1.main)",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-                              add_help=False)
+    p = subparsers.add_parser(
+        "train",
+        help="run a recipe (Hydra overrides, as python -m lmmr1.main)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
+    )
     p.add_argument("overrides", nargs=argparse.REMAINDER, help="+recipe=NAME and key=value overrides")
     p.set_defaults(func=handler)
 
