@@ -161,6 +161,8 @@ class RunConfig:
     explain: bool = False
     # a re-run whose stage settings differ from those a started stage ran with: "error" (refuse) or "keep"
     on_settings_change: str = "error"
+    # console: False = lmmr1's lines and a progress bar (verl's output in OUTPUT/logs/); True = everything
+    verbose: bool = False
 
     def stage(self, name: str) -> StageSpec:
         for stage in self.stages:
@@ -749,6 +751,7 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
         "seed": (cfg.seed, int),
         "dry_run": (cfg.dry_run, bool),
         "explain": (cfg.get("explain", False), bool),
+        "verbose": (cfg.get("verbose", False), bool),
         "max_attempts": (cfg.max_attempts, int),
         "ray.num_cpus": (cfg.ray.num_cpus, int),
     }
@@ -775,6 +778,7 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
         seed=checked["seed"],
         dry_run=checked["dry_run"],
         explain=checked["explain"],
+        verbose=checked["verbose"],
         max_attempts=max(1, checked["max_attempts"]),
         ray_address=address,
         ray_num_cpus=checked["ray.num_cpus"],

@@ -68,7 +68,12 @@ def ray_session(run: RunConfig) -> Iterator[None]:
     if cpu:
         os.environ.update(CPU_RUNTIME_ENV)  # the driver resolves verl's platform too
         import lmmr1.cpu_backend  # noqa: F401  (registers the platform and the hf rollout here)
-    kwargs: dict = {"runtime_env": {"env_vars": env_vars}, "logging_level": "WARNING"}
+    # quiet console: verl's and the workers' output stay in Ray's log files (linked under OUTPUT/logs/)
+    kwargs: dict = {
+        "runtime_env": {"env_vars": env_vars},
+        "logging_level": "WARNING" if run.verbose else "ERROR",
+        "log_to_driver": run.verbose,
+    }
     if run.ray_address:
         kwargs["address"] = run.ray_address
         print(f"[lmmr1] joining Ray cluster at {run.ray_address}", file=sys.stderr)
@@ -79,7 +84,8 @@ def ray_session(run: RunConfig) -> Iterator[None]:
         if cpu:
             # verl counts GPUs when placing workers; on a CPU host each logical GPU is one worker slot.
             kwargs["num_gpus"] = run.scale.gpus_per_node * run.scale.nnodes
-        print("[lmmr1] starting a local Ray", file=sys.stderr)
+        if run.verbose:
+            print("[lmmr1] starting a local Ray", file=sys.stderr)
     ray.init(**kwargs)
     previous = signal.getsignal(signal.SIGTERM)
 
@@ -92,8 +98,27 @@ def ray_session(run: RunConfig) -> Iterator[None]:
     finally:
         signal.signal(signal.SIGTERM, previous)
         ray.shutdown()
-        if not run.ray_address:
+        if not run.ray_address and run.verbose:
             print("[lmmr1] local Ray shut down", file=sys.stderr)
+
+
+def link_ray_logs(run: RunConfig, stage: StageSpec, attempt: int) -> Optional[Path]:
+    """``OUTPUT/logs/STAGE-ATTEMPT`` -> this Ray session's log folder (verl's console, every worker's output)."""
+    try:
+        import ray
+
+        logs = Path(ray._private.worker._global_node.get_logs_dir_path())  # Ray 2.x; private but stable
+    except Exception:  # another Ray layout: say nothing rather than guess
+        return None
+    link = run.output_dir / "logs" / f"{stage.name}-{attempt}"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(logs, target_is_directory=True)
+    except OSError:
+        return logs
+    return link
 
 
 def run_curriculum(run: RunConfig) -> int:
@@ -179,12 +204,23 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     manifest.save()
     total = expected_steps(verl_cfg)
     where = f" (resuming after step {resumed_step})" if resumed_step else ""
+    logs = link_ray_logs(run, stage, record.attempts)
+    rows = _rows(stage.data.train_files)
     print(
-        f"[lmmr1] stage {stage.name}: init {init_model}, {stage.algorithm.estimator}, {total or '?'} steps{where}",
+        f"[lmmr1] stage {stage.name}: {stage.algorithm.preset or stage.algorithm.estimator} "
+        f"({stage.algorithm.estimator}), init {init_model}, {rows} training rows, scale {run.scale.name}, "
+        f"{total or '?'} steps{where}" + (f"; verl and worker logs: {logs}" if logs and not run.verbose else ""),
         file=sys.stderr,
         flush=True,
     )
-    relay = MetricsRelay(dirs["verl_metrics"], metrics_path, stage.name, total, reward_log=dirs["reward_log"])
+    relay = MetricsRelay(
+        dirs["verl_metrics"],
+        metrics_path,
+        stage.name,
+        total,
+        reward_log=dirs["reward_log"],
+        progress_bar=not run.verbose,
+    )
     relay.start()
     interrupted = False
     try:
@@ -213,6 +249,15 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
         record.mean_reward_last = float(sum(rewards[-5:]) / len(rewards[-5:]))
     manifest.save()
     return record.status == mf.DONE, interrupted
+
+
+def _rows(files: list[str]) -> str:
+    from lmmr1.data.verl_compat import parquet_row_count
+
+    try:
+        return str(parquet_row_count(files))
+    except Exception:  # remote files: the count is verl's to find
+        return "?"
 
 
 def _link_final(link: Path, target: Path) -> None:

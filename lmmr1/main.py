@@ -9,6 +9,7 @@ config of every stage is printed (``dry_run=true``) or the curriculum runs.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import sys
@@ -89,7 +90,9 @@ def dry_run_text(run: RunConfig) -> str:
                 file=sys.stderr,
             )
         try:
-            with contextlib.redirect_stdout(sys.stderr):  # verl prints its verdict; stdout is the YAML
+            # verl prints its verdict: on stderr for a dry run (stdout is the YAML), nowhere for a quiet run
+            sink = sys.stderr if (run.dry_run or run.verbose) else io.StringIO()
+            with contextlib.redirect_stdout(sink):
                 validate_with_verl(check_cfg)
         except (AssertionError, ValueError) as exc:
             raise ConfigError(f"stages.{stage.name}: verl's config validation refused the stage: {exc}") from None
@@ -142,7 +145,14 @@ def _check_gpus(cfg: DictConfig) -> Optional[str]:
 @hydra.main(config_path="pkg://lmmr1.recipes", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> None:
     global _EXIT_CODE
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="[%(name)s] %(message)s")
+    verbose = bool(cfg.get("verbose", False))
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr, format="[%(name)s] %(message)s"
+    )
+    logging.getLogger("lmmr1").setLevel(logging.INFO)
+    if not verbose:  # verl's and Ray's driver-side notices go to the logs, not the console
+        for name in ("verl", "ray"):
+            logging.getLogger(name).setLevel(logging.ERROR)
     if OmegaConf.is_missing(cfg.recipe, "name"):
         from lmmr1.recipes_index import recipe_names
 

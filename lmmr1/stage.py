@@ -47,7 +47,13 @@ class MetricsRelay(threading.Thread):
     """Follows verl's file logger for one stage and appends ``{"stage", "step", ...}`` lines to metrics.jsonl."""
 
     def __init__(
-        self, source: Path, target: Path, stage: str, total_steps: Optional[int], reward_log: Optional[Path] = None
+        self,
+        source: Path,
+        target: Path,
+        stage: str,
+        total_steps: Optional[int],
+        reward_log: Optional[Path] = None,
+        progress_bar: bool = False,
     ) -> None:
         super().__init__(daemon=True, name=f"metrics-{stage}")
         self.source, self.target, self.stage, self.total_steps = source, target, stage, total_steps
@@ -58,6 +64,18 @@ class MetricsRelay(threading.Thread):
         self._offset = 0
         self.steps: list[dict[str, Any]] = []
         self._t0 = time.monotonic()
+        self._bar: Any = None
+        if progress_bar:
+            from tqdm import tqdm
+
+            self._bar = tqdm(
+                total=total_steps,
+                desc=stage,
+                unit="step",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                bar_format="[lmmr1] {desc}: {n_fmt}/{total_fmt} steps |{bar:20}| {elapsed}<{remaining}{postfix}",
+            )
 
     def run(self) -> None:
         while not self._stop_event.is_set():
@@ -71,6 +89,8 @@ class MetricsRelay(threading.Thread):
             self.join(timeout=10)
         else:
             self.poll()
+        if self._bar is not None:
+            self._bar.close()
 
     def poll(self) -> None:
         if self.source.exists() and self.source.stat().st_size < self._offset:
@@ -135,15 +155,27 @@ class MetricsRelay(threading.Thread):
             return  # validation-only lines
         self.steps.append(record)
         reward = data.get(REWARD_KEY)
-        total = f"/{self.total_steps}" if self.total_steps else ""
         elapsed = time.monotonic() - self._t0
-        reward_text = f"{reward:.3f}" if isinstance(reward, (int, float)) else "n/a"
-        print(
-            f"[lmmr1] {self.stage}: step {step}{total}  reward {reward_text}  "
-            f"response_len {data.get('response_length/mean', float('nan')):.1f}  ({elapsed:.0f}s)",
-            file=sys.stderr,
-            flush=True,
-        )
+        shown = {
+            "reward": reward,
+            "acc": record.get("reward/acc/mean"),
+            "format": record.get("reward/format/mean"),
+            "len": data.get("response_length/mean"),
+            "kl": data.get("actor/ppo_kl", data.get("actor/kl_loss")),
+            "s/step": data.get("timing_s/step"),
+        }
+        text = "  ".join(f"{k} {v:.3g}" for k, v in shown.items() if isinstance(v, (int, float)))
+        timeouts = record.get("reward/timeout/count")
+        if self._bar is not None:
+            self._bar.set_postfix_str(text, refresh=False)
+            self._bar.update(1)
+            if isinstance(timeouts, (int, float)) and timeouts > 0:  # warnings that matter stay visible
+                self._bar.write(
+                    f"[lmmr1] {self.stage}: step {step}: {timeouts:.0f} reward(s) timed out (scored 0)", file=sys.stderr
+                )
+            return
+        total = f"/{self.total_steps}" if self.total_steps else ""
+        print(f"[lmmr1] {self.stage}: step {step}{total}  {text}  ({elapsed:.0f}s)", file=sys.stderr, flush=True)
 
 
 _BENCH_VAL = re.compile(r"^val-core/bench/([^/]+)/(?:acc|reward)/mean@\d+$")
@@ -215,7 +247,11 @@ def run_verl(verl_cfg: DictConfig, raw_metrics: Path, reward_log: Optional[Path]
     from verl.utils.device import auto_set_device
 
     auto_set_device(verl_cfg)
-    validate_with_verl(verl_cfg)
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):  # checked before Ray already; a refusal still raises
+        validate_with_verl(verl_cfg)
     raw_metrics.parent.mkdir(parents=True, exist_ok=True)
     env_vars = {"VERL_FILE_LOGGER_PATH": str(raw_metrics)}
     if reward_log is not None:

@@ -75,7 +75,8 @@ def test_hydra_cfg_job_works(tmp_path, lmmr1_env):
     ],
 )
 def test_bad_input_fails_fast_with_a_clear_message(tmp_path, lmmr1_env, args, needle):
-    out = lmmr1_main(*args, env=lmmr1_env, cwd=tmp_path, timeout=120)
+    # verbose=true: a local Ray would announce itself, so its absence shows nothing started
+    out = lmmr1_main(*args, "verbose=true", env=lmmr1_env, cwd=tmp_path, timeout=120)
     assert out.returncode != 0
     assert needle in out.stderr, out.stderr[-2000:]
     assert "starting a local Ray" not in out.stderr
