@@ -151,6 +151,7 @@ def main(cfg: DictConfig) -> None:
     )
     logging.getLogger("lmmr1").setLevel(logging.INFO)
     if not verbose:  # verl's and Ray's driver-side notices go to the logs, not the console
+        os.environ.setdefault("VERL_LOGGING_LEVEL", "ERROR")  # verl sets each module logger's level from it
         for name in ("verl", "ray"):
             logging.getLogger(name).setLevel(logging.ERROR)
     if OmegaConf.is_missing(cfg.recipe, "name"):
