@@ -163,6 +163,8 @@ class RunConfig:
     on_settings_change: str = "error"
     # console: False = lmmr1's lines and a progress bar (verl's output in OUTPUT/logs/); True = everything
     verbose: bool = False
+    # re-run this stage and the later ones; their earlier outputs are archived under OUTPUT/archive/
+    restart_from: Optional[str] = None
 
     def stage(self, name: str) -> StageSpec:
         for stage in self.stages:
@@ -761,6 +763,12 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
             checked[key] = coerce(value, kind, key)
         except SettingError as exc:
             raise ConfigError(str(exc)) from None
+    restart_from = _plain(cfg.get("restart_from", None))
+    if restart_from is not None and restart_from not in order:
+        raise ConfigError(
+            f"restart_from = {restart_from!r}: not a stage of this recipe{close_match(str(restart_from), order)}; "
+            f"its stages are {', '.join(order)}"
+        )
     on_change = _plain(cfg.get("on_settings_change", "error"))
     if on_change not in ("error", "keep"):
         raise ConfigError(
@@ -769,6 +777,7 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
         )
     return RunConfig(
         on_settings_change=on_change,
+        restart_from=restart_from,
         recipe=recipe,
         output_dir=output_dir.absolute(),
         model_path=model_path,

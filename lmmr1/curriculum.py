@@ -7,6 +7,8 @@ resumes from its newest checkpoint (verl's ``resume_mode=auto``).
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import os
 import signal
@@ -130,6 +132,8 @@ def run_curriculum(run: RunConfig) -> int:
     manifest = mf.Manifest.load_or_create(run.output_dir / "manifest.json", run.recipe, [s.name for s in run.stages])
     manifest.extra.update({"model": run.model_path, "scale": run.scale.name})
     manifest.save()
+    if run.restart_from:
+        archive_from(run, manifest, run.restart_from)
     _check_settings_unchanged(run, manifest)
     metrics_path = run.output_dir / "metrics.jsonl"
     pending = [s for s in run.stages if manifest.record(s.name).status != mf.DONE]
@@ -160,6 +164,50 @@ def run_curriculum(run: RunConfig) -> int:
     return 0 if all(manifest.record(s.name).status == mf.DONE for s in run.stages) else 1
 
 
+def archive_from(run: RunConfig, manifest: mf.Manifest, first: str) -> Optional[Path]:
+    """Move the outputs of ``first`` and later stages to ``OUTPUT/archive/TIME/`` and mark them pending."""
+    import shutil
+
+    names = [s.name for s in run.stages]
+    later = names[names.index(first) :]
+    stamp = mf.now().replace(":", "-")
+    target = run.output_dir / "archive" / stamp
+    moved = []
+    for name in later:
+        folder = run.output_dir / name
+        if folder.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(folder), str(target / name))
+            moved.append(name)
+        record = manifest.record(name)
+        if record.status != mf.PENDING or record.settings is not None:
+            target.mkdir(parents=True, exist_ok=True)
+            (target / f"{name}.manifest.json").write_text(json.dumps(dataclasses.asdict(record), indent=2))
+        manifest.stages[manifest.stages.index(record)] = mf.StageRecord(name)
+    metrics = run.output_dir / "metrics.jsonl"
+    if metrics.exists():
+        keep, old = [], []
+        for line in metrics.read_text(encoding="utf-8").splitlines():
+            try:
+                stage = json.loads(line).get("stage")
+            except ValueError:
+                stage = None
+            (old if stage in later else keep).append(line)
+        if old:
+            target.mkdir(parents=True, exist_ok=True)
+            (target / "metrics.jsonl").write_text("".join(x + "\n" for x in old), encoding="utf-8")
+            metrics.write_text("".join(x + "\n" for x in keep), encoding="utf-8")
+    manifest.save()
+    where = target if target.exists() else None
+    print(
+        f"[lmmr1] restart_from={first}: stages {', '.join(later)} start again"
+        + (f"; earlier outputs ({', '.join(moved) or 'manifest records'}) archived in {where}" if where else ""),
+        file=sys.stderr,
+        flush=True,
+    )
+    return where
+
+
 def _check_settings_unchanged(run: RunConfig, manifest: mf.Manifest) -> None:
     """A stage that started under other settings is not silently resumed (or skipped as done)."""
     from lmmr1.config import stage_settings
@@ -176,8 +224,9 @@ def _check_settings_unchanged(run: RunConfig, manifest: mf.Manifest) -> None:
         message = f"stage {stage.name} in {run.output_dir} ({record.status}) ran with other settings: {listing}"
         if run.on_settings_change == "error":
             raise ConfigError(
-                message + ". Use a new output_dir=... for the new settings, or on_settings_change=keep "
-                "to continue the existing stage as it is."
+                message + f". To train it with the new settings, add restart_from={stage.name} (its outputs and "
+                "those of later stages are archived, not deleted); or use a new output_dir=...; or "
+                "on_settings_change=keep to continue the existing stage as it is."
             )
         print(f"[lmmr1] warning: {message}; continuing it (on_settings_change=keep)", file=sys.stderr, flush=True)
 

@@ -44,10 +44,10 @@ def _auto_overrides(cfg: DictConfig) -> tuple[list[str], Optional[str]]:
         note = f"scale={scale} ({count} GPU(s) visible on {where}; pass scale=smoke|paper to choose)"
         extra.append(f"scale={scale}")
     if cfg.model.name == "auto":
-        model = cfg.recipe.smoke_model if scale == "smoke" else cfg.recipe.paper_model
+        model = cfg.recipe.smoke_model if scale in ("smoke", "gpu1") else cfg.recipe.paper_model
         extra.append(f"model={model}")
     if cfg.data.name == "auto":
-        extra.append(f"data={'samples' if scale == 'smoke' else 'lmm_r1'}")
+        extra.append(f"data={'samples' if scale in ('smoke', 'gpu1') else 'lmm_r1'}")
     return extra, note
 
 
@@ -107,7 +107,7 @@ def _print_estimates(run: RunConfig) -> None:
 
     from lmmr1.estimate import assumptions, estimate
 
-    if run.scale.device == "cpu":
+    if run.scale.device == "cpu" or run.scale.name == "gpu1":  # minutes, not GPU-hours
         return
     gpus = run.scale.gpus_per_node * run.scale.nnodes
     total = 0.0

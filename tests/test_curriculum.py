@@ -55,3 +55,38 @@ def test_a_pending_stage_is_free_to_change(tmp_path):
 def test_bad_on_settings_change_value_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="on_settings_change = 'maybe'"):
         _run(tmp_path, "on_settings_change=maybe")
+
+
+def test_restart_from_archives_the_stage_and_later_ones_then_the_changed_settings_are_accepted(tmp_path):
+    import json
+
+    from lmmr1.curriculum import archive_from
+
+    before = _run(tmp_path)
+    manifest = mf.Manifest.load_or_create(tmp_path / "manifest.json", "mgt_geo", ["fre_text", "mgt_geo"])
+    for name in ("fre_text", "mgt_geo"):
+        record = manifest.record(name)
+        record.status, record.settings = mf.DONE, stage_settings(before, before.stage(name))
+        (tmp_path / name / "checkpoints").mkdir(parents=True)
+        (tmp_path / name / "checkpoints" / "marker").write_text(name)
+    manifest.save()
+    (tmp_path / "metrics.jsonl").write_text(
+        "".join(json.dumps({"stage": s, "step": 1}) + "\n" for s in ("fre_text", "mgt_geo"))
+    )
+    after = _run(tmp_path, "stages.mgt_geo.actor_lr=3e-6", "restart_from=mgt_geo")
+    assert after.restart_from == "mgt_geo"
+    loaded = mf.Manifest.load_or_create(tmp_path / "manifest.json", "mgt_geo", ["fre_text", "mgt_geo"])
+    with pytest.raises(ConfigError, match="restart_from=mgt_geo"):
+        _check_settings_unchanged(after, loaded)
+    archive = archive_from(after, loaded, "mgt_geo")
+    _check_settings_unchanged(after, loaded)  # mgt_geo is pending again: accepted
+    assert loaded.record("fre_text").status == mf.DONE and loaded.record("mgt_geo").status == mf.PENDING
+    assert (archive / "mgt_geo" / "checkpoints" / "marker").read_text() == "mgt_geo"  # archived, not deleted
+    assert (tmp_path / "fre_text" / "checkpoints" / "marker").exists() and not (tmp_path / "mgt_geo").exists()
+    assert [json.loads(x)["stage"] for x in (tmp_path / "metrics.jsonl").read_text().splitlines()] == ["fre_text"]
+    assert json.loads((archive / "metrics.jsonl").read_text())["stage"] == "mgt_geo"
+
+
+def test_restart_from_an_unknown_stage_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="restart_from = 'mgt_ge'.*did you mean 'mgt_geo'"):
+        _run(tmp_path, "restart_from=mgt_ge")

@@ -274,3 +274,20 @@ def test_a_gae_stage_trains_a_critic_on_cpu(tmp_path, lmmr1_env):
     rows = [r for r in _metrics(out_dir) if "critic/score/mean" in r]
     assert len(rows) == 3 and all("critic/vf_loss" in r for r in rows)
     assert (out_dir / "direct_rl_geo" / "checkpoints" / "global_step_3" / "critic").is_dir()
+
+
+def test_a_user_curriculum_from_a_folder_outside_the_package_runs(tmp_path, lmmr1_env):
+    """examples/curriculum copied elsewhere, found through hydra.searchpath: built-in stage + inline stage."""
+    import shutil
+
+    folder = tmp_path / "my_recipes"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "curriculum", folder)
+    out_dir = tmp_path / "mine"
+    result = _main(
+        [f"hydra.searchpath=[file://{folder}]", "+recipe=my_curriculum", f"output_dir={out_dir}"], lmmr1_env, tmp_path
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    assert [s["name"] for s in manifest["stages"]] == ["fre_text", "digits"]
+    assert all(s["status"] == "done" for s in manifest["stages"])
+    assert manifest["stages"][1]["init_model"].endswith("fre_text/checkpoints/global_step_3/actor/huggingface")

@@ -128,3 +128,12 @@ def test_lmmr1_train_is_the_same_entry_point(tmp_path, lmmr1_env):
     cmd = [sys.executable, "-m", "lmmr1.cli", "train", "+recipe=fre_text", "stages.fre_text.actor_lr=fast"]
     out = subprocess.run(cmd, capture_output=True, text=True, env=lmmr1_env, cwd=tmp_path, timeout=120)
     assert out.returncode == 2 and "stages.fre_text.actor_lr = 'fast'" in out.stderr
+
+
+def test_the_one_gpu_preset_is_a_vllm_config_verl_accepts(tmp_path, lmmr1_env):
+    out = lmmr1_main("+recipe=fre_text", "scale=gpu1", "dry_run=true", env=lmmr1_env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "[validate_config] All configuration checks passed successfully!" in out.stderr
+    ((_, doc),) = _documents(out.stdout)
+    assert doc["actor_rollout_ref"]["rollout"]["name"] == "vllm" and doc["trainer"]["n_gpus_per_node"] == 1
+    assert doc["trainer"]["device"] == "cuda" and doc["actor_rollout_ref"]["model"]["path"] == "tiny:qwen2_5_vl"
