@@ -43,6 +43,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "train":  # everything after it is Hydra's, options included (--help, --cfg job)
+        from lmmr1.commands.train import run
+
+        return int(run(argv[1:]) or 0)
     wanted = argv[0] if argv and argv[0] in COMMANDS else None
     parser = build_parser(only=wanted)
     args = parser.parse_args(argv)

@@ -23,8 +23,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handler(args: argparse.Namespace) -> int:
+    return run(args.overrides)
+
+
+def run(overrides: list[str]) -> int:
+    """Hand every argument to the Hydra app (``--help``, ``--cfg job`` included)."""
     from lmmr1 import main as app
 
-    sys.argv = ["lmmr1 train", *args.overrides]
+    sys.argv = ["lmmr1 train", *overrides]
     app.main()  # Hydra parses sys.argv (and exits on its own usage errors)
     return app._EXIT_CODE
