@@ -24,6 +24,7 @@ def _documents(stdout: str) -> list[tuple[str, dict]]:
     return docs
 
 
+@pytest.mark.slow  # a fresh interpreter imports verl and validates (~13 s)
 def test_dry_run_prints_one_document_per_stage_in_order(tmp_path, lmmr1_env):
     out = lmmr1_main("+recipe=mgt_percereason", "dry_run=true", "scale=paper", env=lmmr1_env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
@@ -37,6 +38,7 @@ def test_dry_run_prints_one_document_per_stage_in_order(tmp_path, lmmr1_env):
     assert "ray" not in out.stderr.lower() or "starting a local ray" not in out.stderr.lower()
 
 
+@pytest.mark.slow  # a fresh interpreter imports verl and validates (~13 s)
 def test_dry_run_at_smoke_scale_reports_the_scale_choice(tmp_path, lmmr1_env):
     out = lmmr1_main("+recipe=fre_text", "dry_run=true", env=lmmr1_env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
@@ -82,6 +84,7 @@ def test_bad_input_fails_fast_with_a_clear_message(tmp_path, lmmr1_env, args, ne
     assert "starting a local Ray" not in out.stderr
 
 
+@pytest.mark.slow  # a fresh interpreter imports verl and validates (~13 s)
 def test_dry_run_writes_nothing_in_an_empty_home_and_cache(tmp_path, lmmr1_env):
     home, cache, cwd = tmp_path / "home", tmp_path / "cache", tmp_path / "cwd"
     for folder in (home, cache, cwd):
@@ -109,6 +112,7 @@ def test_algorithm_presets_show_in_the_dry_run_of_every_stage(tmp_path, lmmr1_en
                 assert doc["algorithm"]["filter_groups"]["metric"] == "reward"
 
 
+@pytest.mark.slow  # a fresh interpreter imports verl and validates (~13 s)
 def test_typed_settings_reach_verl_at_smoke_scale(tmp_path, lmmr1_env):
     out = lmmr1_main(
         "+recipe=fre_text",
@@ -130,6 +134,7 @@ def test_lmmr1_train_is_the_same_entry_point(tmp_path, lmmr1_env):
     assert out.returncode == 2 and "stages.fre_text.actor_lr = 'fast'" in out.stderr
 
 
+@pytest.mark.slow  # a fresh interpreter imports verl and validates (~13 s)
 def test_the_one_gpu_preset_is_a_vllm_config_verl_accepts(tmp_path, lmmr1_env):
     out = lmmr1_main("+recipe=fre_text", "scale=gpu1", "dry_run=true", env=lmmr1_env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]

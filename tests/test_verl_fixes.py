@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 
@@ -21,6 +22,7 @@ def test_every_run_loads_the_fixes_into_verl_processes():
     assert VERL_FIXES_MODULE in CPU_RUNTIME_ENV["VERL_USE_EXTERNAL_MODULES"].split(",")
 
 
+@pytest.mark.slow  # a fresh interpreter imports verl and validates (~13 s)
 def test_equal_length_3d_position_ids_survive_verls_mini_batch_split():
     """TransferQueue packs equal-length (4, L) rows as jagged along the M-RoPE dim; the split must still work."""
     import os

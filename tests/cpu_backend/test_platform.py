@@ -38,6 +38,7 @@ def test_platform_reports_cpu_and_gloo():
     module.set_rng_state(state)
 
 
+@pytest.mark.slow  # a fresh interpreter imports verl and validates (~13 s)
 def test_verl_resolves_the_cpu_platform_and_inits_gloo_in_a_fresh_process():
     """What a Ray worker does: import verl with the CPU env, then init the process group verl's way."""
     code = (
