@@ -14,6 +14,7 @@ reward (an optional extra); it is not wired yet and raises ``NotImplementedError
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,6 +209,19 @@ class _State:
     pass_receiver: int = -1
     shot_in_flight: bool = False
     stun: dict = field(default_factory=dict)  # (team, player) -> steps left
+
+
+def action_from_text(text: str) -> int | None:
+    """The action a model names in ``text`` (GRF's names, an ``action_`` prefix allowed), else None.
+
+    Longest names first, so ``top_right`` is not read as ``right``. Shared by the online agent loop and
+    the Football-Online benchmark, so training and evaluation read answers the same way.
+    """
+    answer = text.strip().lower()
+    for name in sorted(ACTION_NAMES, key=len, reverse=True):
+        if re.search(rf"\b(?:action_)?{name}\b", answer):
+            return ACTION_NAMES.index(name)
+    return None
 
 
 class FootballEnv(gym.Env):

@@ -319,14 +319,10 @@ class FootballOnlineAgentLoop(EnvAgentLoop):
         return env, obs, info
 
     def parse_actions(self, text: str) -> list[int]:
-        from lmmr1.envs.football import ACTION_NAMES
+        from lmmr1.envs.football import action_from_text
 
-        answer = _answer_text(text).strip().lower()
-        # longest names first so "top_right" is not read as "right"
-        for name in sorted(ACTION_NAMES, key=len, reverse=True):
-            if re.search(rf"\b(?:action_)?{name}\b", answer):
-                return [ACTION_NAMES.index(name)] * self.steps_per_action
-        return []
+        action = action_from_text(_answer_text(text))
+        return [] if action is None else [action] * self.steps_per_action
 
     def observation_message(self, env, obs, info, log: dict[str, Any]) -> dict[str, Any]:
         from lmmr1.envs.football import ACTION_NAMES

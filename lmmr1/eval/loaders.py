@@ -100,6 +100,25 @@ def _read_saved(root: Path, split: str, benchmark: str) -> tuple[list[dict[str, 
     return rows, str(root)
 
 
+def read_jsonl(path: Path, benchmark: str, required: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Rows of a JSON-lines file (``FILE:LINE`` kept in ``_file``), columns checked on the first row."""
+    import json
+
+    rows = []
+    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise EvalDataError(f"{benchmark}: {path}:{line_no}: not valid JSON ({exc})") from None
+        row["_file"] = f"{path}:{line_no}"
+        rows.append(row)
+    if rows:
+        _check_columns(list(rows[0]), list(required), str(path), benchmark)
+    return rows
+
+
 def read_csv(path: Path, benchmark: str, required: Iterable[str]) -> list[dict[str, Any]]:
     if not path.exists():
         raise EvalDataError(f"{benchmark}: {path} does not exist (the public repository's CSV is expected there)")

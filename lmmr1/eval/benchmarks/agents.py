@@ -14,13 +14,13 @@
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Optional
 
 from lmmr1.eval.core import Benchmark, EvalDataError, GenSettings, Item, LoadResult, user_message
+from lmmr1.eval.loaders import read_jsonl
 from lmmr1.prompts import SOKOBAN_GLOBAL_INSTRUCTION, SYSTEM_PROMPT, football_prompt
 
 Policy = Callable[[list[dict[str, Any]], list[bytes], GenSettings], str]
@@ -32,20 +32,6 @@ def _png(frame: Any) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(frame).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def _jsonl(path: Path, benchmark: str) -> list[dict[str, Any]]:
-    rows = []
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise EvalDataError(f"{benchmark}: {path}:{line_no}: not valid JSON ({exc})") from None
-        row["_file"] = f"{path}:{line_no}"
-        rows.append(row)
-    return rows
 
 
 class SokobanGlobal(Benchmark):
@@ -65,7 +51,7 @@ class SokobanGlobal(Benchmark):
                 f"{self.name}: {path} does not exist. Write a level set with "
                 f"`lmmr1 data sokoban --n 200 --solve --out {root}`."
             )
-        rows = _jsonl(path, self.name)
+        rows = read_jsonl(path, self.name)
         items = []
         for i, r in enumerate(rows):
             if "xsb" not in r:
@@ -135,7 +121,7 @@ class FootballOnline(Benchmark):
     def load(self, root: Path) -> LoadResult:
         games = root / "games.jsonl"
         if games.exists():
-            rows = _jsonl(games, self.name)
+            rows = read_jsonl(games, self.name)
             files = [str(games)]
         else:
             parquet = root / "train.parquet"
@@ -206,14 +192,10 @@ class FootballOnline(Benchmark):
 
     @staticmethod
     def _action(response: str) -> Optional[int]:
-        from lmmr1.envs.football import ACTION_NAMES
+        from lmmr1.envs.football import action_from_text
 
         m = re.findall(r"<answer>(.*?)</answer>", response, re.DOTALL)
-        answer = (m[-1] if m else response).strip().lower()
-        for name in sorted(ACTION_NAMES, key=len, reverse=True):
-            if re.search(rf"\b(?:action_)?{name}\b", answer):
-                return ACTION_NAMES.index(name)
-        return None
+        return action_from_text(m[-1] if m else response)
 
     def aggregate(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         scores = [float(r["score"]) for r in records if r.get("score") is not None]

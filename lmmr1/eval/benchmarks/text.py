@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from lmmr1.eval.core import Benchmark, GenSettings, Item, LoadResult, letter_of, user_message
-from lmmr1.eval.loaders import read_csv, read_rows, row_id
+from lmmr1.eval.loaders import read_csv, read_jsonl, read_rows, row_id
 
 LIGHTEVAL = GenSettings(max_new_tokens=8192, temperature=0.0, top_p=1.0, repetition_penalty=1.05)
 
@@ -41,20 +41,7 @@ class MATH500(Benchmark):
     def load(self, root: Path) -> LoadResult:
         jsonl = sorted(root.rglob("test.jsonl")) if root.is_dir() else []
         if jsonl:
-            import json
-
-            rows = []
-            for path in jsonl[:1]:
-                for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-                    if line.strip():
-                        row = json.loads(line)
-                        row["_file"] = f"{path}:{line_no}"
-                        rows.append(row)
-            files = [str(jsonl[0])]
-            from lmmr1.eval.loaders import _check_columns
-
-            if rows:
-                _check_columns(list(rows[0]), list(self.columns), files[0], self.name)
+            rows, files = read_jsonl(jsonl[0], self.name, self.columns), [str(jsonl[0])]
         else:
             rows, files = read_rows(root, self.split, self.name, self.columns)
         items = [
