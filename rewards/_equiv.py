@@ -2,14 +2,22 @@
 
 Layers, cheapest first:
 
-1. normalisation (``normalize``): strip delimiters, ``\\text{}``, units, degree signs, thousands
-   separators (commas and thin spaces), trailing punctuation; equal strings are equal answers;
-2. structure (``parse_answer``): relations (``x=3``, ``y=5x+1``), intervals and unions, sets and bare
-   lists (unordered), tuples and vectors (ordered), matrices, multiple-choice letters, text;
+1. normalisation (``_normalize``): equal canonical texts are equal answers; a unit on both sides must
+   agree or convert (``_units``);
+2. structure (``_structure.parse_answer``): relations, intervals and unions, sets and bare lists
+   (unordered, repeats ignored), tuples and vectors (ordered), matrices, multiple-choice letters, text;
 3. scalar values: exact rational arithmetic (``Fraction``), then complex evaluation at random points for
    expressions with variables, all in-process and bounded by the parser's guards;
 4. only when 3 cannot decide (domain errors, overflow): sympy, built from the tree by constructors. This
-   is the *slow path*; callers that must not block pass ``allow_slow=False`` and get ``NeedSlow``.
+   is the *slow path*; callers that must not block pass ``allow_slow=False`` and get ``NeedSlow``;
+5. only when our parser could not read one side as mathematics (``2\\begin{pmatrix}...``, a matrix
+   product) and the comparison therefore could not decide: math-verify, in the same worker. A pair this
+   module decided "not equal" with both sides read never reaches it.
+
+Leniencies, each deliberate: a label on one side (``x = 3``, ``|AB| = 1``, ``(p, q) = (3, 2)``) is
+dropped; a unit may be left out on one side; a decimal with at least three significant digits equals
+the irrational or non-terminating value it rounds to (``3.14`` for ``\\pi``, ``0.333`` for 1/3); a decimal
+comma is read as a decimal point only when the gold is one number.
 """
 
 from __future__ import annotations
@@ -19,273 +27,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from . import _latex as L
-
-# ------------------------------------------------------------------------------------------------
-# normalisation
-# ------------------------------------------------------------------------------------------------
+from . import _units
+from ._normalize import compact, decimal_comma, normalize, text_key
+from ._structure import FLIP, LETTER, parse_answer
 
 
 class NeedSlow(Exception):
     """Numeric checks could not decide; symbolic comparison (time-limited) is needed."""
-
-
-_UNIT_WORDS = (
-    "cm|mm|km|m|kg|mg|g|s|sec|secs|second|seconds|min|mins|minute|minutes|h|hr|hrs|hour|hours|day|days|"
-    "week|weeks|month|months|year|years|degree|degrees|deg|unit|units|dollar|dollars|cent|cents|meter|"
-    "meters|metre|metres|foot|feet|ft|inch|inches|mile|miles|mph|yard|yards|l|ml|liter|liters|litre|"
-    "litres|people|students|cm\\^2|cm\\^3|m\\^2|m\\^3|km/h|m/s|square|sq|cubic|radians|rad|pounds|lbs|oz|"
-    "ounces|gallons|apples|points|ways|times|percent"
-)
-_UNIT_TAIL = re.compile(
-    r"(?<=[\d}])(?:\s*\\(?:text|mbox|mathrm|textrm)\s*\{[^{}]*\}(?:\^\{?\d\}?)?)+\s*$"
-    r"|(?<=[\d}])\s*(?:(?:" + _UNIT_WORDS + r")(?:\^\{?\d\}?)?\.?\s*)+$"
-    r"|(?<=[\d}])\s+[A-Za-z]{3,}(?:\s+[A-Za-z]{3,})?\.?\s*$"
-)
-_WRAPPERS = re.compile(r"\\(?:text|mbox|mathrm|textrm|textbf|mathbf|mathit|textit|operatorname|boldsymbol)\s*\{")
-_NOISE = re.compile(
-    r"\\(?:left|right|big|Big|bigg|Bigg|bigl|bigr|Bigl|Bigr|displaystyle|textstyle|!|;|:|quad|qquad)(?![A-Za-z])"
-)
-_DEGREE = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree|\\circ")
-_THIN_THOUSANDS = re.compile(r"(?<=\d)(?:\\,|\{,\}|\\ |\u2009|\u202f|\u00a0|\\thinspace\s*)(?=\d{3}(?!\d))")
-_COMMA_NUMBER = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-
-
-def _unwrap(text: str) -> str:
-    """Replace ``\\text{abc}`` (and friends) by ``abc``, keeping nested braces balanced."""
-    for _ in range(50):
-        m = _WRAPPERS.search(text)
-        if not m:
-            break
-        open_pos = m.end() - 1
-        depth, i = 0, open_pos
-        while i < len(text):
-            if text[i] == "{":
-                depth += 1
-            elif text[i] == "}":
-                depth -= 1
-                if depth == 0:
-                    break
-            i += 1
-        if i >= len(text):
-            break
-        text = text[: m.start()] + text[open_pos + 1 : i] + text[i + 1 :]
-    return text
-
-
-@dataclass
-class Norm:
-    text: str  # normalised LaTeX-ish text
-    percent: bool = False
-    degree: bool = False
-
-
-def normalize(raw: str, strip_units: bool = True) -> Norm:
-    s = raw.strip()
-    # math delimiters
-    for _ in range(3):
-        s = s.strip()
-        if s.startswith("$$") and s.endswith("$$") and len(s) >= 4:
-            s = s[2:-2]
-        elif s.startswith("$") and s.endswith("$") and len(s) >= 2:
-            s = s[1:-1]
-        elif (s.startswith("\\(") and s.endswith("\\)")) or (s.startswith("\\[") and s.endswith("\\]")):
-            s = s[2:-2]
-    s = s.replace("\\$", "").replace("$", "")
-    s = _THIN_THOUSANDS.sub("", s)
-    s = re.sub(r"\\varnothing|∅|\\\{\s*\\\}|\\O(?![A-Za-z])", r"\\emptyset", s)
-    if strip_units:
-        s = _UNIT_TAIL.sub("", s)
-    s = _unwrap(s)
-    s = _NOISE.sub("", s)
-    s = re.sub(r"\\[dtc]frac", r"\\frac", s)
-    s = re.sub(r"(?<!\\)\\[, ]", " ", s).replace("~", " ")
-    degree = False
-    if _DEGREE.search(s):
-        degree = True
-        s = _DEGREE.sub("", s)
-    percent = False
-    if re.search(r"\\?%\s*$", s):
-        percent = True
-        s = re.sub(r"\\?%\s*$", "", s)
-    s = s.strip()
-    s = re.sub(r"[.。]+$", "", s).strip()  # trailing full stop (not a decimal point: digits follow those)
-    s = re.sub(r"\s+", " ", s)
-    if _COMMA_NUMBER.match(s):
-        s = s.replace(",", "")
-    if strip_units:
-        s = _UNIT_TAIL.sub("", s).strip()
-    return Norm(s, percent, degree)
-
-
-def compact(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def text_key(text: str) -> str:
-    """Loose key for text answers: case, spaces, braces and punctuation ignored."""
-    t = text.lower()
-    t = re.sub(r"\\[a-z]+", lambda m: m.group()[1:], t)
-    t = re.sub(r"[\s{}()\[\]\"'`.,;:!?\\]+", "", t)
-    return t
-
-
-# ------------------------------------------------------------------------------------------------
-# structure
-# ------------------------------------------------------------------------------------------------
-_OPENERS = {"(": ")", "[": "]", "{": "}"}
-_CLOSERS = {")", "]", "}"}
-_REL_PATTERN = re.compile(r"\\leq?(?![A-Za-z])|\\geq?(?![A-Za-z])|\\neq?(?![A-Za-z])|<=|>=|!=|=|<|>")
-_REL_NAME = {
-    "=": "=",
-    "<": "<",
-    ">": ">",
-    "<=": "<=",
-    ">=": ">=",
-    "\\le": "<=",
-    "\\leq": "<=",
-    "\\ge": ">=",
-    "\\geq": ">=",
-    "\\ne": "!=",
-    "\\neq": "!=",
-    "!=": "!=",
-}
-_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
-_LETTER = re.compile(r"^\(?([A-J])\)?(?:[.:)]\s*.*)?$", re.DOTALL)
-
-
-def split_top(s: str, sep: str) -> list[str]:
-    """Split ``s`` on ``sep`` outside brackets and braces (``\\{`` counts as a brace)."""
-    parts, depth, start, i = [], 0, 0, 0
-    n, k = len(s), len(sep)
-    while i < n:
-        ch = s[i]
-        if ch == "\\" and i + 1 < n and s[i + 1] in "{}":
-            depth += 1 if s[i + 1] == "{" else -1
-            i += 2
-            continue
-        if s.startswith("\\left", i) or s.startswith("\\right", i):
-            i += 5 if s.startswith("\\left", i) else 6
-            continue
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif depth == 0 and s.startswith(sep, i):
-            if sep.isalpha() or sep.startswith("\\"):
-                # whole-word separators only (\cup not \cupcake)
-                after = s[i + k : i + k + 1]
-                if after.isalpha():
-                    i += 1
-                    continue
-            parts.append(s[start:i])
-            i += k
-            start = i
-            continue
-        i += 1
-    parts.append(s[start:])
-    return parts
-
-
-def _outer_bracketed(s: str) -> bool:
-    """True if the first bracket closes at the last character (``(1,2]`` yes, ``(1)(2)`` no)."""
-    depth = 0
-    for i, ch in enumerate(s):
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth == 0 and i != len(s) - 1:
-                return False
-    return depth == 0
-
-
-def parse_answer(text: str, depth: int = 0) -> tuple:
-    """Structured value of a normalised answer (see module docstring)."""
-    s = text.strip()
-    if depth > 8:
-        raise L.GuardError("answer structure nested too deeply")
-    if not s:
-        return ("empty",)
-    # matrices
-    m = re.match(r"^\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*)\\end\{\1\}$", s, re.DOTALL)
-    if m:
-        rows = [r for r in re.split(r"\\\\", m.group(2)) if r.strip()]
-        cells = [[parse_answer(c, depth + 1) for c in r.split("&")] for r in rows]
-        if len(cells) == 1:
-            return ("tuple", tuple(cells[0]))
-        if all(len(r) == 1 for r in cells):
-            return ("tuple", tuple(r[0] for r in cells))
-        return ("matrix", tuple(tuple(r) for r in cells))
-    m = re.match(r"^\\langle(.*)\\rangle$", s, re.DOTALL)
-    if m:
-        return ("tuple", tuple(parse_answer(p, depth + 1) for p in split_top(m.group(1), ",")))
-    # "x \in [1, 2)"
-    m = re.match(r"^[A-Za-z]\s*\\in\s*(.+)$", s, re.DOTALL)
-    if m:
-        return parse_answer(m.group(1), depth + 1)
-    # unions
-    parts = split_top(s, "\\cup")
-    if len(parts) > 1:
-        return ("union", tuple(parse_answer(p, depth + 1) for p in parts))
-    # sets \{...\}
-    if s.startswith("\\{") and s.endswith("\\}"):
-        inner = s[2:-2]
-        return ("set", tuple(parse_answer(p, depth + 1) for p in split_top(inner, ",") if p.strip()))
-    # intervals, points, tuples
-    if s[0] in "([" and s[-1] in ")]" and _outer_bracketed(s):
-        items = split_top(s[1:-1], ",")
-        if len(items) == 2:
-            return ("pair", s[0], parse_answer(items[0], depth + 1), parse_answer(items[1], depth + 1), s[-1])
-        if len(items) > 2:
-            return ("tuple", tuple(parse_answer(p, depth + 1) for p in items))
-    if s[0] == "{" and s[-1] == "}" and _outer_bracketed(s):
-        items = split_top(s[1:-1], ",")
-        if len(items) >= 2:
-            return ("set", tuple(parse_answer(p, depth + 1) for p in items))
-        return parse_answer(s[1:-1], depth + 1)
-    # bare lists: "1, 2, 3" (unordered), also "1 and 2"
-    items = split_top(s, ",")
-    if len(items) == 1:
-        items = split_top(s, ";")
-    if len(items) == 1 and re.search(r"\sand\s", s):
-        items = re.split(r"\s+and\s+", s)
-    if len(items) > 1:
-        return ("set", tuple(parse_answer(p, depth + 1) for p in items if p.strip()))
-    # relations
-    rels = [(m.start(), m.end(), _REL_NAME[m.group()]) for m in _REL_PATTERN.finditer(s)]
-    if rels:
-        sides, ops, pos = [], [], 0
-        for start, end, op in rels:
-            sides.append(s[pos:start])
-            ops.append(op)
-            pos = end
-        sides.append(s[pos:])
-        if any(not x.strip() for x in sides):
-            return ("text", s)
-        return ("rel", tuple(ops), tuple(_scalar(x) for x in sides))
-    return _scalar(s)
-
-
-_TEXTY = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
-_KNOWN_WORDS = re.compile(
-    r"(?<![A-Za-z])(?:sqrt|sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|sinh|cosh|tanh|log|ln|exp|pi|frac)"
-    r"(?![A-Za-z])"
-)
-
-
-def _scalar(s: str) -> tuple:
-    s = s.strip()
-    if not s:
-        return ("empty",)
-    letters = _KNOWN_WORDS.sub("", re.sub(r"\\[A-Za-z]+", "", s))
-    if _TEXTY.search(letters) or (re.fullmatch(r"[A-Za-z]{2}", s) and not s.islower()):
-        return ("text", s)
-    try:
-        return ("expr", L.parse(s), s)
-    except L.GuardError:
-        raise
-    except (L.ParseError, ValueError, ZeroDivisionError, IndexError, KeyError):
-        return ("text", s)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -300,16 +48,19 @@ class Ctx:
     gold_percent: bool = False
     resp_percent: bool = False
     rel_tol: float = 1e-9
+    unit_scale: Fraction = Fraction(1)  # response value x this = value in the gold's unit
+    undecided: bool = False  # set when a side could not be read as mathematics
+    approximate: bool = True  # a correctly rounded decimal equals the value it rounds
 
 
 def values_equal(gold: tuple, resp: tuple, ctx: Ctx) -> bool:
     gk, rk = gold[0], resp[0]
     if gk == "empty" or rk == "empty":
         return False
-    # x = 3 vs 3, and 3 vs x = 3: a single-symbol left-hand side names the unknown
-    if gk == "rel" and rk != "rel" and gold[1] == ("=",) and _is_symbol(gold[2][0]):
+    # x = 3 vs 3, |AB| = 1 vs 1, (p, q) = (3, 2) vs (3, 2): a label on the left names the unknown
+    if gk == "rel" and rk != "rel" and gold[1] == ("=",) and _is_label(gold[2][0]):
         return values_equal(gold[2][1], resp, ctx)
-    if rk == "rel" and gk != "rel" and resp[1] == ("=",) and _is_symbol(resp[2][0]):
+    if rk == "rel" and gk != "rel" and resp[1] == ("=",) and _is_label(resp[2][0]):
         return values_equal(gold, resp[2][1], ctx)
     if rk == "rel" and gk != "rel" and len(resp[1]) > 1 and all(o == "=" for o in resp[1]):
         # "x = 2 + 1 = 3": the last side is the answer
@@ -337,11 +88,17 @@ def values_equal(gold: tuple, resp: tuple, ctx: Ctx) -> bool:
         gold = ("tuple", (gold[2], gold[3])) if gold[1] == "(" and gold[4] == ")" else gold
         gk = gold[0]
     if gk != rk:
+        if _unread_math(gold) or _unread_math(resp):
+            ctx.undecided = True
         if {gk, rk} <= {"expr", "text"}:
             return text_key(_raw(gold)) == text_key(_raw(resp))
         return False
     if gk == "text":
-        return text_key(gold[1]) == text_key(resp[1])
+        if text_key(gold[1]) == text_key(resp[1]):
+            return True
+        if _unread_math(gold) or _unread_math(resp):
+            ctx.undecided = True
+        return False
     if gk == "expr":
         return scalars_equal(gold, resp, ctx)
     if gk == "pair":
@@ -375,12 +132,17 @@ def _rel_to_interval(rel: tuple) -> tuple | None:
     if any(o not in ("<", "<=", ">", ">=") for o in ops):
         return None
     if len(ops) == 1:
-        if _is_symbol(sides[0]):
+        if _is_symbol(sides[0]) and not _has_symbols(sides[1]):
             op, bound = ops[0], sides[1]
-        elif _is_symbol(sides[1]):
-            op, bound = _FLIP[ops[0]], sides[0]
+        elif _is_symbol(sides[1]) and not _has_symbols(sides[0]):
+            op, bound = FLIP[ops[0]], sides[0]
         else:
-            return None
+            solved = _solve_linear(sides[0], sides[1])
+            if solved is None:
+                return None
+            slope, root = solved
+            op = ops[0] if slope > 0 else FLIP[ops[0]]
+            bound = ("expr", ("num", root), str(root))
         if op in (">", ">="):
             return ("pair", "[" if op == ">=" else "(", bound, _INF, ")")
         return ("pair", "(", _NEG_INF, bound, "]" if op == "<=" else ")")
@@ -388,11 +150,50 @@ def _rel_to_interval(rel: tuple) -> tuple | None:
         if ops[0] in ("<", "<=") and ops[1] in ("<", "<="):
             lo, hi, lop, hop = sides[0], sides[2], ops[0], ops[1]
         elif ops[0] in (">", ">=") and ops[1] in (">", ">="):
-            lo, hi, lop, hop = sides[2], sides[0], _FLIP[ops[1]], _FLIP[ops[0]]
+            lo, hi, lop, hop = sides[2], sides[0], FLIP[ops[1]], FLIP[ops[0]]
         else:
             return None
         return ("pair", "[" if lop == "<=" else "(", lo, hi, "]" if hop == "<=" else ")")
     return None
+
+
+def _has_symbols(value: tuple) -> bool:
+    return value[0] != "expr" or bool(L.free_symbols(value[1]))
+
+
+def _substitute(node: L.Node, name: str, value: L.Node) -> L.Node:
+    if node == ("sym", name):
+        return value
+    return tuple(_substitute(c, name, value) if isinstance(c, tuple) else c for c in node)
+
+
+def _solve_linear(lhs: tuple, rhs: tuple) -> tuple[Fraction, Fraction] | None:
+    """(slope, root) of ``lhs - rhs`` when it is linear in its one variable with rational coefficients."""
+    if lhs[0] != "expr" or rhs[0] != "expr":
+        return None
+    f = ("add", (lhs[1], ("neg", rhs[1])))
+    names = L.free_symbols(f)
+    if len(names) != 1:
+        return None
+    (name,) = names
+    try:
+        v0, v1, v2 = (L.eval_exact(_substitute(f, name, ("num", Fraction(k)))) for k in (0, 1, 2))
+    except (L.ParseError, ZeroDivisionError, OverflowError, ValueError):
+        return None
+    if v0 is None or v1 is None or v2 is None:
+        return None
+    slope = v1 - v0
+    if slope == 0 or v2 - v1 != slope:
+        return None
+    # linear through three points is not proof for every expression (|x|, x^3 - 3x^2 + 2x): check two more
+    for k in (Fraction(-3, 2), Fraction(7, 3)):
+        try:
+            v = L.eval_exact(_substitute(f, name, ("num", k)))
+        except (L.ParseError, ZeroDivisionError, OverflowError, ValueError):
+            return None
+        if v is None or v != v0 + slope * k:
+            return None
+    return slope, -v0 / slope
 
 
 def _raw(value: tuple) -> str:
@@ -407,18 +208,48 @@ def _is_symbol(value: tuple) -> bool:
     return value[0] == "expr" and value[1][0] == "sym"
 
 
-def _match_unordered(gold: list, resp: list, ctx: Ctx) -> bool:
-    if len(gold) != len(resp) or len(gold) > 64:
+_TEXT_LABEL = re.compile(r"(?:m?\\angle\s*)?(?:\\overline\s*\{)?[A-Za-z]{1,4}\}?")
+_SUBSCRIPT = re.compile(r"_\s*(?:\{[^{}]*\}|\w)")
+
+
+def _is_label(value: tuple) -> bool:
+    """A name for the answer rather than part of it: ``x``, ``a_{10}``, ``|AB|``, ``\\frac{NO}{BO}``, ``(p, q)``.
+
+    A label has no number outside its subscripts and no ``+`` or ``-``: ``x + y = 1`` and ``2x = 4`` are
+    equations, not labelled values.
+    """
+    if value[0] == "pair":
+        return value[1] == "(" and value[4] == ")" and _is_symbol(value[2]) and _is_symbol(value[3])
+    if value[0] == "tuple":
+        return all(_is_symbol(v) for v in value[1])
+    if value[0] == "text":  # AB, \\angle ABC, \\overline{AB}
+        return bool(_TEXT_LABEL.fullmatch(value[1].strip()))
+    if value[0] != "expr":
         return False
-    remaining = list(resp)
+    text = _SUBSCRIPT.sub("", value[2])
+    return bool(L.free_symbols(value[1])) and not re.search(r"[\d+\-]", text)
+
+
+def _unread_math(value: tuple) -> bool:
+    """A side the parser kept as text although it is mathematics it cannot read: matrix expressions."""
+    return value[0] == "text" and "\\begin{" in value[1]
+
+
+def _match_unordered(gold: list, resp: list, ctx: Ctx) -> bool:
+    """Same set of values: each gold item is in the response and each response item in the gold.
+
+    A repeated item (``\\{1, 1, 2\\}``) is the same set as without the repeat, as in mathematics."""
+    if len(gold) > 64 or len(resp) > 64:
+        return False
+    matched_resp = [False] * len(resp)
     for g in gold:
-        for i, r in enumerate(remaining):
+        found = False
+        for i, r in enumerate(resp):
             if values_equal(g, r, ctx):
-                del remaining[i]
-                break
-        else:
+                matched_resp[i] = found = True
+        if not found:
             return False
-    return True
+    return all(matched_resp)
 
 
 def relations_equal(gold: tuple, resp: tuple, ctx: Ctx) -> bool:
@@ -427,11 +258,15 @@ def relations_equal(gold: tuple, resp: tuple, ctx: Ctx) -> bool:
     if len(gops) != len(rops):
         return False
     candidates = [(rops, rsides)]
-    flipped = (tuple(_FLIP[o] for o in reversed(rops)), tuple(reversed(rsides)))
+    flipped = (tuple(FLIP[o] for o in reversed(rops)), tuple(reversed(rsides)))
     candidates.append(flipped)
     for ops, sides in candidates:
         if ops == gops and all(values_equal(a, b, ctx) for a, b in zip(gsides, sides)):
             return True
+    # inequalities in one variable: the same solution interval (-x > -1 and x < 1)
+    g_interval, r_interval = _rel_to_interval(gold), _rel_to_interval(resp)
+    if g_interval is not None and r_interval is not None:
+        return values_equal(g_interval, r_interval, ctx)
     # one equation: same solution set when lhs - rhs differ by a non-zero constant factor
     if gops == ("=",) and rops == ("=",) and all(s[0] == "expr" for s in gsides + rsides):
         g = ("add", (gsides[0][1], ("neg", gsides[1][1])))
@@ -468,7 +303,7 @@ def _proportional(a: L.Node, b: L.Node) -> bool:
 def scalars_equal(gold: tuple, resp: tuple, ctx: Ctx) -> bool:
     g_node, r_node = gold[1], resp[1]
     g_text, r_text = gold[2], resp[2]
-    if compact(g_text) == compact(r_text):
+    if compact(g_text) == compact(r_text) and ctx.unit_scale == 1:
         return True
     if L.has_const(g_node, "inf") or L.has_const(r_node, "inf"):
         return _inf_sign(g_node) is not None and _inf_sign(g_node) == _inf_sign(r_node)
@@ -479,16 +314,17 @@ def scalars_equal(gold: tuple, resp: tuple, ctx: Ctx) -> bool:
         scales = [Fraction(1), Fraction(1, 100)]
     elif ctx.gold_percent and not ctx.resp_percent:
         scales = [Fraction(1), Fraction(100)]
-    rdec = _DECIMAL.match(compact(r_text))
-    gdec = _DECIMAL.match(compact(g_text))
+    scales = [sc * ctx.unit_scale for sc in scales]
+    rdec = _DECIMAL.match(compact(r_text)) if ctx.approximate else None
+    gdec = _DECIMAL.match(compact(g_text)) if ctx.approximate else None
     if g_exact is not None and r_exact is not None:
         if any(r_exact * sc == g_exact for sc in scales):
             return True
-        # a rounded decimal for a non-terminating fraction (0.333 for 1/3), 3+ decimals
+        # a rounded decimal for a non-terminating fraction (0.333 for 1/3)
         if rdec and not _terminates(g_exact):
-            return any(_rounds_to(complex(g_exact), complex(r_exact * sc), len(rdec.group(2))) for sc in scales)
+            return any(_rounds_to(complex(g_exact), complex(r_exact * sc), rdec) for sc in scales)
         if gdec and not _terminates(r_exact):
-            return any(_rounds_to(complex(r_exact * sc), complex(g_exact), len(gdec.group(2))) for sc in scales)
+            return any(_rounds_to(complex(r_exact * sc), complex(g_exact), gdec) for sc in scales)
         return False
     names = sorted(L.free_symbols(g_node) | L.free_symbols(r_node))
     if not names:
@@ -503,11 +339,11 @@ def scalars_equal(gold: tuple, resp: tuple, ctx: Ctx) -> bool:
             rvs = rv * float(sc)
             # a decimal literal against an irrational value: right when correctly rounded
             if rdec and g_exact is None:
-                if _rounds_to(gv, rvs, len(rdec.group(2))):
+                if _rounds_to(gv, rvs, rdec):
                     return True
                 continue
             if gdec and r_exact is None:
-                if _rounds_to(rvs, gv, len(gdec.group(2))):
+                if _rounds_to(rvs, gv, gdec):
                     return True
                 continue
             if _close(gv, rvs, ctx.rel_tol):
@@ -554,8 +390,16 @@ def _terminates(x: Fraction) -> bool:
     return d == 1
 
 
-def _rounds_to(exact: complex, decimal: complex, places: int) -> bool:
-    if abs(exact.imag) > 1e-12 or abs(decimal.imag) > 1e-12 or places < 3:
+def _rounds_to(exact: complex, decimal: complex, literal: re.Match) -> bool:
+    """``decimal`` (written as ``literal``) is ``exact`` correctly rounded, to a precision worth trusting.
+
+    The literal needs at least two decimal places and three significant digits: ``3.14`` for pi and
+    ``0.333`` for 1/3 count, ``1.4`` for sqrt(2) and ``0.33`` for 1/3 do not (too coarse to tell a right
+    value from a near one).
+    """
+    places = len(literal.group(2))
+    significant = len((literal.group(1) + literal.group(2)).lstrip("0"))
+    if abs(exact.imag) > 1e-12 or abs(decimal.imag) > 1e-12 or places < 2 or significant < 3:
         return False
     return abs(exact.real - decimal.real) <= 0.5 * 10 ** (-places) * (1 + 1e-9)
 
@@ -572,20 +416,50 @@ def _slow(gold: tuple, resp: tuple, ctx: Ctx) -> bool:
     return bool(diff == 0)
 
 
-def answers_equal(gold_raw: str, resp_raw: str, allow_slow: bool = True) -> bool:
-    """True if the two answers (already extracted) are equivalent."""
+def answers_equal(
+    gold_raw: str, resp_raw: str, allow_slow: bool = True, math_verify: bool = True, approximate: bool = True
+) -> bool:
+    """True if the two answers (already extracted) are equivalent.
+
+    ``approximate``: a decimal rounding an irrational or non-terminating value counts (``3.14`` for pi);
+    off where the question asks for an exact or simplest form.
+
+    ``math_verify``: consult math-verify for the pairs our parser could not read (see the module
+    docstring); it needs the slow path, so without ``allow_slow`` such a pair raises ``NeedSlow``.
+    """
     g = normalize(gold_raw)
     r = normalize(resp_raw)
     if not r.text:
         return False
-    if compact(g.text) == compact(r.text) and g.percent == r.percent:
+    unit_scale = _units.conversion(g.unit, r.unit)
+    if unit_scale is None:
+        return False  # 5 km vs 5 s, 5 cm^2 vs 5 cm
+    if unit_scale == 1 and compact(g.text) == compact(r.text) and g.percent == r.percent:
         return True
     # multiple-choice letters
-    gm = _LETTER.match(g.text)
+    gm = LETTER.match(g.text)
     if gm and len(g.text) <= 4:
-        rm = _LETTER.match(r.text)
+        rm = LETTER.match(r.text)
         return bool(rm) and rm.group(1) == gm.group(1)
-    ctx = Ctx(allow_slow=allow_slow, gold_percent=g.percent, resp_percent=r.percent)
+    ctx = Ctx(
+        allow_slow=allow_slow,
+        gold_percent=g.percent,
+        resp_percent=r.percent,
+        unit_scale=unit_scale,
+        approximate=approximate,
+    )
     gv = parse_answer(g.text)
     rv = parse_answer(r.text)
-    return values_equal(gv, rv, ctx)
+    if values_equal(gv, rv, ctx):
+        return True
+    if gv[0] == "expr":
+        as_decimal = decimal_comma(r.text)  # "2,5" for 2.5, only against a single number
+        if as_decimal is not None and values_equal(gv, parse_answer(as_decimal), ctx):
+            return True
+    if ctx.undecided and math_verify and unit_scale == 1:
+        if not allow_slow:
+            raise NeedSlow()
+        from ._peer import math_verify_equal
+
+        return math_verify_equal(gold_raw, resp_raw)
+    return False

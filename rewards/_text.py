@@ -1,4 +1,4 @@
-"""Text helpers shared by the rewards: input checks and answer extraction.
+"""Text helpers shared by the rewards: input checks and brace matching (extraction is in ``_extract``).
 
 Everything here is linear in the input (no backtracking regexes over model output), so it is safe to
 run in-process before any time-limited work.
@@ -39,42 +39,6 @@ def check_text(value: object, what: str, limit: int) -> str:
     return value
 
 
-def strip_think(text: str) -> str:
-    """Remove ``<think>...</think>`` spans; an unclosed ``<think>`` hides everything after it."""
-    out = []
-    pos = 0
-    while True:
-        start = text.find("<think>", pos)
-        if start < 0:
-            out.append(text[pos:])
-            break
-        out.append(text[pos:start])
-        end = text.find("</think>", start)
-        if end < 0:
-            break
-        pos = end + len("</think>")
-    result = "".join(out)
-    # a lone closing tag: the reasoning had no opening tag (common with chat templates that open it)
-    close = result.rfind("</think>")
-    if close >= 0:
-        result = result[close + len("</think>") :]
-    return result
-
-
-def answer_span(text: str) -> str | None:
-    """Content of the last complete ``<answer>...</answer>`` span, or None."""
-    end = text.rfind("</answer>")
-    if end < 0:
-        return None
-    start = text.rfind("<answer>", 0, end)
-    if start < 0:
-        return None
-    return text[start + len("<answer>") : end]
-
-
-_BOXED = re.compile(r"\\(?:boxed|fbox)\s*")
-
-
 def brace_pairs(text: str) -> dict[int, int]:
     """Index of each ``{`` -> index just past its matching ``}``, in one pass (escaped braces skipped)."""
     pairs: dict[int, int] = {}
@@ -109,72 +73,3 @@ def brace_pairs_balanced(text: str) -> bool:
                 return False
         i += 1
     return depth == 0
-
-
-def boxed_all(text: str) -> list[str]:
-    """Contents of every ``\\boxed{...}`` (and ``\\boxed 5``), in order; linear in the text."""
-    found = []
-    pairs: dict[int, int] | None = None
-    for m in _BOXED.finditer(text):
-        j = m.end()
-        if j < len(text) and text[j] == "{":
-            if pairs is None:
-                pairs = brace_pairs(text)
-            end = pairs.get(j, -1)
-            if end > 0:
-                found.append(text[j + 1 : end - 1])
-        elif m.group().endswith(" ") or (j < len(text) and text[j].isalnum()):
-            k = j
-            while k < len(text) and not text[k].isspace() and text[k] not in "$.,":
-                k += 1
-            if k > j:
-                found.append(text[j:k])
-    return found
-
-
-_ANSWER_IS = re.compile(r"(?:final\s+answer|the\s+answer|answer)\s*(?:is|:|=)\s*:?\s*(.{1,300})", re.IGNORECASE)
-
-
-def answer_is(text: str) -> str | None:
-    """The phrase after the last "the answer is" / "final answer:", cut at the end of the sentence."""
-    last = None
-    for m in _ANSWER_IS.finditer(text[-5000:]):
-        last = m
-    if last is None:
-        return None
-    tail = last.group(1)
-    tail = tail.split("\n", 1)[0]
-    # a nested phrase ("Final Answer: The final answer is $100$. I hope it is correct."): take the innermost
-    for _ in range(3):
-        inner = _ANSWER_IS.search(tail)
-        if inner is None:
-            break
-        tail = inner.group(1)
-    # end of sentence: a period followed by space/end, not a decimal point
-    m = re.search(r"\.(?=\s|$)", tail)
-    if m:
-        tail = tail[: m.start()]
-    return tail.strip()
-
-
-def extract_answer(response: str) -> tuple[str | None, str]:
-    """The model's final answer and where it came from.
-
-    Order: the ``<answer>`` span (its last ``\\boxed{}`` if it has one), then the last ``\\boxed{}``
-    outside ``<think>``, then "the answer is ...". Text inside ``<think>`` never counts.
-    """
-    visible = strip_think(response)
-    span = answer_span(visible)
-    if span is not None:
-        boxes = boxed_all(span)
-        if boxes:
-            return boxes[-1], "answer_boxed"
-        return span, "answer_tag"
-    boxes = boxed_all(visible)
-    if boxes:
-        return boxes[-1], "boxed"
-    phrase = answer_is(visible)
-    if phrase:
-        boxes = boxed_all(phrase)
-        return (boxes[-1] if boxes else phrase), "answer_is"
-    return None, "none"

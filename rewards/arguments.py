@@ -4,13 +4,15 @@ A reward's arguments are the named keyword parameters of its function after verl
 (``data_source, solution_str, ground_truth, extra_info``). Its ``**kwargs`` is part of verl's calling
 contract (verl may pass keywords of its own) and is *not* an argument list: a misspelled argument
 (``format_weigth``) would otherwise be swallowed by it and the run would train with the default. A
-reward that really takes free-form arguments says so with :func:`free_form_arguments`.
+reward that really takes free-form arguments says so with :func:`free_form_arguments`. An argument
+annotated ``Literal[...]`` is checked by value too (``boxes="every"`` is refused, naming what it accepts).
 """
 
 from __future__ import annotations
 
 import difflib
 import inspect
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -39,6 +41,15 @@ def reward_parameters(fn: Callable[..., Any]) -> dict[str, Any] | None:
     return out
 
 
+def _literal_choices(fn: Callable[..., Any]) -> dict[str, tuple[Any, ...]]:
+    """``{argument: allowed values}`` for the arguments annotated ``Literal[...]``."""
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception:  # an annotation that does not resolve: no value check, names are still checked
+        return {}
+    return {k: typing.get_args(v) for k, v in hints.items() if typing.get_origin(v) is typing.Literal}
+
+
 def check_reward_arguments(name: str, kwargs: Mapping[str, Any]) -> Callable[..., Any]:
     """The reward ``name`` (registry name or ``module:function``), after checking ``kwargs`` against it."""
     from lmmr1.registry import RegistryError
@@ -56,8 +67,14 @@ def check_reward_arguments(name: str, kwargs: Mapping[str, Any]) -> Callable[...
     accepted = reward_parameters(fn)
     if accepted is None:
         return fn
+    choices = _literal_choices(fn)
     for key in kwargs:
         if key in accepted:
+            if key in choices and kwargs[key] not in choices[key]:
+                allowed = ", ".join(repr(c) for c in choices[key])
+                raise RewardArgumentError(
+                    f"reward '{name}': argument '{key}' is {kwargs[key]!r}; it accepts {allowed}."
+                )
             continue
         near = difflib.get_close_matches(str(key), list(accepted), n=1)
         hint = f" (did you mean '{near[0]}'?)" if near else ""

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ._text import MAX_GOLD_CHARS, MAX_RESPONSE_CHARS, BadInput, check_text, extract_answer
+from ._extract import extract_answer
+from ._text import MAX_GOLD_CHARS, MAX_RESPONSE_CHARS, BadInput, check_text
 
 _MARK = r"(?:^|(?<=[\s,;(/\[{]))\(?([{L}])(?:\)|\]|[.:]|(?=\s*(?:,|/|;|$|and\b|or\b|&|\}})))"
 

@@ -24,7 +24,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ._text import MAX_GOLD_CHARS, MAX_RESPONSE_CHARS, BadInput, answer_span, check_text, strip_think
+from ._extract import answer_span, strip_think
+from ._text import MAX_GOLD_CHARS, MAX_RESPONSE_CHARS, BadInput, check_text
 
 Box = tuple[float, float, float, float]
 _NUM = r"[-+]?\d+(?:\.\d+)?"

@@ -6,11 +6,14 @@ hole that rewards anything); here that is a choice, ``bad_gold``:
 
 * ``"zero"`` (default): accuracy 0 and an ``error`` naming the bad gold answer;
 * ``"one"``: the original behaviour (accuracy 1.0), still reported in ``error``.
+
+``boxes``, ``fallback``, ``approximate`` and ``math_verify`` are the accuracy part's policies, as in the
+``math`` reward.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from .format import format_reward
 from .math import grade
@@ -41,11 +44,16 @@ def lmm_r1_reward(
     ground_truth: Any,
     extra_info: dict | None = None,
     format_weight: float = 0.5,
-    bad_gold: str = "zero",
+    bad_gold: Literal["zero", "one"] = "zero",
+    boxes: Literal["all", "last"] = "all",
+    fallback: Literal["last_math", "none"] = "last_math",
+    approximate: bool = True,
+    math_verify: bool = True,
     **kwargs: Any,
 ) -> dict[str, Any]:
     fmt = format_reward(data_source, solution_str, weight=1.0)
-    return _combine(fmt, grade(solution_str, ground_truth, allow_slow=True), format_weight, bad_gold)
+    acc = grade(solution_str, ground_truth, True, boxes, fallback, math_verify, approximate)
+    return _combine(fmt, acc, format_weight, bad_gold)
 
 
 def _fast_path(
@@ -55,12 +63,16 @@ def _fast_path(
     extra_info: dict | None = None,
     format_weight: float = 0.5,
     bad_gold: str = "zero",
+    boxes: str = "all",
+    fallback: str = "last_math",
+    approximate: bool = True,
+    math_verify: bool = True,
     **kwargs: Any,
 ) -> dict[str, Any] | None:
     from ._equiv import NeedSlow
 
     try:
-        acc = grade(solution_str, ground_truth, allow_slow=False)
+        acc = grade(solution_str, ground_truth, False, boxes, fallback, math_verify, approximate)
     except NeedSlow:
         return None
     fmt = format_reward(data_source, solution_str, weight=1.0)

@@ -12,7 +12,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from ._text import MAX_GOLD_CHARS, MAX_RESPONSE_CHARS, BadInput, check_text, strip_think
+from ._extract import strip_think
+from ._text import MAX_GOLD_CHARS, MAX_RESPONSE_CHARS, BadInput, check_text
 
 DEFAULT_PATTERN = r"<answer>(.*?)</answer>"
 

@@ -1,17 +1,22 @@
 """Reward benchmark: lmmr1's ``math`` / ``lmm_r1`` vs math-verify configured as LMM-R1 configured it.
 
-Same run, same machine, same labelled pairs (``pairs.jsonl``, from ``make_pairs.py``):
+Same run, same machine, two labelled sets: ``pairs.jsonl`` (1,728 pairs from the generator
+``make_pairs.py``, labels by construction) and ``forms.jsonl`` (answer forms of real outputs, written and
+labelled by hand in ``forms_source.py``, issue 10):
 
 * accuracy, false positives / negatives of the accuracy decision (label: is the final answer right);
 * speed in-process: pairs/s and p50 / p99 latency per pair (math-verify sequential, one core; and as
   LMM-R1 ran it, a pool of 2 processes);
 * ``lmmr1 score`` end to end (a fresh process: start-up, reading, scoring, writing) vs math-verify's
   sequential rate;
-* the worst case on pathological inputs (each peer call in its own process under a 60 s watchdog).
+* the worst case on pathological inputs (each peer call in its own process under a 60 s watchdog);
+* per category, the time lmmr1's ``math`` takes per pair now and at a baseline commit (``--baseline``,
+  default the last commit before issue 10's grader changes), the baseline imported from ``git archive``
+  of its ``rewards/`` folder.
 
 Writes ``benchmarks/results/rewards.md``.
 
-    .venv/bin/python benchmarks/rewards/run.py [--limit N]
+    .venv/bin/python benchmarks/rewards/run.py [--limit N] [--baseline REV]
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PAIRS = HERE / "pairs.jsonl"
+FORMS = HERE / "forms.jsonl"
+BASELINE_REV = "78d1474"  # the grader before issue 10 (multi-box, labels, relations, units, ...)
 RESULTS = ROOT / "benchmarks" / "results" / "rewards.md"
 sys.path.insert(0, str(HERE))
 
@@ -133,6 +140,67 @@ def run_pool_only(rows: list[dict]) -> tuple[float, list[float]]:
     return elapsed, [o[1]["acc"] if o[0] == "ok" else 0.0 for o in outs]
 
 
+def load_baseline(rev: str):
+    """``math_reward`` as it was at ``rev`` (its ``rewards/`` folder imported under another name), or None."""
+    import importlib
+
+    target = Path(tempfile.mkdtemp()) / "baseline_rewards"
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", rev, "rewards"], check=True, capture_output=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"  no baseline ({rev}): {exc}", flush=True)
+        return None
+    import io
+    import tarfile
+
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target.parent, filter="data")
+    (target.parent / "rewards").rename(target)
+    sys.path.insert(0, str(target.parent))
+    return importlib.import_module("baseline_rewards.math").math_reward
+
+
+def per_category_ms(fns: dict, rows: list[dict], repeats: int = 5) -> dict[str, dict[str, float]]:
+    """``{grader: {category: mean in-process ms per pair}}``, best of ``repeats``; the graders take turns
+    on each category so that warm-up and machine noise hit them alike."""
+    by_cat: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_cat[r["category"]].append(r)
+    out: dict[str, dict[str, float]] = {name: {} for name in fns}
+    for cat, sub in by_cat.items():
+        best = {name: float("inf") for name in fns}
+        for _ in range(repeats):
+            for name, fn in fns.items():
+                t = time.perf_counter()
+                for r in sub:
+                    fn(None, r["response"], r["ground_truth"])
+                best[name] = min(best[name], time.perf_counter() - t)
+        for name in fns:
+            out[name][cat] = best[name] / len(sub) * 1000
+    return out
+
+
+def category_table(rows: list[dict], preds: dict[str, list[float]]) -> list[str]:
+    names = list(preds)
+    lines = [
+        "| category | pairs | " + " | ".join(f"{n} | FP/FN" for n in names) + " |",
+        "|---|---:|" + "---:|---:|" * len(names),
+    ]
+    by_cat: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        by_cat[r["category"]].append(i)
+    for cat, idx in sorted(by_cat.items()):
+        sub = [rows[i] for i in idx]
+        cells = []
+        for n in names:
+            st = stats([preds[n][i] for i in idx], sub)
+            cells.append(f"{st['acc'] * 100:.1f}% | {st['fp']}/{st['fn']}")
+        lines.append(f"| {cat} | {len(idx)} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def run_cli(path: Path, reward: str) -> tuple[float, list[dict]]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.jsonl"
@@ -193,6 +261,7 @@ def pathological() -> list[tuple[str, float, str, float, str]]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int, default=0, help="use only the first N pairs (quick check)")
+    ap.add_argument("--baseline", default=BASELINE_REV, help="git revision whose grader to time per category")
     args = ap.parse_args()
     rows = [json.loads(line) for line in PAIRS.read_text().splitlines()]
     path = PAIRS
@@ -220,6 +289,17 @@ def main() -> None:
         assert [o["acc"] for o in out] == ours[name]["preds"], f"lmmr1 score {name} disagrees with in-process"
     print("pathological inputs ...", flush=True)
     patho = pathological()
+    print("hand-written answer forms ...", flush=True)
+    forms = [json.loads(line) for line in FORMS.read_text().splitlines()]
+    forms_mv = run_math_verify(forms)
+    forms_ours = run_lmmr1(forms, "math")
+    print("time per category, now and at the baseline ...", flush=True)
+    from lmmr1.rewards.math import math_reward
+
+    baseline = load_baseline(args.baseline)
+    timing = per_category_ms({"now": math_reward, "base": baseline} if baseline else {"now": math_reward}, rows + forms)
+    timing_now, timing_base = timing["now"], timing.get("base", {})
+    base_preds = [baseline(None, r["response"], r["ground_truth"])["acc"] for r in rows] if baseline else []
 
     # -- report -------------------------------------------------------------------------------------
     s_mv, s_strict = stats(mv["preds"], rows), stats(mv["strict"], rows)
@@ -313,6 +393,53 @@ def main() -> None:
             f"| {cat} | {len(idx)} | {a['acc'] * 100:.1f}% | {a['fp']}/{a['fn']} | {b['acc'] * 100:.1f}% | "
             f"{b['fp']}/{b['fn']} |"
         )
+    lines += [
+        "",
+        "## Answer forms of real outputs (hand-written set, issue 10)",
+        "",
+        f"`benchmarks/rewards/forms.jsonl`: {len(forms)} pairs written and labelled by hand "
+        "(`forms_source.py`) in the formats real models produce: several boxes, labelled equations, MATH's "
+        "few-shot line, no box, relations, equivalent inequalities, number forms, rounded irrationals, "
+        "matrices, sets and lists, units.",
+        "",
+    ]
+    s_fmv, s_fours = stats(forms_mv["preds"], forms), stats(forms_ours["preds"], forms)
+    lines += [
+        "| grader | accuracy | false positives | false negatives | pairs/s |",
+        "|---|---:|---:|---:|---:|",
+        f"| math-verify, LMM-R1 config | {s_fmv['acc'] * 100:.1f}% | {s_fmv['fp']} | {s_fmv['fn']} | "
+        f"{len(forms) / forms_mv['total']:,.0f} |",
+        f"| lmmr1 `math` | {s_fours['acc'] * 100:.1f}% | {s_fours['fp']} | {s_fours['fn']} | "
+        f"{len(forms) / forms_ours['total']:,.0f} |",
+        "",
+    ]
+    lines += category_table(forms, {"math-verify (LMM-R1)": forms_mv["preds"], "lmmr1 `math`": forms_ours["preds"]})
+    if timing_base:
+        kept = stats(base_preds, rows)
+        lines += [
+            "",
+            f"## Time per pair by category: now vs `{args.baseline}` (in-process, best of 5, taking turns)",
+            "",
+            f"The baseline grader scores the generated set at {kept['acc'] * 100:.2f}% "
+            f"(FP {kept['fp']}, FN {kept['fn']}); now: {s_ours['math']['acc'] * 100:.2f}% "
+            f"(FP {s_ours['math']['fp']}, FN {s_ours['math']['fn']}).",
+            "",
+            "| category | now ms | baseline ms | ratio |",
+            "|---|---:|---:|---:|",
+        ]
+        existing = {r["category"] for r in rows}
+        for cat in sorted(timing_now):
+            now, base = timing_now[cat], timing_base[cat]
+            mark = "" if cat in existing else " (hand-written set)"
+            lines.append(f"| {cat}{mark} | {now:.3f} | {base:.3f} | {now / base:.2f}x |")
+        worst_cat = max(existing, key=lambda c: timing_now[c] / timing_base[c])
+        lines += [
+            "",
+            f"Slowest change on the generated set: {worst_cat}, "
+            f"{timing_now[worst_cat] / timing_base[worst_cat]:.2f}x the baseline. Categories of the hand-written "
+            "set may take longer than the baseline because the baseline gave up on them early (no answer found, "
+            "only the last box read) where the grader now reads and compares them.",
+        ]
     lines += [
         "",
         f"## Pathological inputs (gold `{PATHOLOGICAL_GOLD}`; lmmr1 time limit 2 s, math-verify in its own process "

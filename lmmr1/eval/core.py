@@ -116,7 +116,7 @@ class Benchmark(abc.ABC):
     # -- scoring -------------------------------------------------------------------------------
     def extract(self, item: Item, response: str, protocol: str) -> Optional[str]:
         """The final answer read by rules (``<answer>``, last ``\\boxed{}``, "the answer is")."""
-        from lmmr1.rewards._text import extract_answer
+        from lmmr1.rewards._extract import extract_answer
 
         answer, _ = extract_answer(response or "")
         return answer.strip() if answer else None
@@ -129,7 +129,7 @@ class Benchmark(abc.ABC):
         )
 
     def correct(self, item: Item, extracted: Optional[str]) -> bool:
-        return bool(extracted) and math_equal(extracted, item.gold)
+        return bool(extracted) and math_equal(extracted, item.gold, approximate=not asks_exact_form(item.question))
 
     def aggregate(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         """``{"score": per cent, "correct": k, "n": N}`` plus sub-fields where the paper reports them."""
@@ -149,15 +149,32 @@ _LETTER = re.compile(r"^\(?\s*([A-J])\s*\)?[.:]?$")
 IN_REWARD_WORKER = False  # set by the ``benchmark`` reward, which already runs in a time-limited worker
 
 
-def math_equal(extracted: str, gold: Any) -> bool:
-    """lmmr1's ``math`` reward on a bare answer, with its time limit (sympy runs in killable workers)."""
+_EXACT_FORM = re.compile(
+    r"simplest (?:radical )?form|exact (?:value|form|answer)|common fraction|in terms of \\?pi|"
+    r"simplest terms|radical form",
+    re.IGNORECASE,
+)
+
+
+def asks_exact_form(question: str) -> bool:
+    """The question asks for an exact or simplest form, so a rounded decimal is not the answer."""
+    return bool(_EXACT_FORM.search(question or ""))
+
+
+def math_equal(extracted: str, gold: Any, approximate: bool = True) -> bool:
+    """lmmr1's ``math`` reward on a bare answer, with its time limit (sympy runs in killable workers).
+
+    ``approximate=False``: a rounded decimal does not count for an irrational gold (``2.83`` for
+    ``2\\sqrt{2}`` when the question asks for the simplest form)."""
     if IN_REWARD_WORKER:
         from lmmr1.rewards.math import grade
 
-        return float(grade(f"<answer>{extracted}</answer>", gold).get("acc", 0.0)) >= 1.0
+        result = grade(f"<answer>{extracted}</answer>", gold, approximate=approximate)
+        return float(result.get("acc", 0.0)) >= 1.0
     from lmmr1.rewards.scoring import shared_scorer
 
-    scorer = shared_scorer({"name": "math", "timeout_s": 5.0}, workers=1)
+    spec = {"name": "math", "timeout_s": 5.0, "kwargs": {"approximate": approximate}}
+    scorer = shared_scorer(spec, workers=1)
     result = scorer.score("lmmr1-eval", f"<answer>{extracted}</answer>", gold, None)
     return float(result.get("acc", result.get("score", 0.0))) >= 1.0
 
