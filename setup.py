@@ -46,7 +46,9 @@ EXTRAS = {
     # benchmarks/ need nothing beyond the base dependencies (math-verify, their peer, is one); the extra
     # stays so that existing install lines keep working.
     "bench": [],
-    "test": ["pytest>=8", "pytest-timeout>=2.3", "ruff>=0.17,<0.18"],
+    # playwright drives Debian's Chromium (/usr/bin/chromium, installed by .ci/run) for the `lmmr1 view`
+    # browser test; it never downloads a browser
+    "test": ["pytest>=8", "pytest-timeout>=2.3", "ruff>=0.17,<0.18", "playwright>=1.63,<1.64"],
 }
 
 PACKAGE_DIR = {

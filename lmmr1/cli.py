@@ -23,6 +23,9 @@ COMMANDS: dict[str, str] = {
     "eval": "lmmr1.commands.eval",
     "report": "lmmr1.commands.report",
     "train": "lmmr1.commands.train",
+    "status": "lmmr1.commands.status",
+    "plot": "lmmr1.commands.plot",
+    "view": "lmmr1.commands.view",
 }
 
 

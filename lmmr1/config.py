@@ -165,6 +165,10 @@ class RunConfig:
     verbose: bool = False
     # re-run this stage and the later ones; their earlier outputs are archived under OUTPUT/archive/
     restart_from: Optional[str] = None
+    # verl's tracking backends besides its file logger (which lmmr1 always adds: it feeds metrics.jsonl)
+    loggers: tuple[str, ...] = ("console",)
+    # characters of each scored response kept in STAGE/reward_rows.jsonl for `lmmr1 view` (0: none)
+    log_responses: int = 4000
 
     def stage(self, name: str) -> StageSpec:
         for stage in self.stages:
@@ -769,6 +773,10 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
             f"restart_from = {restart_from!r}: not a stage of this recipe{close_match(str(restart_from), order)}; "
             f"its stages are {', '.join(order)}"
         )
+    loggers = check_loggers(_plain(cfg.get("logger", ["console"])))
+    log_responses = coerce(cfg.get("log_responses", 4000), int, "log_responses")
+    if log_responses < 0:
+        raise ConfigError(f"log_responses = {log_responses}: characters per response to keep, 0 or more")
     on_change = _plain(cfg.get("on_settings_change", "error"))
     if on_change not in ("error", "keep"):
         raise ConfigError(
@@ -791,7 +799,42 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
         max_attempts=max(1, checked["max_attempts"]),
         ray_address=address,
         ray_num_cpus=checked["ray.num_cpus"],
+        loggers=loggers,
+        log_responses=log_responses,
     )
+
+
+# verl 0.9.1's tracking backends (verl.utils.tracking.Tracking.supported_backend; tests/test_config.py
+# compares this with the installed verl) and the package each needs
+VERL_LOGGERS: dict[str, Optional[str]] = {
+    "console": None,
+    "file": None,
+    "tensorboard": "tensorboard",
+    "wandb": "wandb",
+    "mlflow": "mlflow",
+    "swanlab": "swanlab",
+    "vemlp_wandb": "wandb",
+    "clearml": "clearml",
+    "trackio": "trackio",
+    "rl_insight": None,
+}
+
+
+def check_loggers(value: Any) -> tuple[str, ...]:
+    """``logger=[console,tensorboard]``: known to verl and importable here, else a ConfigError saying how."""
+    import importlib.util
+
+    names = [value] if isinstance(value, str) else list(value or [])
+    for name in names:
+        if name not in VERL_LOGGERS:
+            raise ConfigError(
+                f"logger: {name!r} is not a verl tracking backend{close_match(str(name), list(VERL_LOGGERS))}; "
+                f"accepted: {', '.join(VERL_LOGGERS)}"
+            )
+        package = VERL_LOGGERS[name]
+        if package and importlib.util.find_spec(package) is None:
+            raise ConfigError(f"logger: {name} needs the '{package}' package: .venv/bin/pip install {package}")
+    return tuple(dict.fromkeys(str(n) for n in names))
 
 
 def stage_settings(run: RunConfig, stage: StageSpec) -> dict[str, Any]:

@@ -273,7 +273,13 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     relay.start()
     interrupted = False
     try:
-        run_verl(verl_cfg, dirs["verl_metrics"], reward_log=dirs["reward_log"])
+        run_verl(
+            verl_cfg,
+            dirs["verl_metrics"],
+            reward_log=dirs["reward_log"],
+            log_responses=run.log_responses,
+            tensorboard_dir=dirs["tensorboard"],
+        )
     except KeyboardInterrupt:
         interrupted = True
         record.status, record.error = mf.FAILED, "interrupted (Ctrl-C / SIGTERM); re-run the same command to resume"

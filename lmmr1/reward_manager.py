@@ -119,13 +119,34 @@ def _weights_step(item: Any) -> Any:
     return None
 
 
-def _log_row(data_source: Any, score: float, info: Mapping[str, float], error: Any, weights_step: Any = None) -> None:
+def clip_middle(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters keeping its beginning and its end (where the answer is)."""
+    if len(text) <= limit:
+        return text
+    head = limit // 4
+    return text[:head] + f" [... {len(text) - limit} characters left out ...] " + text[len(text) - (limit - head) :]
+
+
+def _log_row(
+    data_source: Any,
+    score: float,
+    info: Mapping[str, float],
+    error: Any,
+    weights_step: Any = None,
+    response: str = "",
+    ground_truth: Any = None,
+) -> None:
     path = os.environ.get(REWARD_LOG_ENV)
     if not path:
         return
     import json
 
     record = {"data_source": str(data_source), "score": score, **info}
+    chars = int(os.environ.get(REWARD_LOG_ENV + "_CHARS", "0") or 0)
+    if chars > 0:
+        record["response"] = clip_middle(response, chars)
+        gold = ground_truth.tolist() if hasattr(ground_truth, "tolist") else ground_truth
+        record["ground_truth"] = clip_middle(gold if isinstance(gold, str) else json.dumps(gold, default=str), 500)
     if weights_step is not None:
         record["weights_step"] = weights_step
     if error:
@@ -194,7 +215,15 @@ def _build_manager_class() -> type:
                 logger.debug("lmmr1 reward: row from %s scored 0: %s", data_source, result["error"])
             info = _numeric(result, self.extra_keys[:-1])
             info["error"] = float(bool(result.get("error")))
-            _log_row(data_source, float(result["score"]), info, result.get("error"), _weights_step(item))
+            _log_row(
+                data_source,
+                float(result["score"]),
+                info,
+                result.get("error"),
+                _weights_step(item),
+                response_str,
+                ground_truth,
+            )
             return {"reward_score": float(result["score"]), "reward_extra_info": info}
 
         async def _score_with_hook(

@@ -240,7 +240,13 @@ def validate_with_verl(verl_cfg: DictConfig) -> None:
     )
 
 
-def run_verl(verl_cfg: DictConfig, raw_metrics: Path, reward_log: Optional[Path] = None) -> None:
+def run_verl(
+    verl_cfg: DictConfig,
+    raw_metrics: Path,
+    reward_log: Optional[Path] = None,
+    log_responses: int = 0,
+    tensorboard_dir: Optional[Path] = None,
+) -> None:
     """Validate and run one verl PPO job on the Ray cluster this process is connected to."""
     import ray
     from verl.trainer.main_ppo import TaskRunnerV1, run_ppo
@@ -256,6 +262,9 @@ def run_verl(verl_cfg: DictConfig, raw_metrics: Path, reward_log: Optional[Path]
     env_vars = {"VERL_FILE_LOGGER_PATH": str(raw_metrics)}
     if reward_log is not None:
         env_vars["LMMR1_REWARD_LOG"] = str(reward_log)  # inherited by the reward-loop workers
+        env_vars["LMMR1_REWARD_LOG_CHARS"] = str(int(log_responses))
+    if tensorboard_dir is not None:
+        env_vars["TENSORBOARD_DIR"] = str(tensorboard_dir)  # verl's TensorBoard adapter writes there
     runner = TaskRunnerV1.options(runtime_env={"env_vars": env_vars})
     assert ray.is_initialized(), "lmmr1 connects to Ray before running a stage"
     run_ppo(verl_cfg, task_runner_class=runner)

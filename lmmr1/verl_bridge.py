@@ -87,6 +87,7 @@ def stage_dirs(output_dir: Path, stage: str) -> dict[str, Path]:
         "checkpoints": root / "checkpoints",
         "verl_metrics": root / "verl_metrics.jsonl",
         "reward_log": root / "reward_rows.jsonl",
+        "tensorboard": root / "tensorboard",
         "agent_loops": root / "agent_loops.yaml",
     }
 
@@ -254,7 +255,8 @@ def to_verl_config(
     s("trainer.val_before_train", bool(scale.validate) or bool(stage.validation.benchmarks))
     s("trainer.project_name", "lmmr1")
     s("trainer.experiment_name", f"{run.recipe}-{stage.name}")
-    s("trainer.logger", ["console", "file"])
+    # lmmr1 reads verl's file logger (metrics.jsonl); `logger=[...]` adds verl's other backends
+    s("trainer.logger", ["file", *[name for name in run.loggers if name != "file"]])
     s("trainer.default_local_dir", str(dirs["checkpoints"]))
     s("trainer.resume_mode", "auto")
     s("trainer.log_val_generations", 0)

@@ -257,3 +257,30 @@ def test_fre_text_is_defined_once_and_identical_in_every_curriculum():
     recipes = Path(__file__).resolve().parents[1] / "recipes" / "recipe"
     for name in ("fre_text", "mgt_geo", "mgt_percereason"):
         assert "/stage@stages.fre_text: fre_text" in (recipes / f"{name}.yaml").read_text()
+
+
+def test_the_logger_list_is_verls_own():
+    """lmmr1.config.VERL_LOGGERS names exactly the backends the installed verl's Tracking accepts."""
+    from verl.utils.tracking import Tracking
+
+    from lmmr1.config import VERL_LOGGERS
+
+    assert set(VERL_LOGGERS) == set(Tracking.supported_backend)
+
+
+def test_logger_setting_reaches_verl_and_is_checked():
+    from lmmr1.config import ConfigError, check_loggers
+
+    assert check_loggers(["console", "tensorboard"]) == ("console", "tensorboard")
+    with pytest.raises(ConfigError, match="'tensorbord' is not a verl tracking backend.*tensorboard"):
+        check_loggers(["tensorbord"])
+
+
+def test_loggers_and_response_logging_reach_the_run():
+    from lmmr1.verl_bridge import to_verl_config
+
+    run = _run("fre_text", "smoke", "logger=[console,tensorboard]", "log_responses=100")
+    assert run.loggers == ("console", "tensorboard") and run.log_responses == 100
+    assert list(to_verl_config(run, run.stage("fre_text"), "/m").trainer.logger) == ["file", "console", "tensorboard"]
+    with pytest.raises(ConfigError, match="log_responses"):
+        _run("fre_text", "smoke", "log_responses=-1")

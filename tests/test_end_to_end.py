@@ -230,15 +230,49 @@ def test_a_reward_plugin_from_another_distribution_drives_a_training_run(tmp_pat
 
 
 def test_two_stage_curriculum_hands_the_checkpoint_over(tmp_path, lmmr1_env):
-    """FRE-Text -> MGT-PerceReason at smoke scale: stage 2 starts from stage 1's HF export, automatically."""
+    """FRE-Text -> MGT-PerceReason at smoke scale: stage 2 starts from stage 1's HF export, automatically.
+
+    Then the tools that show a run, on this real output: status, plot, view (and the page in Chromium),
+    and verl's TensorBoard logger asked for with ``logger=[console,tensorboard]`` (offline event files)."""
     out_dir = tmp_path / "curriculum"
-    result = _main(["+recipe=mgt_percereason", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
+    result = _main(
+        ["+recipe=mgt_percereason", f"output_dir={out_dir}", "logger=[console,tensorboard]"], lmmr1_env, tmp_path
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     first, second = json.loads((out_dir / "manifest.json").read_text())["stages"]
     assert first["status"] == second["status"] == "done"
     assert second["init_model"] == first["hf_export"]
     assert {r["stage"] for r in _metrics(out_dir)} == {"fre_text", "mgt_percereason"}
     assert not _ray_processes()
+    for stage in ("fre_text", "mgt_percereason"):
+        assert list((out_dir / stage / "tensorboard").glob("events.out.tfevents.*")), stage
+    _check_run_views(out_dir, tmp_path)
+
+
+def _check_run_views(out_dir: Path, tmp_path: Path) -> None:
+    import re
+
+    sys.path.insert(0, str(Path(__file__).parent / "report"))
+    from run_fixtures import CHROMIUM, browser_required, check_in_browser, not_blank
+
+    lmmr1 = str(Path(sys.executable).with_name("lmmr1"))
+    status = subprocess.run([lmmr1, "status", str(out_dir)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"fre_text\s+done\s+3/3", status) and re.search(r"mgt_percereason\s+done\s+3/3", status)
+    assert "next: nothing" in status
+    subprocess.run([lmmr1, "plot", str(out_dir)], capture_output=True, text=True, check=True)
+    for name in ("overview.png", "reward.png", "response_length.png", "entropy.png"):
+        assert not_blank(out_dir / "plots" / name), name
+    subprocess.run([lmmr1, "view", str(out_dir)], capture_output=True, text=True, check=True)
+    page = (out_dir / "view.html").read_text()
+    rows = json.loads(re.search(r'<script type="application/json" id="rows">(.*?)</script>', page, re.S).group(1))
+    assert {r[0] for r in rows} == {"fre_text", "mgt_percereason"}
+    assert all(r[6] for r in rows) and sum(bool(r[8]) for r in rows) > len(rows) // 2, "responses and golds logged"
+    if not Path(CHROMIUM).exists() and not browser_required():
+        return
+    result = check_in_browser(out_dir / "view.html", "mgt_percereason", tmp_path / "shot.png")
+    assert result["errors"] == [] and result["network"] == []
+    assert result["stages_after"] == ["mgt_percereason"] and result["stages_before"] == ["fre_text", "mgt_percereason"]
+    assert not_blank(tmp_path / "shot.png")
 
 
 def test_sokoban_online_plays_several_turns_inside_verl(tmp_path, lmmr1_env):

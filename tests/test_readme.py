@@ -188,6 +188,12 @@ def test_readme_command_runs(command, tmp_path, lmmr1_env):
         run.mkdir(parents=True)
         stages = [{"name": n, "status": "done", "hf_export": model} for n in ("fre_text", "mgt_percereason")]
         (run / "manifest.json").write_text(json.dumps({"recipe": run.name, "stages": stages}))
+    if re.match(r"lmmr1 (status|plot|view) runs/", command):
+        # a finished two-stage run in the layout a run writes (tests/report/run_fixtures.py)
+        sys.path.insert(0, str(REPO / "tests" / "report"))
+        from run_fixtures import write_run
+
+        write_run(tmp_path / command.split()[2])
     if command.startswith("lmmr1 report eval"):
         first = next(c for c in RUNNABLE if c.startswith("lmmr1 eval --responses"))
         pre = subprocess.run(

@@ -1,0 +1,53 @@
+"""``lmmr1 status RUN_DIR``: where a run stands, and what the same command would do next.
+
+    lmmr1 status runs/mgt_percereason
+
+One line per stage: status, training steps done of the total, the last step's mean reward, time spent
+and the checkpoint (the HF export once the stage is done); then what re-running the training command
+with the same ``output_dir`` would do (resume a stage, start one, or nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "status",
+        help="stages, steps, last reward and the next action of a run directory",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("run_dir", help="a run's output_dir (holds manifest.json)")
+    p.set_defaults(func=handler)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+def handler(args: argparse.Namespace) -> int:
+    from lmmr1.report.run_dir import RunDirError, load_run
+
+    try:
+        run = load_run(args.run_dir)
+    except RunDirError as exc:
+        print(f"lmmr1 status: {exc}", file=sys.stderr)
+        return 2
+    print(f"run {run.path} (recipe {run.manifest.get('recipe', '?')}, scale {run.manifest.get('scale', '?')})")
+    header = f"{'stage':<20} {'status':<8} {'steps':>9} {'reward':>8} {'time':>8}  checkpoint"
+    print(header)
+    for s in run.stages:
+        steps = f"{s.steps_done}/{s.steps_total if s.steps_total is not None else '?'}"
+        reward = f"{s.last_reward:.3f}" if isinstance(s.last_reward, (int, float)) else "-"
+        print(f"{s.name:<20} {s.status:<8} {steps:>9} {reward:>8} {_duration(s.seconds):>8}  {s.checkpoint or '-'}")
+        if s.status == "failed" and s.record.get("error"):
+            print(f"{'':<20} error: {str(s.record['error'])[:200]}")
+    print(f"next: {run.next_action()}")
+    return 0

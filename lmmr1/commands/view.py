@@ -1,0 +1,54 @@
+"""``lmmr1 view RUN_DIR``: one self-contained HTML page of a run (open it in any browser, no server).
+
+    lmmr1 view runs/mgt_percereason                      # -> runs/mgt_percereason/view.html
+    lmmr1 view runs/mgt_percereason --eval eval/ --output run.html
+
+The page holds the manifest as a table, the training curves, the evaluation tables (any ``lmmr1 eval``
+summary.json under RUN_DIR or under the ``--eval`` folders) and a rollout browser: every scored response
+(``STAGE/reward_rows.jsonl``) filterable by stage, step, data source, reward and text, with its
+``<think>`` and ``<answer>`` parts, the extracted and the gold answer, the reward's components and any
+error reason. Nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "view",
+        help="a self-contained HTML page of a run: manifest, curves, evaluation, rollout browser",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("run_dir", help="a run's output_dir (holds manifest.json)")
+    p.add_argument("--output", help="the HTML file to write (default: RUN_DIR/view.html)")
+    p.add_argument("--eval", nargs="*", default=[], help="folders with lmmr1 eval results to show as tables")
+    p.add_argument("--max-rows", type=int, default=100_000, help="embed at most this many responses (default 100000)")
+    p.add_argument("--response-chars", type=int, default=1500, help="characters of each response shown (default 1500)")
+    p.set_defaults(func=handler)
+
+
+def handler(args: argparse.Namespace) -> int:
+    from lmmr1.report.html_view import build_html
+    from lmmr1.report.run_dir import RunDirError, load_run
+
+    if args.max_rows < 1 or args.response_chars < 1:
+        print("lmmr1 view: --max-rows and --response-chars must be 1 or more", file=sys.stderr)
+        return 2
+    try:
+        run = load_run(args.run_dir)
+        page, counts = build_html(run, [Path(p) for p in args.eval], args.max_rows, args.response_chars)
+    except RunDirError as exc:
+        print(f"lmmr1 view: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.output) if args.output else run.path / "view.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(out)
+    print(f"lmmr1 view: {out} ({len(page) / 1e6:.1f} MB, {counts['rows']:,} of {counts['rows_total']:,} responses)")
+    return 0

@@ -1,0 +1,130 @@
+"""Read a run directory (``output_dir``) for the tools that show it: ``lmmr1 status``, ``plot``, ``view``.
+
+A run directory holds ``manifest.json`` (the stages and what each did), ``metrics.jsonl`` (one line per
+training step, every stage, in order) and, per stage, ``STAGE/reward_rows.jsonl`` (every scored
+response). Nothing here imports torch, Ray or verl, and nothing writes into the run directory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Optional
+
+
+class RunDirError(ValueError):
+    """The folder is not an lmmr1 run directory (or its files are unreadable)."""
+
+
+@dataclass
+class StageView:
+    name: str
+    status: str
+    steps_done: int  # training steps in metrics.jsonl
+    steps_total: Optional[int]  # from the recorded settings, when known
+    last_reward: Optional[float]
+    checkpoint: Optional[str]
+    seconds: Optional[float]
+    record: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunView:
+    path: Path
+    manifest: dict[str, Any]
+    metrics: list[dict[str, Any]]
+    stages: list[StageView]
+
+    def next_action(self) -> str:
+        """What running the same command again would do (the curriculum's resume rules)."""
+        for stage in self.stages:
+            if stage.status == "done":
+                continue
+            if stage.status in ("running", "failed") or stage.steps_done:
+                return f"resume stage {stage.name} from its newest checkpoint (step {stage.steps_done})"
+            return f"start stage {stage.name}"
+        return "nothing: every stage is done (re-running skips them all)"
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Rows of a JSONL file; a torn last line (a run killed mid-write) is skipped, any other bad line raises."""
+    if not path.exists():
+        return
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            yield json.loads(line)
+        except json.JSONDecodeError as exc:
+            if number == len(lines):
+                return
+            raise RunDirError(f"{path}:{number}: not JSON ({exc})") from None
+
+
+def _seconds(record: dict[str, Any]) -> Optional[float]:
+    try:
+        start = datetime.fromisoformat(record["started_at"])
+        end = datetime.fromisoformat(record["ended_at"]) if record.get("ended_at") else None
+    except (KeyError, TypeError, ValueError):
+        return None
+    if end is None:
+        return None
+    return max(0.0, (end - start).total_seconds())
+
+
+def _total_steps(record: dict[str, Any]) -> Optional[int]:
+    settings = record.get("settings") or {}
+    for key in ("total_steps", "smoke.total_steps"):
+        value = settings.get(key)
+        if isinstance(value, int):
+            return value
+    return record.get("steps") if record.get("status") == "done" else None
+
+
+def load_run(path: Path | str) -> RunView:
+    """The run directory at ``path``, read (raises RunDirError with what is missing)."""
+    root = Path(path)
+    manifest_path = root / "manifest.json"
+    if not manifest_path.is_file():
+        raise RunDirError(
+            f"{root}: no manifest.json here; pass the output_dir of a run (`python -m lmmr1.main ... output_dir=DIR`)"
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise RunDirError(f"{manifest_path}: not valid JSON ({exc})") from None
+    metrics = list(read_jsonl(root / "metrics.jsonl"))
+    stages = []
+    for record in manifest.get("stages", []):
+        name = record.get("name", "?")
+        steps = [m for m in metrics if m.get("stage") == name and "critic/score/mean" in m]
+        last = steps[-1]["critic/score/mean"] if steps else record.get("mean_reward_last")
+        stages.append(
+            StageView(
+                name=name,
+                status=record.get("status", "pending"),
+                steps_done=len(steps),
+                steps_total=_total_steps(record),
+                last_reward=last,
+                checkpoint=record.get("hf_export") or record.get("checkpoint_dir"),
+                seconds=_seconds(record),
+                record=record,
+            )
+        )
+    return RunView(root, manifest, metrics, stages)
+
+
+def reward_rows(run: RunView, stage: str) -> Iterator[dict[str, Any]]:
+    """Scored responses of one stage, each with its ``step`` (1-based, from the policy version)."""
+    for row in read_jsonl(run.path / stage / "reward_rows.jsonl"):
+        if str(row.get("data_source", "")).startswith("bench/"):
+            row["step"] = "validation"
+        else:
+            version = row.get("weights_step")
+            row["step"] = int(version) + 1 if isinstance(version, int) else None
+        row["stage"] = stage
+        yield row

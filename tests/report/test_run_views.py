@@ -1,0 +1,91 @@
+"""``lmmr1 status``, ``lmmr1 plot`` and ``lmmr1 view`` on a two-stage run directory (the layout a run writes)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from lmmr1.cli import main as cli
+
+sys.path.insert(0, str(Path(__file__).parent))
+from run_fixtures import STAGES, browser_required, check_in_browser, not_blank, write_run  # noqa: E402
+
+
+def test_status_names_every_stage_and_the_next_action(tmp_path, capsys):
+    run = write_run(tmp_path / "run", statuses=("done", "failed"))
+    assert cli(["status", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"fre_text\s+done\s+3/3\s+0\.667", out), out
+    assert re.search(r"mgt_percereason\s+failed\s+3/3", out), out
+    assert "next: resume stage mgt_percereason" in out
+
+
+def test_status_of_a_folder_that_is_not_a_run(tmp_path, capsys):
+    assert cli(["status", str(tmp_path)]) == 2
+    assert "no manifest.json" in capsys.readouterr().err
+
+
+def test_plot_writes_readable_pngs_for_the_whole_curriculum(tmp_path):
+    from lmmr1.report.curves import curriculum_series
+    from lmmr1.report.run_dir import load_run
+
+    run = write_run(tmp_path / "run")
+    assert cli(["plot", str(run)]) == 0
+    files = {p.name for p in (run / "plots").glob("*.png")}
+    assert {"overview.png", "reward.png", "accuracy.png", "format.png", "response_length.png", "kl.png"} <= files
+    assert {"entropy.png", "value_loss.png"} <= files
+    assert "validation.png" not in files  # no val/ metrics in this run: no empty panel
+    for name in files:
+        data = (run / "plots" / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert not_blank(run / "plots" / name)
+    xs, _, starts = curriculum_series(load_run(run))
+    assert xs == [1, 2, 3, 4, 5, 6] and starts == [(1, "fre_text"), (4, "mgt_percereason")]
+
+
+def test_view_writes_one_self_contained_page(tmp_path):
+    run = write_run(tmp_path / "run")
+    assert cli(["view", str(run)]) == 0
+    page = (run / "view.html").read_text()
+    # manifest table, curves, rollout rows of both stages with extracted and gold answers
+    assert "<table class='grid' id='manifest'>" in page and "global_step_3/actor/huggingface" in page
+    assert "data:image/png;base64," in page
+    rows = json.loads(re.search(r'<script type="application/json" id="rows">(.*?)</script>', page, re.S).group(1))
+    assert {r[0] for r in rows} == set(STAGES) and len(rows) == 36
+    boxed = next(r for r in rows if "boxed" in r[8])
+    assert boxed[7] == boxed[6]  # extracted answer == gold for the boxed responses
+    assert any("control character" in r[5] for r in rows)
+    # nothing that could reach the network
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+
+
+def test_view_with_100000_rows_embeds_them_all_and_pages_them(tmp_path):
+    run = write_run(tmp_path / "run", steps=5, rows_per_step=10_000)
+    assert cli(["view", str(run), "--response-chars", "200"]) == 0
+    page = (run / "view.html").read_text()
+    assert "100,000 scored responses." in page
+    assert "const PAGE = 50;" in page
+    assert cli(["view", str(run), "--max-rows", "1000", "--output", str(tmp_path / "small.html")]) == 0
+    assert "1,000 of 100,000 scored responses" in (tmp_path / "small.html").read_text()
+
+
+def test_view_in_a_headless_browser(tmp_path):
+    """Chromium (Debian's package) loads the page: no console error, no network request, the stage filter
+    changes the rows shown, and the screenshot is not blank."""
+    from run_fixtures import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        if browser_required():
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium package")
+        pytest.skip("Chromium is not installed (apt-get install chromium; CI installs it)")
+    run = write_run(tmp_path / "run")
+    assert cli(["view", str(run)]) == 0
+    result = check_in_browser(run / "view.html", "mgt_percereason", tmp_path / "shot.png")
+    assert result["errors"] == [] and result["network"] == []
+    assert result["stages_before"] == sorted(STAGES) and result["stages_after"] == ["mgt_percereason"]
+    assert result["rows_before"] == 36 and result["count_text"] == "rows 1-18 of 18"
+    assert not_blank(tmp_path / "shot.png")
