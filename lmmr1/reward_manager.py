@@ -135,6 +135,7 @@ def _log_row(
     weights_step: Any = None,
     response: str = "",
     ground_truth: Any = None,
+    prompt_id: Any = None,
 ) -> None:
     path = os.environ.get(REWARD_LOG_ENV)
     if not path:
@@ -147,6 +148,8 @@ def _log_row(
         record["response"] = clip_middle(response, chars)
         gold = ground_truth.tolist() if hasattr(ground_truth, "tolist") else ground_truth
         record["ground_truth"] = clip_middle(gold if isinstance(gold, str) else json.dumps(gold, default=str), 500)
+    if prompt_id is not None:
+        record["prompt_id"] = str(prompt_id)  # extra_info.id: `lmmr1 view` finds the prompt and its image
     if weights_step is not None:
         record["weights_step"] = weights_step
     if error:
@@ -223,6 +226,7 @@ def _build_manager_class() -> type:
                 _weights_step(item),
                 response_str,
                 ground_truth,
+                extra_info.get("id"),
             )
             return {"reward_score": float(result["score"]), "reward_extra_info": info}
 

@@ -12,6 +12,8 @@ needs no download. Recipes name a sample set as ``sample:NAME``; anything else i
   (single-turn) and online (multi-turn agent loop) Sokoban tasks.
 * ``multi``   - small verifiable multimodal problems drawn with Pillow (count the shapes, read and add
   the numbers, name the colour), one embedded PNG per row: the smoke stand-in for VerMulti.
+* ``football_online`` - games of lmmr1's football engine (3 vs 1 with keeper) for the online football
+  agent loop, first frame as the prompt image.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from lmmr1.prompts import MATH_SUFFIX, chat_prompt
 from lmmr1.tiny_models import cache_root
 
 SAMPLE_PREFIX = "sample:"
-SAMPLE_SETS = ("fre_text", "sanity", "multi", "sokoban", "sokoban_online")
+SAMPLE_SETS = ("fre_text", "sanity", "multi", "sokoban", "sokoban_online", "football_online")
 _VERSION = 2
 
 
@@ -123,12 +125,20 @@ def _sokoban_rows(task: str, n: int = 48, seed: int = 0) -> list[dict[str, Any]]
     return [row for _, _, row in sokoban_levels(n, (7, 7), 2, seed, task=task, progress=False)]
 
 
+def _football_rows(n: int = 24, seed: int = 0) -> list[dict[str, Any]]:
+    """Games of lmmr1's football engine (``lmmr1 data football``), 3 vs 1 with keeper, first frame shown."""
+    from lmmr1.data.generate import football_rows
+
+    return football_rows(n, "academy_3_vs_1_with_keeper", seed, progress=False)
+
+
 _BUILDERS = {
     "fre_text": _fre_text_rows,
     "sanity": _sanity_rows,
     "multi": _multi_rows,
     "sokoban": lambda: _sokoban_rows("global"),
     "sokoban_online": lambda: _sokoban_rows("online"),
+    "football_online": _football_rows,
 }
 
 

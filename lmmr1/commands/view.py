@@ -7,7 +7,8 @@ The page holds the manifest as a table, the training curves, the evaluation tabl
 summary.json under RUN_DIR or under the ``--eval`` folders) and a rollout browser: every scored response
 (``STAGE/reward_rows.jsonl``) filterable by stage, step, data source, reward and text, with its
 ``<think>`` and ``<answer>`` parts, the extracted and the gold answer, the reward's components and any
-error reason. Nothing is fetched from the network.
+error reason, under the question it answered and its image for a multimodal prompt. Nothing is fetched
+from the network.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--eval", nargs="*", default=[], help="folders with lmmr1 eval results to show as tables")
     p.add_argument("--max-rows", type=int, default=100_000, help="embed at most this many responses (default 100000)")
     p.add_argument("--response-chars", type=int, default=1500, help="characters of each response shown (default 1500)")
+    p.add_argument("--max-images", type=int, default=2000, help="embed at most this many prompt images (default 2000)")
     p.set_defaults(func=handler)
 
 
@@ -36,12 +38,14 @@ def handler(args: argparse.Namespace) -> int:
     from lmmr1.report.html_view import build_html
     from lmmr1.report.run_dir import RunDirError, load_run
 
-    if args.max_rows < 1 or args.response_chars < 1:
-        print("lmmr1 view: --max-rows and --response-chars must be 1 or more", file=sys.stderr)
+    if args.max_rows < 1 or args.response_chars < 1 or args.max_images < 0:
+        print("lmmr1 view: --max-rows and --response-chars must be 1 or more, --max-images 0 or more", file=sys.stderr)
         return 2
     try:
         run = load_run(args.run_dir)
-        page, counts = build_html(run, [Path(p) for p in args.eval], args.max_rows, args.response_chars)
+        page, counts = build_html(
+            run, [Path(p) for p in args.eval], args.max_rows, args.response_chars, args.max_images
+        )
     except RunDirError as exc:
         print(f"lmmr1 view: {exc}", file=sys.stderr)
         return 2

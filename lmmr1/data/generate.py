@@ -128,28 +128,29 @@ def generate_level_set(
     return {"levels": n, **stats, "seconds": time.perf_counter() - start, "out": str(out)}
 
 
-def generate_football_set(n: int, scenario: str, seed: int, out: Path, progress: bool = True) -> dict[str, Any]:
-    """verl rows for the ``football_online`` agent loop: ``train.parquet`` + first frames (``frames/``).
+def football_rows(
+    n: int, scenario: str, seed: int, frames: Path | None = None, progress: bool = True
+) -> list[dict[str, Any]]:
+    """verl rows for the ``football_online`` agent loop, one per game (first frame as the prompt image).
 
-    Each row's game is ``extra_info`` = ``{"index", "scenario", "seed"}``; the loop rebuilds it from there and
-    returns the shaped reward itself (``reward_model.ground_truth`` is empty and unused).
+    Each row's game is ``extra_info`` = ``{"index", "id", "scenario", "seed"}``; the loop rebuilds it from
+    there and returns the shaped reward itself (``reward_model.ground_truth`` is empty and unused). With
+    ``frames``, each first frame is also written there as PNG.
     """
     from tqdm import tqdm
 
     from lmmr1.envs.football import ACTION_NAMES, FootballEnv
 
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "frames").mkdir(exist_ok=True)
     env = FootballEnv(scenario=scenario)
     prompt = football_prompt(ACTION_NAMES)
     rows = []
-    start = time.perf_counter()
     for i in tqdm(range(n), desc="football games", unit="game", file=sys.stderr, disable=not progress):
         s = level_seed(seed, i)
         obs, _ = env.reset(seed=s)
         png = _png_bytes(obs["frame"])
         game_id = f"football-{scenario}-s{seed}-{i:06d}"
-        (out / "frames" / f"{game_id}.png").write_bytes(png)
+        if frames is not None:
+            (frames / f"{game_id}.png").write_bytes(png)
         rows.append(
             {
                 "data_source": "football",
@@ -160,5 +161,14 @@ def generate_football_set(n: int, scenario: str, seed: int, out: Path, progress:
                 "agent_name": "football_online",
             }
         )
+    return rows
+
+
+def generate_football_set(n: int, scenario: str, seed: int, out: Path, progress: bool = True) -> dict[str, Any]:
+    """``train.parquet`` of :func:`football_rows` and the first frames (``frames/``) under ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "frames").mkdir(exist_ok=True)
+    start = time.perf_counter()
+    rows = football_rows(n, scenario, seed, out / "frames", progress)
     write_table_atomic(pa.Table.from_pylist(rows), str(out / "train.parquet"))
     return {"games": n, "seconds": time.perf_counter() - start, "out": str(out)}

@@ -4,7 +4,8 @@ Self-contained means no server and no network: styles and script are inline, fig
 and the scored responses are embedded as one JSON block the page's script pages through (50 rows a page,
 filtered by stage, step, data source, reward and text), so a page with 100,000 rows builds the DOM for
 50 at a time. Each response shows its ``<think>`` and ``<answer>`` parts apart, with the extracted answer,
-the gold answer, the reward's components and any error reason.
+the gold answer, the reward's components and any error reason, under the question it answered and, for
+a multimodal prompt, a thumbnail of its image (looked up in the stage's data files by ``extra_info.id``).
 
 Row source: ``STAGE/reward_rows.jsonl`` (``log_responses`` characters of each response are kept there).
 """
@@ -20,7 +21,18 @@ from typing import Any, Optional
 
 from .run_dir import RunView, reward_rows
 
-_RESERVED = {"data_source", "score", "weights_step", "reason", "response", "ground_truth", "step", "stage"}
+_RESERVED = {
+    "data_source",
+    "score",
+    "weights_step",
+    "reason",
+    "response",
+    "ground_truth",
+    "step",
+    "stage",
+    "prompt_id",
+}
+THUMBNAIL_PX = 320
 
 
 def _img(path: Path) -> str:
@@ -37,8 +49,81 @@ def _answer_of(response: str) -> Optional[str]:
     return answer
 
 
-def collect_rows(run: RunView, max_rows: int, response_chars: int) -> tuple[list[list[Any]], int]:
-    """Rows as compact arrays ``[stage, step, source, score, components, reason, gold, answer, response]``.
+def _question(messages: Any) -> str:
+    """The last user turn's text (the question), from a chat prompt as verl's datasets store it."""
+    if hasattr(messages, "tolist"):
+        messages = messages.tolist()
+    for message in reversed(list(messages or [])):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, list):
+                content = " ".join(str(c.get("text", "")) for c in content if isinstance(c, dict))
+            return str(content or "")
+    return ""
+
+
+def _thumbnail(image: Any) -> Optional[str]:
+    """A JPEG data URI of at most THUMBNAIL_PX pixels a side, from a dataset's image cell."""
+    import io
+
+    from PIL import Image
+
+    data = image.get("bytes") if isinstance(image, dict) else image
+    if not isinstance(data, (bytes, bytearray)):
+        return None
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img = img.convert("RGB")
+            img.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+            out = io.BytesIO()
+            img.save(out, format="JPEG", quality=75)
+    except Exception:  # an unreadable image shows no thumbnail; the row is still shown
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def prompts_for(run: RunView, wanted: set[tuple[str, str]], max_images: int) -> dict[tuple[str, str], list[str]]:
+    """``{(data_source, id): [question, image data URI or ""]}`` from each stage's recorded data files.
+
+    Reads only the parquet rows whose ``(data_source, extra_info.id)`` a scored response names; at most
+    ``max_images`` images are embedded (the questions always are)."""
+    import pyarrow.parquet as pq
+
+    files: list[str] = []
+    for stage in run.stages:
+        settings = stage.record.get("settings") or {}
+        for key in ("data.train_files", "data.val_files"):
+            files += [f for f in settings.get(key) or [] if isinstance(f, str)]
+    found: dict[tuple[str, str], list[str]] = {}
+    images = 0
+    for path in dict.fromkeys(files):
+        if not wanted - set(found) or not Path(path).is_file():
+            continue
+        table = pq.read_table(path)
+        columns = set(table.column_names)
+        if not {"data_source", "extra_info", "prompt"} <= columns:
+            continue
+        sources = table.column("data_source").to_pylist()
+        extras = table.column("extra_info").to_pylist()
+        for i, (source, extra) in enumerate(zip(sources, extras)):
+            key = (str(source), str((extra or {}).get("id")))
+            if key not in wanted or key in found:
+                continue
+            question = _question(table.column("prompt")[i].as_py())
+            image = ""
+            if "images" in columns and images < max_images:
+                cell = table.column("images")[i].as_py() or []
+                image = (_thumbnail(cell[0]) or "") if cell else ""
+                images += bool(image)
+            found[key] = [question[:2000], image]
+    return found
+
+
+def collect_rows(
+    run: RunView, max_rows: int, response_chars: int, max_images: int = 2000
+) -> tuple[list[list[Any]], int, dict[str, list[str]]]:
+    """Rows as compact arrays ``[stage, step, source, score, components, reason, gold, answer, response,
+    prompt key]`` plus ``{prompt key: [question, image data URI]}`` for the prompts the rows name.
 
     When a run has more than ``max_rows`` scored rows, an even sample of every stage is kept (the page
     says how many); returns (rows, total rows found).
@@ -48,6 +133,9 @@ def collect_rows(run: RunView, max_rows: int, response_chars: int) -> tuple[list
     if total > max_rows > 0:
         stride = total / max_rows
         everything = [everything[int(i * stride)] for i in range(max_rows)]
+    wanted = {(str(r.get("data_source", "")), str(r["prompt_id"])) for r in everything if r.get("prompt_id")}
+    prompts = prompts_for(run, wanted, max_images) if wanted else {}
+    keys = {key: f"p{i}" for i, key in enumerate(prompts)}
     out = []
     for row in everything:
         response = str(row.get("response", ""))
@@ -67,9 +155,10 @@ def collect_rows(run: RunView, max_rows: int, response_chars: int) -> tuple[list
                 str(row.get("ground_truth", "")),
                 (_answer_of(response) or "") if response else "",
                 response[:response_chars] + (" [...]" if len(response) > response_chars else ""),
+                keys.get((str(row.get("data_source", "")), str(row.get("prompt_id"))), ""),
             ]
         )
-    return out, total
+    return out, total, {keys[k]: v for k, v in prompts.items()}
 
 
 def _manifest_table(run: RunView) -> str:
@@ -132,7 +221,7 @@ table.grid{border-collapse:collapse;font-size:.85em}table.grid td,table.grid th{
 padding:.25em .5em;text-align:left;vertical-align:top}tr.paper{color:#555}tr.yours{font-weight:600}
 img.curves{max-width:100%;border:1px solid #eee}
 #filters{display:flex;flex-wrap:wrap;gap:.6em;align-items:center;margin:.6em 0}
-#filters label{font-size:.85em}
+#filters label{font-size:.85em}#filters input[type=number]{width:5em}
 .row{border:1px solid #ccc;border-radius:4px;margin:.6em 0;padding:.5em}
 .meta{font-size:.8em;color:#444;margin-bottom:.3em}.meta b{color:#000}
 .think{background:#f3f3f3;color:#555;white-space:pre-wrap;padding:.3em;margin:.2em 0;font-size:.85em}
@@ -140,10 +229,13 @@ img.curves{max-width:100%;border:1px solid #eee}
 .other{white-space:pre-wrap;padding:.3em;margin:.2em 0;font-size:.9em}
 .err{color:#a00}.score1{color:#060;font-weight:700}.score0{color:#a00;font-weight:700}
 .tag{font-size:.75em;color:#777;margin-right:.4em}
+.prompt{display:flex;gap:.6em;align-items:flex-start;margin:.3em 0;font-size:.85em;color:#333}
+.thumb{max-width:160px;max-height:160px;border:1px solid #ddd}.question{white-space:pre-wrap}
 """
 
 _SCRIPT = r"""
 const ROWS = JSON.parse(document.getElementById('rows').textContent);
+const PROMPTS = JSON.parse(document.getElementById('prompts').textContent);
 const PAGE = 50;
 let page = 0, shown = [];
 const $ = (id) => document.getElementById(id);
@@ -172,7 +264,7 @@ function render() {
   const list = $('list'); list.innerHTML = '';
   const start = page * PAGE, rows = shown.slice(start, start + PAGE);
   for (const r of rows) {
-    const [stage, step, source, score, comps, reason, gold, answer, response] = r;
+    const [stage, step, source, score, comps, reason, gold, answer, response, promptKey] = r;
     const box = el('div', 'row'); box.dataset.stage = stage;
     const meta = el('div', 'meta');
     meta.appendChild(el('span', 'tag', 'stage')); meta.appendChild(el('b', null, stage + '  '));
@@ -181,6 +273,13 @@ function render() {
     meta.appendChild(el('span', 'tag', 'reward')); meta.appendChild(el('span', score > 0 ? 'score1' : 'score0', String(score)));
     for (const [k, v] of Object.entries(comps)) { meta.appendChild(el('span', 'tag', ' ' + k)); meta.appendChild(el('b', null, String(v))); }
     box.appendChild(meta);
+    const prompt = PROMPTS[promptKey];
+    if (prompt) {
+      const q = el('div', 'prompt');
+      if (prompt[1]) { const img = el('img', 'thumb'); img.src = prompt[1]; img.alt = 'prompt image'; q.appendChild(img); }
+      q.appendChild(el('div', 'question', prompt[0]));
+      box.appendChild(q);
+    }
     const gm = el('div', 'meta');
     gm.appendChild(el('span', 'tag', 'extracted answer')); gm.appendChild(el('b', 'extracted', answer || '(none)'));
     gm.appendChild(el('span', 'tag', '  gold')); gm.appendChild(el('b', 'gold', gold));
@@ -219,6 +318,7 @@ def build_html(
     eval_paths: Optional[list[Path]] = None,
     max_rows: int = 100_000,
     response_chars: int = 1500,
+    max_images: int = 2000,
 ) -> tuple[str, dict[str, int]]:
     """The page's HTML and counts (``rows``: embedded, ``rows_total``: found)."""
     from .curves import plot_run
@@ -229,13 +329,14 @@ def build_html(
             curves = f"<img class='curves' alt='training curves' src='{_img(overview)}'>"
         except ValueError as exc:
             curves = f"<p>{html.escape(str(exc))}</p>"
-    rows, total = collect_rows(run, max_rows, response_chars)
+    rows, total, prompts = collect_rows(run, max_rows, response_chars, max_images)
     sampled = (
         f"<p>{len(rows):,} of {total:,} scored responses, an even sample (<code>--max-rows</code>).</p>"
         if total > len(rows)
         else f"<p>{total:,} scored responses.</p>"
     )
     payload = json.dumps(rows, ensure_ascii=True).replace("</", "<\\/")
+    prompt_payload = json.dumps(prompts, ensure_ascii=True).replace("</", "<\\/")
     m = run.manifest
     title = f"lmmr1 run {m.get('recipe', run.path.name)}"
     body = f"""<!DOCTYPE html>
@@ -261,6 +362,7 @@ def build_html(
 </div>
 <div id="list"></div>
 <script type="application/json" id="rows">{payload}</script>
+<script type="application/json" id="prompts">{prompt_payload}</script>
 <script>{_SCRIPT}</script>
 </body></html>
 """

@@ -25,6 +25,35 @@ def _response(stage: str, step: int, k: int) -> tuple[str, str, float]:
     return f"I do not know {k}", gold, 0.0
 
 
+def _image(k: int) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (64, 48), (255, 255, 255))
+    ImageDraw.Draw(img).rectangle((4 + k % 30, 4, 40, 30 + k % 10), fill=(200, 30 + 20 * (k % 10), 40))
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _write_data(path: Path, stage: str, n: int, with_images: bool) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [
+        {
+            "data_source": f"lmmr1/sample_{stage}",
+            "prompt": [{"role": "user", "content": ("<image>" if with_images else "") + f"Question {k} of {stage}?"}],
+            "images": [{"bytes": _image(k)}] if with_images else [],
+            "extra_info": {"index": k, "id": f"{stage}-{k}"},
+        }
+        for k in range(n)
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows), path)
+
+
 def write_run(root: Path, steps: int = 3, rows_per_step: int = 6, statuses: tuple[str, str] = ("done", "done")) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     stages = []
@@ -46,6 +75,7 @@ def write_run(root: Path, steps: int = 3, rows_per_step: int = 6, statuses: tupl
                     "weights_step": step - 1,
                     "response": response,
                     "ground_truth": gold,
+                    "prompt_id": f"{stage}-{k}",
                 }
                 if k == rows_per_step - 1:
                     row["error"] = 1.0
@@ -65,6 +95,8 @@ def write_run(root: Path, steps: int = 3, rows_per_step: int = 6, statuses: tupl
                 }
             )
         (root / stage).mkdir(exist_ok=True)
+        data_file = root / "data" / stage / "train.parquet"
+        _write_data(data_file, stage, min(rows_per_step, 50), with_images=stage != "fre_text")
         (root / stage / "reward_rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
         stages.append(
             {
@@ -79,7 +111,7 @@ def write_run(root: Path, steps: int = 3, rows_per_step: int = 6, statuses: tupl
                 if status == "done"
                 else None,
                 "steps": steps if status == "done" else None,
-                "settings": {"total_steps": steps},
+                "settings": {"total_steps": steps, "data.train_files": [str(data_file)]},
             }
         )
     (root / "manifest.json").write_text(
@@ -111,6 +143,7 @@ def check_in_browser(page_path: Path, stage: str, screenshot: Path) -> dict[str,
             page.wait_for_selector(".row")
             before = page.locator(".row").count()
             all_stages = sorted(set(page.locator(".row").evaluate_all("els => els.map(e => e.dataset.stage)")))
+            thumbnails = page.locator("img.thumb").count()
             page.select_option("#stage", stage)
             after_stages = sorted(set(page.locator(".row").evaluate_all("els => els.map(e => e.dataset.stage)")))
             count_text = page.locator("#count").inner_text()
@@ -125,6 +158,7 @@ def check_in_browser(page_path: Path, stage: str, screenshot: Path) -> dict[str,
         "stages_before": all_stages,
         "stages_after": after_stages,
         "count_text": count_text,
+        "thumbnails": thumbnails,
     }
 
 

@@ -59,6 +59,11 @@ def test_view_writes_one_self_contained_page(tmp_path):
     boxed = next(r for r in rows if "boxed" in r[8])
     assert boxed[7] == boxed[6]  # extracted answer == gold for the boxed responses
     assert any("control character" in r[5] for r in rows)
+    # each row names its prompt: the question always, the image (a JPEG thumbnail) for the multimodal stage
+    prompts = json.loads(re.search(r'<script type="application/json" id="prompts">(.*?)</script>', page, re.S).group(1))
+    by_stage = {r[0]: prompts[r[9]] for r in rows}
+    assert by_stage["fre_text"][0].startswith("Question") and by_stage["fre_text"][1] == ""
+    assert by_stage["mgt_percereason"][1].startswith("data:image/jpeg;base64,")
     # nothing that could reach the network
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
 
@@ -88,4 +93,5 @@ def test_view_in_a_headless_browser(tmp_path):
     assert result["errors"] == [] and result["network"] == []
     assert result["stages_before"] == sorted(STAGES) and result["stages_after"] == ["mgt_percereason"]
     assert result["rows_before"] == 36 and result["count_text"] == "rows 1-18 of 18"
+    assert result["thumbnails"] == 18  # the multimodal stage's rows show their prompt image
     assert not_blank(tmp_path / "shot.png")
