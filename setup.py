@@ -40,9 +40,10 @@ INSTALL_REQUIRES = [
 ]
 
 EXTRAS = {
-    # Paper-scale rollout and kernels. Never installed on CPU machines: vLLM has no CPU wheel here and
-    # flash-attn is source-only and needs CUDA.
-    "gpu": ["vllm>=0.10", "flash-attn>=2.7"],
+    # Paper-scale rollout and kernels: the set verl 0.9.1 is tested with (its own `vllm` extra: vLLM 0.24.0,
+    # torch 2.11.0, transformers 5.9.0; flash-attn 2.8.3 as in its `flash-attn-cu130torch211` extra).
+    # Never installed on CPU machines: vLLM has no CPU wheel here and flash-attn needs CUDA.
+    "gpu": ["verl[vllm]==0.9.1", "flash-attn==2.8.3"],
     # benchmarks/ need nothing beyond the base dependencies (math-verify, their peer, is one); the extra
     # stays so that existing install lines keep working.
     "bench": [],

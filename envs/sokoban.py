@@ -276,6 +276,102 @@ _BRUSHES: tuple[tuple[tuple[int, int], ...], ...] = (
 )
 
 
+# gym-sokoban's five 3x3 floor masks, as offsets from the walk's position (its public method)
+_GYM_MASKS = (
+    ((0, -1), (0, 0), (0, 1)),
+    ((-1, 0), (0, 0), (1, 0)),
+    ((0, -1), (0, 0), (1, 0)),
+    ((0, -1), (0, 0), (1, -1), (1, 0)),
+    ((0, 0), (0, 1), (1, 0)),
+)
+_WALK_DIRECTIONS = ((1, 0), (0, 1), (-1, 0), (0, -1))
+
+
+def _carve_room_gym(rng: np.random.Generator, height: int, width: int, num_steps: int) -> list[int]:
+    """Floor cells of a room carved as gym-sokoban carves one: a walk that changes direction with
+    probability 0.35 per step, stamping one of five 3x3 masks at each position, inside a wall border."""
+    floor = set()
+    r = int(rng.integers(1, height))
+    c = int(rng.integers(1, width))
+    direction = _WALK_DIRECTIONS[int(rng.integers(4))]
+    changes = rng.random(num_steps)
+    new_dirs = rng.integers(0, 4, num_steps)
+    masks = rng.integers(0, len(_GYM_MASKS), num_steps)
+    for s in range(num_steps):
+        if changes[s] < 0.35:
+            direction = _WALK_DIRECTIONS[int(new_dirs[s])]
+        r = min(max(r + direction[0], 1), height - 2)
+        c = min(max(c + direction[1], 1), width - 2)
+        for dr, dc in _GYM_MASKS[masks[s]]:
+            rr, cc = r + dr, c + dc
+            if 0 < rr < height - 1 and 0 < cc < width - 1:
+                floor.add(rr * width + cc)
+    return sorted(floor)
+
+
+def _reverse_search(
+    width: int, floor: set[int], goals: list[int], player: int, depth: int = 300, max_states: int = 300_000
+) -> tuple[list[int], int, int] | None:
+    """gym-sokoban's reverse play: a depth-first search from the solved room over 8 actions (pull up, down,
+    left, right, then move up, down, left, right), each position scored on its first visit as (pulls on the
+    path that reached it) x (total Manhattan displacement of the boxes from their goals), eligible only with
+    every box and the player off the goals; the best is returned as (boxes, player, score).
+
+    Same search as gym-sokoban's (depth limit 300, at most 300,000 positions), iterative rather than
+    recursive, with positions hashed as integers; every position it returns is solvable by replaying the
+    path forwards.
+    """
+    deltas = (-width, width, -1, 1)
+    goal_set = frozenset(goals)
+    goal_rc = [divmod(g, width) for g in goals]
+    stride = max(floor) + 1
+    # per cell: (next cell, cell behind) for each direction the player can step into
+    steps: dict[int, list[tuple[int, int]]] = {}
+    for cell in floor:
+        steps[cell] = [(cell + d, cell - d) for d in deltas if cell + d in floor]
+    seen: set[int] = set()
+    best: tuple[list[int], int, int] | None = None
+    best_score = 0
+    mask0 = 0  # the boxes' start (the goals); a position with any box on a goal is not eligible
+    for g in goals:
+        mask0 |= 1 << g
+    stack: list[tuple[int, tuple[int, ...], int, int, int]] = [(player, tuple(goals), mask0, 0, depth)]
+    while stack:
+        p, boxes, mask, pulls, ttl = stack.pop()
+        ttl -= 1
+        if ttl <= 0 or len(seen) >= max_states:
+            continue
+        key = mask * stride + p
+        if key in seen:
+            continue
+        seen.add(key)
+        if p not in goal_set and not (mask & mask0):
+            disp = 0
+            for b, (gr, gc) in zip(boxes, goal_rc):
+                br, bc = divmod(b, width)
+                disp += abs(br - gr) + abs(bc - gc)
+            score = pulls * disp
+            if score > best_score:
+                best_score, best = score, (list(boxes), p, score)
+        moves = steps[p]
+        children = []
+        for nxt, behind in moves:  # pull actions first
+            if (mask >> nxt) & 1:
+                continue
+            if (mask >> behind) & 1:
+                k = boxes.index(behind)
+                children.append(
+                    (nxt, boxes[:k] + (p,) + boxes[k + 1 :], (mask ^ (1 << behind)) | (1 << p), pulls + 1, ttl)
+                )
+            else:
+                children.append((nxt, boxes, mask, pulls, ttl))
+        for nxt, _ in moves:  # then plain moves (a move next to a box leaves it)
+            if not (mask >> nxt) & 1:
+                children.append((nxt, boxes, mask, pulls, ttl))
+        stack.extend(reversed(children))
+    return best
+
+
 def _carve_room(rng: np.random.Generator, height: int, width: int, num_steps: int) -> list[int]:
     """Floor cells (flat indices) of a connected room carved by a random walk inside a wall border."""
     floor = set()
@@ -367,6 +463,9 @@ def _reverse_play(
     return best
 
 
+GENERATORS = ("dfs", "walk")
+
+
 def generate_level(
     rng: np.random.Generator,
     dim_room: Sequence[int] = (7, 7),
@@ -374,30 +473,45 @@ def generate_level(
     num_gen_steps: int | None = None,
     tries: int = 50,
     restarts: int = 2,
+    generator: str = "dfs",
 ) -> str:
     """A solvable, unsolved level as XSB text, drawn only from ``rng``.
 
-    Carve a connected room, put boxes on goals and the player on floor (the solved position), then play
-    backwards (moves and pulls); every position reached that way can be solved by replaying it forwards.
+    Carve a connected room, put the player and the goals on floor (boxes on the goals: the solved
+    position), then play backwards (moves and pulls); every position reached that way can be solved by
+    replaying it forwards. ``generator``:
+
+    * ``"dfs"`` (default): gym-sokoban's method and so its level distribution (its room masks, then its
+      depth-first reverse search keeping the position with the highest pulls x box displacement);
+    * ``"walk"``: a few random reverse walks (lmmr1's first generator): easier levels (about 75% of the
+      optimal solution length of ``"dfs"`` levels), generated faster, for curricula that start easy.
     """
+    if generator not in GENERATORS:
+        raise ValueError(f"generator must be one of {GENERATORS}, got {generator!r}")
     height, width = int(dim_room[0]), int(dim_room[1])
     if height < 3 or width < 3:
         raise ValueError(f"dim_room must be at least (3, 3), got {tuple(dim_room)}")
     if num_gen_steps is None:
         num_gen_steps = int(1.7 * (height + width))
     for _ in range(tries):
-        floor_cells = _carve_room(rng, height, width, num_gen_steps)
+        if generator == "dfs":
+            floor_cells = _carve_room_gym(rng, height, width, num_gen_steps)
+        else:
+            floor_cells = _carve_room(rng, height, width, num_gen_steps)
         if len(floor_cells) < num_boxes + 2:
             continue
         picks = rng.choice(len(floor_cells), size=num_boxes + 1, replace=False)
-        goals = [floor_cells[i] for i in picks[:num_boxes]]
-        player = floor_cells[picks[num_boxes]]
+        player = floor_cells[picks[0]]
+        goals = [floor_cells[i] for i in picks[1:]]
         floor_set = set(floor_cells)
         found = None
-        for _ in range(restarts):  # keep the hardest of a few reverse walks
-            walk = _reverse_play(rng, width, floor_set, goals, player, num_moves=max(200, 8 * len(floor_cells)))
-            if walk is not None and (found is None or walk[2] > found[2]):
-                found = walk
+        if generator == "dfs":
+            found = _reverse_search(width, floor_set, goals, player)
+        else:
+            for _ in range(restarts):  # keep the hardest of a few reverse walks
+                walk = _reverse_play(rng, width, floor_set, goals, player, num_moves=max(200, 8 * len(floor_cells)))
+                if walk is not None and (found is None or walk[2] > found[2]):
+                    found = walk
         if found is None:
             continue
         boxes, player, _ = found
@@ -556,9 +670,10 @@ class SokobanEnv(gym.Env):
 
     ## Description
     A room of walls, floor and goals holds boxes and the player. Levels are generated by reverse play from a
-    solved position (so every level is solvable and starts unsolved), as in gym-sokoban, with its argument
-    names (``dim_room``, ``num_boxes``, ``max_steps``, ``num_gen_steps``); or loaded as XSB text with
-    ``reset(options={"level": xsb})`` / ``gym.make(..., level=xsb)``.
+    solved position (so every level is solvable and starts unsolved) by gym-sokoban's method, so they are as
+    hard as gym-sokoban's (``benchmarks/results/envs.md``), with its argument names (``dim_room``,
+    ``num_boxes``, ``max_steps``, ``num_gen_steps``); ``generator="walk"`` draws easier levels. Or a level is
+    loaded as XSB text with ``reset(options={"level": xsb})`` / ``gym.make(..., level=xsb)``.
 
     ## Action Space
     ``Discrete(4)``: 0 up, 1 down, 2 left, 3 right (``ACTION_NAMES``). The player moves one cell and pushes a
@@ -590,6 +705,7 @@ class SokobanEnv(gym.Env):
         max_steps: int = 120,
         num_gen_steps: int | None = None,
         obs_mode: str = "rgb",
+        generator: str = "dfs",
         tile_size: int = 16,
         level: str | None = None,
         render_mode: str | None = None,
@@ -605,6 +721,9 @@ class SokobanEnv(gym.Env):
         self.num_boxes = int(num_boxes)
         self.max_steps = int(max_steps)
         self.num_gen_steps = num_gen_steps
+        if generator not in GENERATORS:
+            raise ValueError(f"generator must be one of {GENERATORS}, got {generator!r}")
+        self.generator = generator
         self.obs_mode = obs_mode
         self.tile_size = int(tile_size)
         self.render_mode = render_mode
@@ -674,7 +793,9 @@ class SokobanEnv(gym.Env):
         if level is None and self.fixed_level is not None:
             parsed = self.fixed_level
         elif level is None:
-            xsb = generate_level(self.np_random, self.dim_room, self.num_boxes, self.num_gen_steps)
+            xsb = generate_level(
+                self.np_random, self.dim_room, self.num_boxes, self.num_gen_steps, generator=self.generator
+            )
             parsed = parse_xsb(xsb)
         elif isinstance(level, np.ndarray):
             parsed = level_from_npy_array(level)

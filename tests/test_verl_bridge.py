@@ -134,3 +134,21 @@ def test_unknown_raw_verl_key_is_refused_with_its_close_match():
         check_verl_keys({"actor_rollout_ref.rollout.temperatur": 0.5})
     with pytest.raises(ValueError, match="is a value in verl's trainer config, not a section"):
         check_verl_keys({"trainer.save_freq.x": 1})
+
+
+def test_the_gpu_extra_is_the_set_the_installed_verl_is_tested_with():
+    """setup.py's `gpu` extra asks for the installed verl's own `vllm` extra (its pinned vLLM, torch,
+    transformers), so a GPU install gets the versions verl was released with."""
+    import ast
+    from importlib.metadata import requires, version
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[1] / "setup.py").read_text()
+    extras = next(
+        ast.literal_eval(node.value)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "EXTRAS"
+    )
+    assert f"verl[vllm]=={version('verl')}" in extras["gpu"]
+    flash = [r for r in requires("verl") if r.startswith("flash-attn==")]
+    assert flash and flash[0].split(";")[0].strip() in extras["gpu"]

@@ -25,6 +25,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
+DIFFICULTY_LEVELS = 100
 DEFAULT_PEER = ROOT / "benchmarks" / ".venv-peer" / "bin" / "python"
 PEER_REQUIREMENTS = [
     "gym==0.26.2",
@@ -54,7 +55,7 @@ def run_peer(python: Path, seed: int, steps: int) -> dict:
     cfg = {
         "seed": seed,
         "steps": steps,
-        "keep_levels": 100,
+        "keep_levels": DIFFICULTY_LEVELS,
         "rounds": ROUNDS,
         "gen_cases": [[list(dim), boxes, n] for dim, boxes, n in GEN_CASES],
     }
@@ -86,10 +87,20 @@ def run_ours(seed: int, steps: int) -> dict:
             for _ in range(n):
                 generate_level(rng, dim, boxes)
             gen_s = min(gen_s, (time.perf_counter() - start) / n)
+        while len(levels) < DIFFICULTY_LEVELS:
+            levels.append(env.reset()[1]["xsb"])
+        walk_rng = np.random.default_rng(seed)
+        start = time.perf_counter()
+        walk = [generate_level(walk_rng, dim, boxes, generator="walk") for _ in range(n)]
+        walk_s = (time.perf_counter() - start) / n
+        while len(walk) < DIFFICULTY_LEVELS:
+            walk.append(generate_level(walk_rng, dim, boxes, generator="walk"))
         results[f"{dim[0]}x{dim[1]}-{boxes}"] = {
             "reset_s": reset_s,
             "generate_s": gen_s,
-            "levels": levels[:100],
+            "levels": levels[:DIFFICULTY_LEVELS],
+            "walk_levels": walk[:DIFFICULTY_LEVELS],
+            "walk_generate_s": walk_s,
             "distinct": len(set(levels)) / len(levels),
         }
     env = SokobanEnv(dim_room=(7, 7), num_boxes=2, max_steps=10**9)
@@ -124,7 +135,8 @@ def football(seed: int, steps: int) -> list[dict]:
     return rows
 
 
-def difficulty(levels, kind: str) -> tuple[float, float]:
+def optimal_lengths(levels, kind: str) -> np.ndarray:
+    """Optimal solution length (moves) of each level, NaN where the solver gives up."""
     from lmmr1.envs.sokoban import level_from_npy_array, parse_xsb, solve
 
     lengths = []
@@ -132,8 +144,14 @@ def difficulty(levels, kind: str) -> tuple[float, float]:
         level = parse_xsb(lv) if kind == "xsb" else level_from_npy_array(np.array(lv))
         moves = solve(level)
         lengths.append(len(moves) if moves is not None else np.nan)
-    arr = np.array(lengths, float)
-    return float(np.nanmean(arr)), float(np.mean(np.isnan(arr)))
+    return np.array(lengths, float)
+
+
+HIST_BINS = (0, 5, 10, 15, 20, 25, 30, 40, 60, 1000)
+
+
+def histogram(lengths: np.ndarray) -> list[int]:
+    return np.histogram(lengths[~np.isnan(lengths)], bins=HIST_BINS)[0].tolist()
 
 
 def main() -> int:
@@ -188,17 +206,38 @@ def main() -> int:
     )
     lines += [
         "",
-        "Level difficulty (optimal number of moves, lmmr1's breadth-first solver; up to 100 levels of each "
-        "set; unsolvable share in brackets):",
+        f"Level difficulty: optimal number of moves (lmmr1's breadth-first solver) of {DIFFICULTY_LEVELS} levels of "
+        "each set; unsolvable share in brackets. lmmr1's default generator (`dfs`) is gym-sokoban's method; "
+        '`walk` is the easier, earlier one (`generator="walk"`).',
         "",
-        "| set | gym-sokoban | lmmr1 |",
-        "|---|---:|---:|",
+        "| set | gym-sokoban | lmmr1 `dfs` | difference | lmmr1 `walk` | `walk` ms/level |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
+    hist_rows = []
     for dim, boxes, _ in GEN_CASES:
         key = f"{dim[0]}x{dim[1]}-{boxes}"
-        pm, pu = difficulty(peer[key]["levels"], "npy")
-        om, ou = difficulty(ours[key]["levels"], "xsb")
-        lines.append(f"| {dim[0]}x{dim[1]}, {boxes} boxes | {pm:.1f} ({pu:.0%}) | {om:.1f} ({ou:.0%}) |")
+        peer_len = optimal_lengths(peer[key]["levels"], "npy")
+        ours_len = optimal_lengths(ours[key]["levels"], "xsb")
+        walk_len = optimal_lengths(ours[key]["walk_levels"], "xsb")
+        pm, om, wm = (float(np.nanmean(x)) for x in (peer_len, ours_len, walk_len))
+        lines.append(
+            f"| {dim[0]}x{dim[1]}, {boxes} boxes | {pm:.1f} ({np.mean(np.isnan(peer_len)):.0%}) | "
+            f"{om:.1f} ({np.mean(np.isnan(ours_len)):.0%}) | {(om - pm) / pm:+.1%} | {wm:.1f} | "
+            f"{ours[key]['walk_generate_s'] * 1e3:.3f} |"
+        )
+        for name, lengths in (("gym-sokoban", peer_len), ("lmmr1 dfs", ours_len)):
+            hist_rows.append(
+                f"| {dim[0]}x{dim[1]}, {boxes} boxes, {name} | " + " | ".join(map(str, histogram(lengths))) + " |"
+            )
+    labels = [f"{a}-{b - 1}" if b < 1000 else f"{a}+" for a, b in zip(HIST_BINS, HIST_BINS[1:])]
+    lines += [
+        "",
+        "Histogram of optimal solution lengths (levels per bin of moves):",
+        "",
+        "| set | " + " | ".join(labels) + " |",
+        "|---|" + "---:|" * len(labels),
+        *hist_rows,
+    ]
     lines += [
         "",
         "gym-sokoban's levels are not reproducible from a seed (it draws from the global `random` and "

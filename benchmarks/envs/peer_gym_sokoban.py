@@ -47,6 +47,9 @@ def main():
                         except (RuntimeError, RuntimeWarning):
                             continue
                 gen_s = min(gen_s, (time.perf_counter() - start) / n)
+            while len(levels) < cfg["keep_levels"]:  # difficulty is measured on keep_levels levels of each set
+                env.reset()
+                levels.append(env.room_state.tolist())
         finally:
             sys.stdout = stdout
         results[f"{dim[0]}x{dim[1]}-{boxes}"] = {

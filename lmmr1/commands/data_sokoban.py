@@ -81,6 +81,7 @@ def _run(args: argparse.Namespace) -> int:
         max_steps=args.max_steps,
         solve=args.solve,
         min_moves=args.min_moves,
+        generator=args.generator,
         progress=not args.quiet,
     )
     print(
@@ -118,6 +119,12 @@ def register_sokoban(data_subparsers: argparse._SubParsersAction) -> argparse.Ar
         type=int,
         default=0,
         help="redraw levels whose shortest solution has fewer moves (implies --solve; default 0: off)",
+    )
+    parser.add_argument(
+        "--generator",
+        choices=("dfs", "walk"),
+        default="dfs",
+        help="dfs: gym-sokoban's method and difficulty (default); walk: easier levels, for curricula that start easy",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=_run, data_func=_run)  # data_func: what `lmmr1 data` dispatches on

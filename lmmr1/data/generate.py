@@ -53,6 +53,7 @@ def sokoban_levels(
     unique: bool = True,
     progress: bool = True,
     stats: dict[str, int] | None = None,
+    generator: str = "dfs",
 ) -> Iterator[tuple[dict[str, Any], bytes, dict[str, Any]]]:
     """Yield ``(level record, first-frame PNG, verl row)`` for levels ``0..n-1`` (nothing is written).
 
@@ -75,7 +76,7 @@ def sokoban_levels(
     for i in tqdm(range(n), desc="sokoban levels", unit="level", file=sys.stderr, disable=not progress):
         for attempt in range(1000):
             s = level_seed(seed, i, attempt)
-            xsb = generate_level(np.random.default_rng(s), dim, boxes)
+            xsb = generate_level(np.random.default_rng(s), dim, boxes, generator=generator)
             if unique and xsb in seen:
                 stats["duplicates_skipped"] += 1
                 continue

@@ -171,13 +171,16 @@ def test_npy_levels_in_gym_sokoban_codes(tmp_path):
 
 
 # ----------------------------------------------------------------------------------- generator
-def test_generated_levels_are_solvable_and_unsolved():
+@pytest.mark.parametrize("generator", ["dfs", "walk"])
+def test_generated_levels_are_solvable_and_unsolved(generator):
     for seed in range(100):
         for dim, boxes in (((7, 7), 2), ((7, 7), 3)):
-            xsb = generate_level(np.random.default_rng(seed), dim, boxes)
+            xsb = generate_level(np.random.default_rng(seed), dim, boxes, generator=generator)
             level = parse_xsb(xsb)
             assert level.shape == dim and len(level.boxes) == boxes
             assert not (level.boxes & level.goals), "a generated level starts with every box off its goal"
+            if generator == "dfs":  # as gym-sokoban: the player does not start on a goal either
+                assert level.player not in level.goals
             moves = solve(level)
             assert moves, f"seed {seed}: unsolvable level\n{xsb}"
             game = SokobanGame(level)
@@ -206,6 +209,30 @@ def test_generator_uses_only_the_given_rng():
     random.seed(2)
     np.random.seed(2)
     assert generate_level(np.random.default_rng(42)) == first
+
+
+def test_the_default_generator_makes_harder_levels_than_the_walk_and_the_choice_is_checked():
+    """gym-sokoban's method (``dfs``, the default) against lmmr1's earlier random walks, same seeds: the
+    distribution measured against gym-sokoban itself is in benchmarks/results/envs.md."""
+
+    def mean_moves(generator: str) -> float:
+        return float(
+            np.mean(
+                [
+                    len(solve(generate_level(np.random.default_rng(s), (7, 7), 2, generator=generator)))
+                    for s in range(40)
+                ]
+            )
+        )
+
+    assert mean_moves("dfs") > 1.1 * mean_moves("walk")
+    with pytest.raises(ValueError, match="generator must be one of"):
+        generate_level(np.random.default_rng(0), generator="bfs")
+    with pytest.raises(ValueError, match="generator must be one of"):
+        gym.make("lmmr1/Sokoban-v0", generator="bfs")
+    # the env passes its generator on: same seed, other method, other level
+    walk, dfs = (gym.make("lmmr1/Sokoban-v0", generator=g).reset(seed=1)[1]["xsb"] for g in ("walk", "dfs"))
+    assert walk != dfs and dfs == gym.make("lmmr1/Sokoban-v0").reset(seed=1)[1]["xsb"]
 
 
 @pytest.mark.slow
