@@ -335,9 +335,13 @@ def _reverse_search(
     mask0 = 0  # the boxes' start (the goals); a position with any box on a goal is not eligible
     for g in goals:
         mask0 |= 1 << g
-    stack: list[tuple[int, tuple[int, ...], int, int, int]] = [(player, tuple(goals), mask0, 0, depth)]
+    # Manhattan distance of every floor cell to each goal (box k belongs to goal k)
+    dist = [{c: abs(c // width - gr) + abs(c % width - gc) for c in floor} for gr, gc in goal_rc]
+    # stack entries: (player, boxes, box mask, pulls on the path, displacement, depth left)
+    stack: list[tuple[int, tuple[int, ...], int, int, int, int]] = [(player, tuple(goals), mask0, 0, 0, depth)]
+    pop, push = stack.pop, stack.append
     while stack:
-        p, boxes, mask, pulls, ttl = stack.pop()
+        p, boxes, mask, pulls, disp, ttl = pop()
         ttl -= 1
         if ttl <= 0 or len(seen) >= max_states:
             continue
@@ -345,30 +349,31 @@ def _reverse_search(
         if key in seen:
             continue
         seen.add(key)
-        if p not in goal_set and not (mask & mask0):
-            disp = 0
-            for b, (gr, gc) in zip(boxes, goal_rc):
-                br, bc = divmod(b, width)
-                disp += abs(br - gr) + abs(bc - gc)
-            score = pulls * disp
-            if score > best_score:
-                best_score, best = score, (list(boxes), p, score)
+        if pulls * disp > best_score and p not in goal_set and not (mask & mask0):
+            best_score, best = pulls * disp, (list(boxes), p, pulls * disp)
         moves = steps[p]
-        children = []
-        for nxt, behind in moves:  # pull actions first
+        # pushed in reverse so that they pop in gym-sokoban's order: pulls (up, down, left, right), then moves
+        for nxt, _ in reversed(moves):
+            if not (mask >> nxt) & 1:
+                push((nxt, boxes, mask, pulls, disp, ttl))
+        for nxt, behind in reversed(moves):
             if (mask >> nxt) & 1:
                 continue
             if (mask >> behind) & 1:
                 k = boxes.index(behind)
-                children.append(
-                    (nxt, boxes[:k] + (p,) + boxes[k + 1 :], (mask ^ (1 << behind)) | (1 << p), pulls + 1, ttl)
+                d = dist[k]
+                push(
+                    (
+                        nxt,
+                        boxes[:k] + (p,) + boxes[k + 1 :],
+                        (mask ^ (1 << behind)) | (1 << p),
+                        pulls + 1,
+                        disp + d[p] - d[behind],
+                        ttl,
+                    )
                 )
             else:
-                children.append((nxt, boxes, mask, pulls, ttl))
-        for nxt, _ in moves:  # then plain moves (a move next to a box leaves it)
-            if not (mask >> nxt) & 1:
-                children.append((nxt, boxes, mask, pulls, ttl))
-        stack.extend(reversed(children))
+                push((nxt, boxes, mask, pulls, disp, ttl))
     return best
 
 

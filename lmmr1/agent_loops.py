@@ -299,21 +299,32 @@ class FootballOnlineAgentLoop(EnvAgentLoop):
     """Football turn by turn: one GRF action per model turn (a name from ``ACTION_NAMES`` such as ``right``,
     ``short_pass`` or ``shot``; an ``action_`` prefix is accepted), played for ``steps_per_action`` env steps.
     The game is set by ``extra_info``: ``scenario`` (default ``academy_3_vs_1_with_keeper``) and ``seed``.
-    ``reward_score`` = the episode's shaped reward.
+    ``reward_score`` = the episode's shaped reward: MageBench's Football-Online reward by default
+    (``reward="magebench"``, what the Football-Online benchmark scores), or lmmr1's smaller-scale one
+    (``reward="lmmr1"``).
     """
 
     default_max_turns = 20
 
-    def __init__(self, *args, steps_per_action: int = 4, max_steps: int = 400, **kwargs):
+    def __init__(self, *args, steps_per_action: int = 4, max_steps: int = 400, reward: str = "magebench", **kwargs):
         super().__init__(*args, **kwargs)
+        from lmmr1.envs.football import REWARDS
+
+        if reward not in REWARDS:
+            raise ValueError(f"football_online: reward must be one of {REWARDS}, got {reward!r}")
         self.steps_per_action = int(steps_per_action)
         self.max_steps = int(max_steps)
+        self.reward = reward
 
     def make_env(self, row: dict[str, Any]):
         from lmmr1.envs.football import FootballEnv
 
         extra = _as_dict(row.get("extra_info"))
-        env = FootballEnv(scenario=str(extra.get("scenario", "academy_3_vs_1_with_keeper")), max_steps=self.max_steps)
+        env = FootballEnv(
+            scenario=str(extra.get("scenario", "academy_3_vs_1_with_keeper")),
+            max_steps=self.max_steps,
+            reward=self.reward,
+        )
         seed = extra.get("seed", extra.get("index", 0))
         obs, info = env.reset(seed=int(seed))
         return env, obs, info

@@ -149,9 +149,10 @@ class FootballOnline(Benchmark):
         items = []
         for i, r in enumerate(rows):
             scenario = r.get("scenario")
-            if scenario not in SCENARIOS:
+            if scenario not in SCENARIOS and not (str(scenario).endswith(".py") and Path(str(scenario)).is_file()):
                 raise EvalDataError(
-                    f"{self.name}: {r['_file']}: scenario {scenario!r} is not one of {sorted(SCENARIOS)}"
+                    f"{self.name}: {r['_file']}: scenario {scenario!r} is not one of {sorted(SCENARIOS)} "
+                    "nor a GRF/MageBench scenario file (.py) that exists"
                 )
             items.append(
                 Item(str(r.get("id", i)), "", None, meta={"scenario": scenario, "seed": int(r.get("seed", i))})
@@ -163,7 +164,10 @@ class FootballOnline(Benchmark):
     ) -> dict[str, Any]:
         from lmmr1.envs.football import ACTION_NAMES, FootballEnv
 
-        env = FootballEnv(scenario=item.meta["scenario"], max_steps=int(steps or self.steps))
+        # MageBench's reward (its x20 scale included) and auto-acting rule, on lmmr1's engine
+        env = FootballEnv(
+            scenario=item.meta["scenario"], max_steps=int(steps or self.steps), reward="magebench", auto_acting=True
+        )
         obs, _ = env.reset(seed=item.meta["seed"])
         system, user = football_prompt(ACTION_NAMES)
         instruction = user["content"].replace("<image>\n", "")
@@ -185,7 +189,7 @@ class FootballOnline(Benchmark):
             "response": last,
             "extracted": None,
             "correct": goals > 0,
-            "score": 20.0 * total,
+            "score": total,
             "episode_return": total,
             "invalid_answers": invalid,
         }

@@ -1,4 +1,4 @@
-"""A light 2D football game with Google Research Football's interface: ``lmmr1/Football-v0``.
+"""The game of ``lmmr1/Football-v0``: a light 2D football game with Google Research Football's interface: ``lmmr1/Football-v0``.
 
 Why: LMM-R1 evaluated Football-Online in MageBench on Google Research Football (GRF), which needs an
 ~11-minute C++ build and renders a frame in ~0.5 s with software GL. This is a numpy/Pillow game with
@@ -7,8 +7,9 @@ GRF's action set (same names and order), GRF's raw-observation field names and c
 model. It is not GRF's physics: players, ball, passes, shots, tackles, goals and restarts are simple and
 fast, which is what an RL loop for a vision-language policy on a CPU needs.
 
-``engine="gfootball"`` is reserved for running the real GRF engine behind the same id, observation keys and
-reward (an optional extra); it is not wired yet and raises ``NotImplementedError``.
+Scenarios (built-in and GRF/MageBench files) are in ``scenarios``, the frame in ``render``, MageBench's
+reward and auto-acting rule in ``magebench``; ``engine="gfootball"`` (``gfootball_engine``) needs Google
+Research Football installed (``scripts/install_gfootball.sh``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,17 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+
+from .magebench import AutoActing, MageBenchReward
+from .render import _Renderer
+from .scenarios import (
+    GK,
+    GOAL_Y,
+    PITCH_X,
+    PITCH_Y,
+    Scenario,
+    resolve_scenario,
+)
 
 # ---------------------------------------------------------------------------------------------
 # GRF's action set: the 19 default actions (action_set_v1) in GRF's order, then builtin_ai (v2's 20th)
@@ -91,11 +103,7 @@ STICKY_NAMES = (
 
 # game modes (GRF's e_GameMode numbering)
 NORMAL, KICK_OFF, GOAL_KICK, FREE_KICK, CORNER, THROW_IN, PENALTY = range(7)
-# player roles (GRF's e_PlayerRole numbering)
-GK, CB, LB, RB, DM, CM, LM, RM, AM, CF = range(10)
 
-PITCH_X, PITCH_Y = 1.0, 0.42
-GOAL_Y = 0.044
 GOAL_HEIGHT = 0.1  # ball height under the bar
 
 # movement per step (10 steps per game second, as GRF)
@@ -114,73 +122,6 @@ W_GOAL = 2.0
 W_POSSESSION_LOST = 1.0
 W_PASS = 0.2
 W_SHOT = 0.5
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """Starting positions (x, y) and roles; the left team's first player is its keeper when role GK."""
-
-    left: tuple[tuple[float, float, int], ...]
-    right: tuple[tuple[float, float, int], ...]
-    ball: tuple[float, float]
-    end_on_score: bool = True
-    end_on_out_of_play: bool = False
-    end_on_possession_change: bool = False
-    max_steps: int = 400
-
-
-def _formation_442(side: int) -> tuple[tuple[float, float, int], ...]:
-    """A 4-4-2 in the left team's frame; side=-1 mirrors it for the right team."""
-    base = [
-        (-0.99, 0.0, GK),
-        (-0.55, -0.25, LB),
-        (-0.6, -0.08, CB),
-        (-0.6, 0.08, CB),
-        (-0.55, 0.25, RB),
-        (-0.3, -0.27, LM),
-        (-0.33, -0.09, CM),
-        (-0.33, 0.09, CM),
-        (-0.3, 0.27, RM),
-        (-0.06, -0.08, CF),
-        (-0.02, 0.08, CF),
-    ]
-    return tuple((side * x, side * y, r) for x, y, r in base)
-
-
-SCENARIOS: dict[str, Scenario] = {
-    # GRF's academy names, rebuilt in this game
-    "academy_empty_goal_close": Scenario(
-        left=((-0.99, 0.0, GK), (0.77, 0.0, CF)),
-        right=((-0.9, 0.3, CB),),
-        ball=(0.79, 0.0),
-        end_on_out_of_play=True,
-        end_on_possession_change=True,
-    ),
-    "academy_run_to_score_with_keeper": Scenario(
-        left=((-0.99, 0.0, GK), (0.0, 0.0, CF)),
-        right=((0.99, 0.0, GK), (-0.12, 0.2, CB), (-0.12, 0.1, CB), (-0.12, -0.1, CB), (-0.12, -0.2, CB)),
-        ball=(0.02, 0.0),
-        end_on_out_of_play=True,
-        end_on_possession_change=True,
-    ),
-    "academy_3_vs_1_with_keeper": Scenario(
-        left=((-0.99, 0.0, GK), (0.6, 0.0, CM), (0.7, 0.2, CF), (0.7, -0.2, CF)),
-        right=((0.99, 0.0, GK), (0.75, 0.0, CB)),
-        ball=(0.62, 0.0),
-        end_on_out_of_play=True,
-        end_on_possession_change=True,
-    ),
-    "5_vs_5": Scenario(
-        left=((-0.99, 0.0, GK), (-0.5, -0.15, CB), (-0.5, 0.15, CB), (-0.15, -0.1, CM), (-0.02, 0.05, CF)),
-        right=((0.99, 0.0, GK), (0.5, 0.15, CB), (0.5, -0.15, CB), (0.2, 0.1, CM), (0.2, -0.1, CF)),
-        ball=(0.0, 0.0),
-        end_on_score=False,
-        max_steps=3000,
-    ),
-    "11_vs_11": Scenario(
-        left=_formation_442(1), right=_formation_442(-1), ball=(0.0, 0.0), end_on_score=False, max_steps=3000
-    ),
-}
 
 
 @dataclass
@@ -224,6 +165,10 @@ def action_from_text(text: str) -> int | None:
     return None
 
 
+ENGINES = ("lmmr1", "gfootball")
+REWARDS = ("lmmr1", "magebench")
+
+
 class FootballEnv(gym.Env):
     """Football (soccer) in 2D, controlled like Google Research Football.
 
@@ -251,8 +196,9 @@ class FootballEnv(gym.Env):
     (``frame_size`` = (width, height), 336x168 by default).
 
     ## Rewards
-    A shaped reward in the spirit of MageBench's Football-Online, summed per step (``info["reward_terms"]``
-    has each term):
+    ``reward="magebench"``: MageBench's Football-Online reward, exactly its formula (``magebench``; x20
+    scale, a steal ends the task). ``reward="lmmr1"`` (default): a shaped reward in the spirit of MageBench's,
+    on a smaller scale, summed per step (``info["reward_terms"]`` has each term):
 
     * ``progress``: 0.8 x the gain of the ball's best x so far while the left team has it;
     * ``opponents_passed``: 1.0 x the change in the number of opponents behind the ball (x below the ball's),
@@ -265,8 +211,13 @@ class FootballEnv(gym.Env):
       nearest opponent, scaled to [0, 1] at 0.1; distance factor 1 inside 0.3 of the goal line, falling to
       0 at the half-way line), at most 2/3.
 
+    ``auto_acting=True``: MageBench's auto-acting rule (a repeated move is held while the way is clear, up
+    to 10 steps; a pass or shot plays on until a teammate receives the ball): one ``step`` may run several
+    game steps (``info["substeps"]``), their rewards summed.
+
     ## Starting State
-    The scenario's positions; the ball at its spot; small position noise from ``self.np_random``.
+    ``scenario``: a built-in name (``SCENARIOS``), a GRF / MageBench scenario file (``.py``, read as data),
+    or a ``Scenario``. The scenario's positions; the ball at its spot; small position noise from ``self.np_random``.
 
     ## Episode End
     Terminated on a goal (academy scenarios, ``end_on_score``), on the ball going out of play or to the
@@ -278,22 +229,32 @@ class FootballEnv(gym.Env):
 
     def __init__(
         self,
-        scenario: str = "academy_3_vs_1_with_keeper",
+        scenario: str | Scenario = "academy_3_vs_1_with_keeper",
         max_steps: int | None = None,
         frame_size: tuple[int, int] = (336, 168),
         render_mode: str | None = None,
         engine: str = "lmmr1",
+        reward: str = "lmmr1",
+        auto_acting: bool = False,
     ):
-        if engine != "lmmr1":
-            raise NotImplementedError(
-                "engine='gfootball' is an optional extra that is not wired yet; use the built-in engine"
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        if engine == "gfootball":
+            from .gfootball_engine import require_gfootball
+
+            require_gfootball()  # raises with the install instruction when GRF is absent
+            raise RuntimeError(
+                "Google Research Football is installed, but lmmr1 has no verified adapter for it yet "
+                "(issue 13): use engine='lmmr1'"
             )
-        if scenario not in SCENARIOS:
-            raise ValueError(f"unknown scenario {scenario!r}; available: {', '.join(SCENARIOS)}")
+        if reward not in REWARDS:
+            raise ValueError(f"reward must be one of {REWARDS}, got {reward!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be 'rgb_array' or None, got {render_mode!r}")
-        self.scenario_name = scenario
-        self.scenario = SCENARIOS[scenario]
+        self.scenario_name, self.scenario = resolve_scenario(scenario)
+        self.reward_name = reward
+        self.auto_acting = bool(auto_acting)
+        self._magebench = None
         self.max_steps = int(max_steps if max_steps is not None else self.scenario.max_steps)
         self.frame_size = (int(frame_size[0]), int(frame_size[1]))
         self.render_mode = render_mode
@@ -372,7 +333,10 @@ class FootballEnv(gym.Env):
         st.game_mode = KICK_OFF if sc.ball == (0.0, 0.0) else NORMAL
         st.restart_team, st.restart_timer = (0, 3) if st.game_mode == KICK_OFF else (-1, 0)
         self._reward_state = {"best_x": float(st.ball[0]), "passed": self._opponents_passed(), "pass_scale": 1.0}
-        return self._obs(), self._info({})
+        self._magebench = MageBenchReward(episode_steps=self.max_steps) if self.reward_name == "magebench" else None
+        self._auto = AutoActing()
+        self._last_obs = self._obs()
+        return self._last_obs, self._info({})
 
     def step(self, action: int):
         if self.state is None:
@@ -380,6 +344,27 @@ class FootballEnv(gym.Env):
         action = int(action)
         if not 0 <= action < len(ACTION_NAMES):
             raise ValueError(f"action must be in 0..{len(ACTION_NAMES) - 1}, got {action}")
+        if not self.auto_acting:
+            return self._step_once(action)
+        total, terms_sum, last = 0.0, {}, None
+        substeps = 0
+
+        def once(a: int):
+            nonlocal total, last, substeps
+            last = self._step_once(a)
+            total += last[1]
+            substeps += 1
+            for k, v in last[4]["reward_terms"].items():
+                terms_sum[k] = terms_sum.get(k, 0.0) + v
+            return last[0], bool(last[2] or last[3])
+
+        self._auto.run(action, self._last_obs, once)
+        obs, _, terminated, truncated, info = last
+        info["reward_terms"] = terms_sum
+        info["substeps"] = substeps
+        return obs, total, terminated, truncated, info
+
+    def _step_once(self, action: int):
         st = self.state
         before = (st.owner_team, st.owner_player, list(st.score))
         events: dict[str, Any] = {"shot": None, "pass_completed": False, "out": False}
@@ -387,16 +372,22 @@ class FootballEnv(gym.Env):
         self._scripted_players(events)
         self._physics(events)
         st.steps += 1
-        terms = self._reward(before, events)
-        reward = float(sum(terms.values()))
+        obs = self._obs()
         sc = self.scenario
         terminated = bool(
             (sc.end_on_score and st.score != before[2])
             or (sc.end_on_out_of_play and events["out"])
             or (sc.end_on_possession_change and st.owner_team == 1)
         )
+        if self._magebench is not None:
+            reward, terms, task_done = self._magebench.step(obs, action)
+            terminated = terminated or task_done
+        else:
+            terms = self._reward(before, events)
+            reward = float(sum(terms.values()))
         truncated = not terminated and st.steps >= self.max_steps
-        return self._obs(), reward, terminated, truncated, self._info(terms)
+        self._last_obs = obs
+        return obs, reward, terminated, truncated, self._info(terms)
 
     def render(self):
         if self.render_mode == "rgb_array" and self.state is not None:
@@ -813,118 +804,6 @@ class FootballEnv(gym.Env):
 
 
 # ---------------------------------------------------------------------------------------------
-# rendering
-# ---------------------------------------------------------------------------------------------
-class _Renderer:
-    """Pitch drawn once with Pillow; players and ball stamped with numpy each frame."""
-
-    LEFT_COLOR = (250, 214, 40)  # yellow shirts, as MageBench describes GRF's left team
-    RIGHT_COLOR = (60, 110, 235)
-    KEEPER_SHADE = 0.7
-
-    def __init__(self, frame_size: tuple[int, int]):
-        from PIL import Image, ImageDraw
-
-        self.width, self.height = frame_size
-        self.margin = max(4, self.width // 28)
-        w, h, m = self.width, self.height, self.margin
-        img = Image.new("RGB", (w, h), (46, 130, 60))
-        draw = ImageDraw.Draw(img)
-        stripes = 10
-        for s in range(stripes):
-            if s % 2:
-                x0 = m + (w - 2 * m) * s // stripes
-                x1 = m + (w - 2 * m) * (s + 1) // stripes
-                draw.rectangle([x0, m, x1, h - m], fill=(52, 142, 66))
-        line = (235, 240, 235)
-        draw.rectangle([self.px(-1, -PITCH_Y), self.px(1, PITCH_Y)], outline=line)
-        draw.line([self.px(0, -PITCH_Y), self.px(0, PITCH_Y)], fill=line)
-        cx, cy = self.px(0, 0)
-        r = int(0.09 * self.sx)
-        draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=line)
-        for side in (-1, 1):
-            box = sorted([side * 1.0, side * (1 - 0.16)])
-            draw.rectangle([self.px(box[0], -0.2), self.px(box[1], 0.2)], outline=line)
-            gx = [side * 1.0, side * 1.025]
-            draw.rectangle([self.px(min(gx), -GOAL_Y), self.px(max(gx), GOAL_Y)], fill=(250, 250, 250))
-        self.background = np.asarray(img, dtype=np.uint8).copy()
-        self.radius = max(2, int(round(0.016 * self.sx)))
-        self.ball_radius = max(1, int(round(0.009 * self.sx)))
-        self.stamps = {
-            "left": self._disc_stamp(self.radius, self.LEFT_COLOR),
-            "left_gk": self._disc_stamp(self.radius, tuple(int(c * self.KEEPER_SHADE) for c in self.LEFT_COLOR)),
-            "right": self._disc_stamp(self.radius, self.RIGHT_COLOR),
-            "right_gk": self._disc_stamp(self.radius, tuple(int(c * self.KEEPER_SHADE) for c in self.RIGHT_COLOR)),
-            "active": self._ring_stamp(self.radius + 2, (255, 255, 255)),
-            "ball": self._disc_stamp(self.ball_radius, (255, 255, 255), outline=(20, 20, 20)),
-            "shadow": self._disc_stamp(self.ball_radius, (25, 70, 30)),
-        }
-
-    @property
-    def sx(self) -> float:
-        return (self.width - 2 * self.margin) / 2.0
-
-    @property
-    def sy(self) -> float:
-        return (self.height - 2 * self.margin) / (2 * PITCH_Y)
-
-    def px(self, x: float, y: float) -> tuple[int, int]:
-        return (int(round(self.margin + (x + 1) * self.sx)), int(round(self.margin + (y + PITCH_Y) * self.sy)))
-
-    @staticmethod
-    def _disc_stamp(r: int, color, outline=None):
-        yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
-        d2 = xx**2 + yy**2
-        mask = d2 <= r * r + r
-        rgb = np.zeros((2 * r + 1, 2 * r + 1, 3), np.uint8)
-        rgb[mask] = color
-        if outline is not None:
-            rgb[mask & (d2 >= (r - 1) ** 2 + (r - 1))] = outline
-        return mask, rgb
-
-    @staticmethod
-    def _ring_stamp(r: int, color):
-        yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
-        d2 = xx**2 + yy**2
-        mask = (d2 <= r * r + r) & (d2 >= (r - 1) ** 2)
-        rgb = np.zeros((2 * r + 1, 2 * r + 1, 3), np.uint8)
-        rgb[mask] = color
-        return mask, rgb
-
-    def _stamp(self, frame: np.ndarray, cx: int, cy: int, stamp) -> None:
-        mask, rgb = stamp
-        r = mask.shape[0] // 2
-        y0, y1, x0, x1 = cy - r, cy + r + 1, cx - r, cx + r + 1
-        fy0, fx0 = max(y0, 0), max(x0, 0)
-        fy1, fx1 = min(y1, frame.shape[0]), min(x1, frame.shape[1])
-        if fy0 >= fy1 or fx0 >= fx1:
-            return
-        m = mask[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0]
-        frame[fy0:fy1, fx0:fx1][m] = rgb[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0][m]
-
-    def draw(self, st: _State, left_roles: np.ndarray, right_roles: np.ndarray) -> np.ndarray:
-        frame = self.background.copy()
-        for side, pos, roles in (("left", st.left, left_roles), ("right", st.right, right_roles)):
-            for k in range(len(pos)):
-                cx, cy = self.px(pos[k, 0], pos[k, 1])
-                self._stamp(frame, cx, cy, self.stamps[f"{side}_gk" if roles[k] == GK else side])
-        ax, ay = self.px(st.left[st.active, 0], st.left[st.active, 1])
-        self._stamp(frame, ax, ay, self.stamps["active"])
-        bx, by = self.px(st.ball[0], st.ball[1])
-        if st.ball[2] > 0.005:
-            self._stamp(frame, bx, by, self.stamps["shadow"])
-            by -= int(round(st.ball[2] * self.sy * 2))
-        self._stamp(frame, bx, by, self.stamps["ball"])
-        # score pips along the top margin: left team's goals on the left, right team's on the right
-        for g in range(min(st.score[0], 10)):
-            frame[1:3, self.margin + 4 * g : self.margin + 4 * g + 3] = self.LEFT_COLOR
-        for g in range(min(st.score[1], 10)):
-            x = self.width - self.margin - 4 * g - 3
-            frame[1:3, x : x + 3] = self.RIGHT_COLOR
-        return frame
-
-
-# ---------------------------------------------------------------------------------------------
 # scripted policies (baselines for tests and benchmarks)
 # ---------------------------------------------------------------------------------------------
 def scripted_attacker(obs: dict[str, Any]) -> int:
@@ -944,4 +823,4 @@ def scripted_attacker(obs: dict[str, Any]) -> int:
     return (5, 6, 7, 8, 1, 2, 3, 4)[octant]
 
 
-__all__ = ["ACTION_NAMES", "ACTION_INDEX", "SCENARIOS", "FootballEnv", "scripted_attacker"]
+__all__ = ["ACTION_NAMES", "ACTION_INDEX", "ENGINES", "REWARDS", "FootballEnv", "action_from_text", "scripted_attacker"]
