@@ -8,14 +8,12 @@ A reward is a plain function with verl's custom-reward signature::
 are found through the ``lmmr1.rewards`` entry-point group; this package depends on nothing in lmmr1 but
 the registry module, and never on torch, Ray or verl.
 
-Built-ins: ``format``, ``math``, ``lmm_r1``, ``regex``, ``choice``, ``iou`` (one module each). Two
-optional attributes on a reward function tell the scorer (``scoring.Scorer``, used by ``lmmr1 score``
-and the verl adapter) more about it:
-
-* ``fn.components = ("acc", ...)``: the numeric components every result carries (logged as metrics;
-  without it the scorer finds them with one probe call);
-* ``fn.fast_path``: a function with the same signature that is cheap and bounded, returning the result
-  or None when slow work is needed. Rewards without it run in the time-limited worker pool.
+Built-ins: ``format``, ``math``, ``lmm_r1``, ``regex``, ``choice``, ``iou`` (one module each). A reward
+declares what the scorer (``scoring.Scorer``, used by ``lmmr1 score`` and the verl adapter) may rely on
+with ``@reward_contract(components=("acc", ...), fast_path=...)`` (``contract``): the numeric components
+every result carries (logged as metrics; without them the scorer probes once) and a cheap, bounded fast
+path (without one every call runs in the time-limited worker pool). The declaration is checked when the
+module is imported; the older form, ``fn.components`` / ``fn.fast_path`` attributes, is still read.
 """
 
 from __future__ import annotations

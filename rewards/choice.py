@@ -16,6 +16,7 @@ from typing import Any
 
 from ._extract import extract_answer
 from ._text import MAX_GOLD_CHARS, MAX_RESPONSE_CHARS, BadInput, check_text
+from .contract import reward_contract
 
 _MARK = r"(?:^|(?<=[\s,;(/\[{]))\(?([{L}])(?:\)|\]|[.:]|(?=\s*(?:,|/|;|$|and\b|or\b|&|\}})))"
 
@@ -26,6 +27,7 @@ def _letters_in(text: str, letters: str) -> list[str]:
     return list(dict.fromkeys(m.group(1) for m in pattern.finditer(t)))
 
 
+@reward_contract(components=("acc",), fast_path="self")
 def choice_reward(
     data_source: str | None,
     solution_str: str,
@@ -57,7 +59,3 @@ def choice_reward(
                 break
     ok = given == gold_set
     return {"score": float(ok), "acc": float(ok)}
-
-
-choice_reward.fast_path = choice_reward  # type: ignore[attr-defined]
-choice_reward.components = ("acc",)  # type: ignore[attr-defined]

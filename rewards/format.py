@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._text import MAX_RESPONSE_CHARS, BadInput, check_text
+from .contract import reward_contract
 
 
 def format_ok(response: str) -> bool:
@@ -27,6 +28,7 @@ def format_ok(response: str) -> bool:
     return "</answer>" not in body and body_start <= len(s) - len("</answer>")
 
 
+@reward_contract(components=("format",), fast_path="self")
 def format_reward(
     data_source: str | None,
     solution_str: str,
@@ -42,7 +44,3 @@ def format_reward(
         return {"score": 0.0, "format": 0.0, "error": str(exc)}
     ok = format_ok(response)
     return {"score": float(weight) * ok, "format": float(ok)}
-
-
-format_reward.fast_path = format_reward  # type: ignore[attr-defined]
-format_reward.components = ("format",)  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from typing import Any
 
 from ._extract import answer_span, strip_think
 from ._text import MAX_GOLD_CHARS, MAX_RESPONSE_CHARS, BadInput, check_text
+from .contract import reward_contract
 
 Box = tuple[float, float, float, float]
 _NUM = r"[-+]?\d+(?:\.\d+)?"
@@ -120,6 +121,7 @@ def _rescale(boxes: list[Box], extra_info: Any) -> list[Box]:
     return [(x1 * sx, y1 * sy, x2 * sx, y2 * sy) for x1, y1, x2, y2 in boxes]
 
 
+@reward_contract(components=("iou",), fast_path="self")
 def iou_reward(
     data_source: str | None,
     solution_str: str,
@@ -151,7 +153,3 @@ def iou_reward(
         gold = [tuple(v / scale for v in b) for b in gold]  # type: ignore[misc]
     value = match_boxes(pred, gold[:MAX_BOXES], threshold)
     return {"score": value, "iou": value}
-
-
-iou_reward.fast_path = iou_reward  # type: ignore[attr-defined]
-iou_reward.components = ("iou",)  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from .contract import reward_contract
 from .format import format_reward
 from .math import grade
 
@@ -79,5 +80,4 @@ def _fast_path(
     return _combine(fmt, acc, format_weight, bad_gold)
 
 
-lmm_r1_reward.fast_path = _fast_path  # type: ignore[attr-defined]
-lmm_r1_reward.components = ("acc", "format")  # type: ignore[attr-defined]
+lmm_r1_reward = reward_contract(components=("acc", "format"), fast_path=_fast_path)(lmm_r1_reward)

@@ -39,6 +39,7 @@ from ._text import (
     brace_pairs_balanced,
     check_text,
 )
+from .contract import reward_contract
 
 BOX_POLICIES = ("all", "last")
 _HEDGE = re.compile(r"(?:\\text\s*\{\s*or\s*\}|(?<![A-Za-z])or(?![A-Za-z])|\\lor(?![A-Za-z])|\\vee(?![A-Za-z]))")
@@ -176,5 +177,4 @@ def _fast_path(
         return None
 
 
-math_reward.fast_path = _fast_path  # type: ignore[attr-defined]
-math_reward.components = ("acc",)  # type: ignore[attr-defined]
+math_reward = reward_contract(components=("acc",), fast_path=_fast_path)(math_reward)

@@ -14,6 +14,7 @@ from typing import Any
 
 from ._extract import strip_think
 from ._text import MAX_GOLD_CHARS, MAX_RESPONSE_CHARS, BadInput, check_text
+from .contract import reward_contract
 
 DEFAULT_PATTERN = r"<answer>(.*?)</answer>"
 
@@ -78,5 +79,4 @@ def _fast_path(
     return regex_reward(data_source, solution_str, ground_truth, extra_info, **kwargs)
 
 
-regex_reward.fast_path = _fast_path  # type: ignore[attr-defined]
-regex_reward.components = ("acc",)  # type: ignore[attr-defined]
+regex_reward = reward_contract(components=("acc",), fast_path=_fast_path)(regex_reward)

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .contract import reward_contract
 
+
+@reward_contract(components=("acc", "is_digit"), fast_path="self")
 def digit_reward(
     data_source: str, solution_str: str, ground_truth: str, extra_info: Any = None, **kwargs: Any
 ) -> dict[str, float]:
@@ -28,5 +31,3 @@ def digit_reward(
 
 # Scoring hints for lmmr1's scorer: the components it returns, and that it is cheap and safe to run
 # in-process (no parsing of model output beyond a strip), so no worker pool is needed.
-digit_reward.components = ("acc", "is_digit")  # type: ignore[attr-defined]
-digit_reward.fast_path = digit_reward  # type: ignore[attr-defined]

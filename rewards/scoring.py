@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import get_reward
+from .contract import contract_of
 
 DEFAULT_TIMEOUT_S = 2.0
 # Longer responses skip the in-process fast path and go straight to the time-limited pool: the fast
@@ -269,7 +270,7 @@ class WorkerPool:
 # scorer
 # ------------------------------------------------------------------------------------------------
 def _fast_path_for(fn: Callable[..., Any], response: Any) -> Callable[..., Any] | None:
-    fast = getattr(fn, "fast_path", None)
+    fast = contract_of(fn).fast_path
     if fast is None or (isinstance(response, str) and len(response) > FAST_PATH_MAX_CHARS):
         return None
     return fast
@@ -297,8 +298,7 @@ class Scorer:
         fn = self._fns.get(name)
         if fn is None:
             fn = self._fns[name] = get_reward(name)
-            declared = getattr(fn, "components", None)
-            self._components[name] = tuple(declared) if declared is not None else None  # type: ignore[assignment]
+            self._components[name] = contract_of(fn).components  # type: ignore[assignment]
         return fn
 
     def _probe_components(self, name: str) -> tuple[str, ...]:

@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lmmr1.rewards.contract import reward_contract
 
+
+@reward_contract(components=("acc",))
 def benchmark_reward(
     data_source: Any, solution_str: str, ground_truth: Any, extra_info: dict | None = None, **kwargs: Any
 ) -> dict[str, float]:
@@ -31,6 +34,3 @@ def benchmark_reward(
     protocol = str(extra_info.get("protocol", "rule"))
     ok = bool(bench.correct(item, bench.extract(item, solution_str or "", protocol)))
     return {"score": float(ok), "acc": float(ok)}
-
-
-benchmark_reward.components = ("acc",)  # type: ignore[attr-defined]
