@@ -49,20 +49,12 @@ class RunView:
         return "nothing: every stage is done (re-running skips them all)"
 
 
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """Rows of a JSONL file; a torn last line (a run killed mid-write) is skipped, any other bad line raises."""
-    if not path.exists():
-        return
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            yield json.loads(line)
-        except json.JSONDecodeError as exc:
-            if number == len(lines):
-                return
-            raise RunDirError(f"{path}:{number}: not JSON ({exc})") from None
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Complete JSON lines of a run's file (a torn last line of a killed run is left out), read the way the
+    stage runner reads them while a run is going (``lmmr1.stage.read_new_records``)."""
+    from lmmr1.stage import read_new_records
+
+    return read_new_records(path, 0)[0]
 
 
 def _seconds(record: dict[str, Any]) -> Optional[float]:
