@@ -5,7 +5,7 @@ A reward's arguments are the named keyword parameters of its function after verl
 contract (verl may pass keywords of its own) and is *not* an argument list: a misspelled argument
 (``format_weigth``) would otherwise be swallowed by it and the run would train with the default. A
 reward that really takes free-form arguments says so with :func:`free_form_arguments`. An argument
-annotated ``Literal[...]`` is checked by value too (``boxes="every"`` is refused, naming what it accepts).
+annotated ``Literal[...]`` or ``bool`` is checked by value too (``boxes="every"`` is refused, naming what it accepts).
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ def _literal_choices(fn: Callable[..., Any]) -> dict[str, tuple[Any, ...]]:
         hints = typing.get_type_hints(fn)
     except Exception:  # an annotation that does not resolve: no value check, names are still checked
         return {}
-    return {k: typing.get_args(v) for k, v in hints.items() if typing.get_origin(v) is typing.Literal}
+    choices = {k: typing.get_args(v) for k, v in hints.items() if typing.get_origin(v) is typing.Literal}
+    choices.update({k: (True, False) for k, v in hints.items() if v is bool})  # approximate="yes" is refused
+    return choices
 
 
 def check_reward_arguments(name: str, kwargs: Mapping[str, Any]) -> Callable[..., Any]:

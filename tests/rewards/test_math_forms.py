@@ -219,6 +219,9 @@ def test_arguments_are_checked() -> None:
         check_reward_arguments("math", {"boxes": "every"})
     with pytest.raises(RewardArgumentError, match="no argument 'boxs'"):
         check_reward_arguments("math", {"boxs": "all"})
+    with pytest.raises(RewardArgumentError, match="'approximate' is 'yes'; it accepts True, False"):
+        check_reward_arguments("math", {"approximate": "yes"})
+    check_reward_arguments("math", {"approximate": False, "math_verify": True})
     with pytest.raises(ValueError, match="fallback"):
         score(boxed("1"), "1", fallback="maybe")
 
