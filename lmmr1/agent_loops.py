@@ -23,13 +23,15 @@ import logging
 import os
 import re
 from typing import Any
-from uuid import uuid4
 
 import numpy as np
 from PIL import Image
 from verl.experimental.agent_loop.agent_loop import AgentLoopBase, AgentLoopOutput, register
+from verl.experimental.agent_loop.single_turn_agent_loop import SingleTurnAgentLoop
 from verl.utils.profiler import simple_timer
 from verl.utils.rollout_trace import rollout_trace_op
+
+from lmmr1.determinism import SEEDED_SINGLE_TURN, is_deterministic, request_seed, sample_request_id
 
 logger = logging.getLogger(__name__)
 logger.setLevel(os.getenv("VERL_LOGGING_LEVEL", "WARN"))
@@ -111,7 +113,8 @@ class EnvAgentLoop(AgentLoopBase):
         env, obs, info = self.make_env(kwargs)
 
         metrics: dict[str, Any] = {}
-        request_id = uuid4().hex
+        deterministic = is_deterministic(self.rollout_config)
+        request_id = sample_request_id(kwargs, deterministic)
         prompt_ids = await self.ct_build_initial_tokens(messages, images=images or None, mm_inputs_out={})
         response_mask: list[int] = []
         response_logprobs: list[float] = []
@@ -126,6 +129,8 @@ class EnvAgentLoop(AgentLoopBase):
             if self.max_tokens_per_turn:
                 budget = min(budget, self.max_tokens_per_turn)
             turn_params["max_tokens"] = budget
+            if deterministic:  # one seed per turn: the prompt grows every turn
+                turn_params["seed"] = request_seed(request_id, len(prompt_ids), self.rollout_config.seed)
             with simple_timer("generate_sequences", metrics):
                 output = await self.server_manager.generate(
                     request_id=request_id,
@@ -365,6 +370,43 @@ class FootballOnlineAgentLoop(EnvAgentLoop):
 
 
 # ---------------------------------------------------------------------------------------------
+# single turn, reproducible
+# ---------------------------------------------------------------------------------------------
+class _NamedRequests:
+    """verl's LLM client with this sample's request id and seed on every ``generate`` call."""
+
+    def __init__(self, client: Any, request_id: str, base_seed: int) -> None:
+        self._client, self._request_id, self._base_seed = client, request_id, base_seed
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    async def generate(self, request_id: str, *, prompt_ids: list[int], sampling_params: dict, **kwargs: Any) -> Any:
+        params = dict(sampling_params)
+        params["seed"] = request_seed(self._request_id, len(prompt_ids), self._base_seed)
+        return await self._client.generate(self._request_id, prompt_ids=prompt_ids, sampling_params=params, **kwargs)
+
+
+class SeededSingleTurnAgentLoop(SingleTurnAgentLoop):
+    """verl's single-turn loop, with one request id and seed per sample under ``full_determinism``.
+
+    verl names the request ``det-{priority}``, shared by a prompt's ``rollout.n`` samples in the v1
+    trainer (see :mod:`lmmr1.determinism`); this loop names it by step, row and slot instead. Without
+    ``full_determinism`` it is verl's loop unchanged.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.pop("name", None)  # the YAML entry's name is passed through by hydra
+        super().__init__(*args, **kwargs)
+
+    async def run(self, sampling_params: dict[str, Any], **kwargs: Any) -> AgentLoopOutput:
+        if is_deterministic(self.rollout_config):
+            request_id = sample_request_id(kwargs, True)
+            self.server_manager = _NamedRequests(self.server_manager, request_id, int(self.rollout_config.seed))
+        return await super().run(sampling_params, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
 # wiring for verl
 # ---------------------------------------------------------------------------------------------
 def agent_loop_configs(**overrides: dict[str, Any]) -> list[dict[str, Any]]:
@@ -374,6 +416,7 @@ def agent_loop_configs(**overrides: dict[str, Any]) -> list[dict[str, Any]]:
     ``agent_loop_configs(sokoban_online={"max_turns": 6})``.
     """
     entries = [
+        {"name": SEEDED_SINGLE_TURN, "_target_": f"{__name__}.SeededSingleTurnAgentLoop"},
         {"name": "sokoban_online", "_target_": f"{__name__}.SokobanOnlineAgentLoop"},
         {"name": "football_online", "_target_": f"{__name__}.FootballOnlineAgentLoop"},
     ]
@@ -396,6 +439,7 @@ def write_agent_loop_config(path: str, **overrides: dict[str, Any]) -> str:
 __all__ = [
     "EnvAgentLoop",
     "FootballOnlineAgentLoop",
+    "SeededSingleTurnAgentLoop",
     "SokobanOnlineAgentLoop",
     "agent_loop_configs",
     "write_agent_loop_config",

@@ -44,6 +44,8 @@ LOSS_AGG_MODES = ("token-mean", "seq-mean-token-sum", "seq-mean-token-mean", "se
 # verl 0.9.1 advantage estimators lmmr1 wires (verl/trainer/ppo/core_algos.py::AdvantageEstimator)
 ESTIMATORS = ("reinforce_plus_plus_baseline", "reinforce_plus_plus", "grpo", "gae", "rloo", "remax", "opo", "gpg")
 SCALE_BLOCKS = ("smoke", "paper")
+# training precisions a scale may name (lmmr1.verl_bridge.mixed_precision maps them onto verl's FSDP block)
+SCALE_DTYPES = ("float32", "fp32", "bfloat16", "bf16")
 
 
 @dataclass
@@ -169,6 +171,8 @@ class RunConfig:
     loggers: tuple[str, ...] = ("console",)
     # characters of each scored response kept in STAGE/reward_rows.jsonl for `lmmr1 view` (0: none)
     log_responses: int = 4000
+    # per-sample rollout seeds and verl's full_determinism: the same run twice gives the same numbers
+    deterministic: bool = False
 
     def stage(self, name: str) -> StageSpec:
         for stage in self.stages:
@@ -679,6 +683,11 @@ def _scale(cfg: DictConfig) -> tuple[ScaleSpec, dict[str, Any]]:
             typed[key] = coerce(value, _HINTS[ScaleSpec][key], f"scale.{key}")
         except SettingError as exc:
             raise ConfigError(str(exc)) from None
+    if typed["dtype"] not in SCALE_DTYPES:
+        raise ConfigError(
+            f"scale.dtype = {typed['dtype']!r}: the training precision; accepted: {', '.join(SCALE_DTYPES)} "
+            "(float32 at smoke scale, bfloat16 on GPUs)"
+        )
     return ScaleSpec(**typed), overrides
 
 
@@ -758,6 +767,7 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
         "dry_run": (cfg.dry_run, bool),
         "explain": (cfg.get("explain", False), bool),
         "verbose": (cfg.get("verbose", False), bool),
+        "deterministic": (cfg.get("deterministic", False), bool),
         "max_attempts": (cfg.max_attempts, int),
         "ray.num_cpus": (cfg.ray.num_cpus, int),
     }
@@ -796,6 +806,7 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
         dry_run=checked["dry_run"],
         explain=checked["explain"],
         verbose=checked["verbose"],
+        deterministic=checked["deterministic"],
         max_attempts=max(1, checked["max_attempts"]),
         ray_address=address,
         ray_num_cpus=checked["ray.num_cpus"],

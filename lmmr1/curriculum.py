@@ -67,6 +67,9 @@ def ray_session(run: RunConfig) -> Iterator[None]:
     # keep the user's own verl plug-in modules, if any
     user_modules = [m for m in os.environ.get("VERL_USE_EXTERNAL_MODULES", "").split(",") if m and m not in modules]
     env_vars["VERL_USE_EXTERNAL_MODULES"] = ",".join(modules + user_modules)
+    if run.deterministic:
+        # what verl's run_ppo exports for rollout.full_determinism, which it cannot do once Ray is up
+        env_vars.update(VERL_FULL_DETERMINISM="1", VLLM_BATCH_INVARIANT="1", PYTHONHASHSEED=str(run.seed))
     if cpu:
         os.environ.update(CPU_RUNTIME_ENV)  # the driver resolves verl's platform too
         import lmmr1.cpu_backend  # noqa: F401  (registers the platform and the hf rollout here)

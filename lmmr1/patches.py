@@ -56,6 +56,14 @@ PATCHES: tuple[Patch, ...] = (
         "tests/test_patches.py::test_upstream_verl_still_hard_codes_flash_attention_for_critics",
     ),
     Patch(
+        "deterministic_batch_order",
+        "lmmr1.verl_fixes",
+        "verl.trainer.ppo.v1: prompt uids count instead of uuid4, and ReplayBuffer._materialize_batch orders a batch "
+        "by (prompt, sample slot); only with deterministic=true",
+        (("verl", "==0.9.1"), ("TransferQueue", "==0.1.11")),
+        "tests/test_patches.py::test_upstream_verl_still_orders_a_batch_by_completion",
+    ),
+    Patch(
         "process_group_backend_string",
         "lmmr1.cpu_backend.platform",
         "torch.distributed.init_process_group accepts verl's 'cpu:gloo,cpu:gloo' (collapsed to 'gloo')",

@@ -26,6 +26,7 @@ from typing import Any, Optional
 from omegaconf import DictConfig, OmegaConf
 
 from lmmr1.config import RunConfig, StageSpec
+from lmmr1.determinism import SEEDED_SINGLE_TURN
 
 # verl's generated trainer defaults, inside the installed verl package
 VERL_DEFAULTS = ("trainer", "config", "_generated_ppo_trainer.yaml")
@@ -92,6 +93,19 @@ def stage_dirs(output_dir: Path, stage: str) -> dict[str, Path]:
     }
 
 
+def mixed_precision(dtype: str) -> dict[str, str]:
+    """verl's FSDP ``mixed_precision`` block for the scale's ``dtype``.
+
+    verl 0.9.1's FSDP engine takes its compute precision from ``fsdp_config.mixed_precision`` alone (its
+    ``dtype`` key is unused there) and, when that is unset, trains with bf16 parameters under bf16
+    autocast. Writing the block out makes the precision a run uses the one its scale names: float32
+    at smoke scale (measured: before this, smoke PPO trained in bf16), bf16 compute with fp32 gradient
+    reduction and buffers on GPUs (verl's own default, now explicit).
+    """
+    param = "fp32" if dtype in ("float32", "fp32") else "bf16"
+    return {"param_dtype": param, "reduce_dtype": "fp32", "buffer_dtype": "fp32"}
+
+
 def _set(cfg: DictConfig, dotted: str, value: Any) -> None:
     OmegaConf.update(cfg, dotted, value, merge=False, force_add=True)
 
@@ -109,6 +123,7 @@ def to_verl_config(
     micro = max(1, min(scale.micro_batch_per_gpu, mini_batch * stage.n_samples // max(1, gpus * scale.nnodes)))
     algo = stage.algorithm
     fsdp_dtype = "float32" if scale.dtype in ("float32", "fp32") else "bfloat16"
+    precision = mixed_precision(scale.dtype)
 
     s = lambda key, value: _set(cfg, key, value)  # noqa: E731 - keeps the table below readable
 
@@ -160,13 +175,17 @@ def to_verl_config(
     s(f"{actor}.use_torch_compile", not cpu)
     s(f"{actor}.fsdp_config.strategy", scale.strategy)
     s(f"{actor}.fsdp_config.dtype", fsdp_dtype)
+    s(f"{actor}.fsdp_config.mixed_precision", precision)
     s(f"{actor}.fsdp_config.use_torch_compile", not cpu)
     s(f"{actor}.fsdp_config.seed", run.seed)
+    s(f"{actor}.fsdp_config.full_determinism", run.deterministic)
     s(f"{actor}.checkpoint.save_contents", ["model", "optimizer", "extra", "hf_model"])
 
     # ---------------------------------------------------------------- reference policy (for KL)
     ref = "actor_rollout_ref.ref"
     s(f"{ref}.log_prob_micro_batch_size_per_gpu", micro)
+    s(f"{ref}.fsdp_config.mixed_precision", precision)
+    s(f"{ref}.fsdp_config.full_determinism", run.deterministic)
     if cpu:
         s(f"{ref}.fsdp_config.dtype", fsdp_dtype)
         s(f"{ref}.fsdp_config.use_torch_compile", False)
@@ -184,7 +203,11 @@ def to_verl_config(
     s(f"{rollout}.log_prob_micro_batch_size_per_gpu", micro)
     s(f"{rollout}.calculate_log_probs", True)
     s(f"{rollout}.dtype", fsdp_dtype)
-    s(f"{rollout}.agent.default_agent_loop", stage.agent_loop or DEFAULT_AGENT_LOOP)
+    default_loop = SEEDED_SINGLE_TURN if run.deterministic else DEFAULT_AGENT_LOOP
+    s(f"{rollout}.agent.default_agent_loop", stage.agent_loop or default_loop)
+    # deterministic=true: per-sample seeds (lmmr1.determinism) and verl's own deterministic switches
+    s(f"{rollout}.full_determinism", run.deterministic)
+    s(f"{rollout}.seed", run.seed)
     # lmmr1's multi-turn loops (sokoban_online, football_online), selected per row by `agent_name`;
     # the stage runner writes this file (lmmr1.agent_loops.write_agent_loop_config) before verl starts.
     s(f"{rollout}.agent.agent_loop_config_path", str(dirs["agent_loops"]))
@@ -209,6 +232,9 @@ def to_verl_config(
         s("critic.ppo_micro_batch_size_per_gpu", micro)
         s("critic.fsdp.strategy", scale.strategy)
         s("critic.fsdp.dtype", fsdp_dtype)
+        s("critic.fsdp.mixed_precision", precision)
+        s("critic.fsdp.full_determinism", run.deterministic)
+        s("critic.fsdp.seed", run.seed)
         s("critic.fsdp.use_torch_compile", not cpu)
         s("critic.grad_clip", stage.grad_clip)
         s("critic.checkpoint.save_contents", ["model", "optimizer", "extra"])

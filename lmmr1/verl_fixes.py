@@ -21,10 +21,17 @@ code it serves; none edits verl.
   "split_with_sizes expects split_sizes to sum exactly to L". Before verl's fix runs, such a tensor is
   re-packed as the strided nested tensor verl gets in the unequal case. Multi-turn agent rows (all
   filling the response budget) hit this every step.
+* ``deterministic=true`` (``VERL_FULL_DETERMINISM=1`` in every process): verl's v1 trainer names each prompt
+  with a random ``uuid4`` and hands the trainer its samples in the order they finished generating, so which
+  samples share a mini-batch (and with it every loss after the first update) changes from run to run even
+  when every response is the same. Prompts are then named by a counter (in data-loader order) and a
+  materialised batch is ordered by (prompt, sample slot), the order verl's v0 trainer used
+  (:func:`install_deterministic_batches`).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from lmmr1.patches import check
@@ -66,6 +73,59 @@ def _install_position_ids_fix() -> None:
 
     maybe_fix_3d_position_ids._lmmr1_fix = True  # type: ignore[attr-defined]
     tensordict_utils.maybe_fix_3d_position_ids = maybe_fix_3d_position_ids
+
+
+class _CountingUUID:
+    """Stands in for the ``uuid`` module in verl's trainer: ``uuid4()`` counts (fixed width, so sorts)."""
+
+    def __init__(self) -> None:
+        import itertools
+        import uuid
+
+        self._uuid = uuid
+        self._counter = itertools.count(1)
+
+    def uuid4(self) -> object:
+        return self._uuid.UUID(int=next(self._counter))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._uuid, name)
+
+
+def batch_key_order(key: str) -> tuple[str, int, int]:
+    """``{uid}_{session_id}_{index}`` (verl's TransferQueue trajectory key) -> a sort key."""
+    uid, session, index = key.rsplit("_", 2)
+    return uid, int(session), int(index)
+
+
+def install_deterministic_batches() -> None:
+    """The ``deterministic=true`` batch order (see the module docstring); a no-op in other runs.
+
+    Not part of :func:`apply`: importing verl's trainer while verl loads its plug-in modules would resolve
+    the device platform before lmmr1's CPU platform is registered. verl's TaskRunner imports lmmr1's
+    dataset class (:mod:`lmmr1.data.verl_dataset`) before its first batch, and that module calls this.
+    """
+    if os.environ.get("VERL_FULL_DETERMINISM") != "1":
+        return
+    try:
+        from verl.trainer.ppo.v1 import replay_buffer, trainer_base
+    except ImportError:  # pragma: no cover
+        return
+    original = replay_buffer.ReplayBuffer._materialize_batch
+    if getattr(original, "_lmmr1_fix", False):
+        return
+    check("deterministic_batch_order")
+    trainer_base.uuid = _CountingUUID()
+
+    def _materialize_batch(self: Any, *args: Any, **kwargs: Any) -> Any:
+        meta = original(self, *args, **kwargs)
+        order = sorted(range(len(meta.keys)), key=lambda j: batch_key_order(meta.keys[j]))
+        meta.keys = [meta.keys[j] for j in order]
+        meta.tags = [meta.tags[j] for j in order]
+        return meta
+
+    _materialize_batch._lmmr1_fix = True  # type: ignore[attr-defined]
+    replay_buffer.ReplayBuffer._materialize_batch = _materialize_batch
 
 
 def _flash_attn_available() -> bool:

@@ -228,7 +228,8 @@ def test_agent_loop_yaml_is_loadable_by_verl(tmp_path):
     path = write_agent_loop_config(str(tmp_path / "agent_loops.yaml"), sokoban_online={"max_turns": 6})
     entries = OmegaConf.load(path)
     names = {e.name: e for e in entries}
-    assert set(names) == {"sokoban_online", "football_online"}
+    assert set(names) == {"sokoban_online", "football_online", "lmmr1_single_turn"}
+    assert names["lmmr1_single_turn"]["_target_"] == "lmmr1.agent_loops.SeededSingleTurnAgentLoop"
     assert names["sokoban_online"]["_target_"] == "lmmr1.agent_loops.SokobanOnlineAgentLoop"
     assert names["sokoban_online"].max_turns == 6
     from verl.experimental.agent_loop.agent_loop import _agent_loop_registry

@@ -75,6 +75,11 @@ def test_curriculum_stage_two_starts_from_stage_one():
     assert run.stage("mgt_geo").algorithm.use_critic
 
 
+def test_a_precision_verl_cannot_train_in_is_refused():
+    with pytest.raises(ConfigError, match=r"scale.dtype = 'float16'.*accepted: float32, fp32, bfloat16, bf16"):
+        _run("fre_text", "smoke", "scale.dtype=float16")
+
+
 def test_unknown_stage_key_is_reported_with_its_place():
     with pytest.raises(ConfigError, match=r"stages\.fre_text: unknown key 'learning_rate'"):
         _run("fre_text", "smoke", "+stages.fre_text.learning_rate=1")

@@ -140,3 +140,20 @@ def test_upstream_verl_still_hard_codes_flash_attention_for_critics():
     body = source[source.index("def load_valuehead_model") :]
     body = body[: body.index("\ndef ", 1)]
     assert 'attn_implementation="flash_attention_2"' in body, "verl honours the attention now: remove the patch"
+
+
+def test_upstream_verl_still_orders_a_batch_by_completion():
+    """verl's replay buffer hands out a prompt's samples in the order they were stored (= finished)."""
+    result = _python(
+        "from types import SimpleNamespace\n"
+        "import transfer_queue as tq\n"
+        "from verl.trainer.ppo.v1 import replay_buffer\n"
+        "tq.kv_clear = lambda **kw: None\n"
+        "snapshot = {'u2_1_0': {'s': 1}, 'u1_0_0': {'s': 2}, 'u2_0_0': {'s': 3}}\n"
+        "meta = replay_buffer.ReplayBuffer._materialize_batch(SimpleNamespace(), 'train', ['u1', 'u2'], snapshot)\n"
+        "print(','.join(meta.keys))\n"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "u2_1_0,u1_0_0,u2_0_0", "verl orders batches now: remove the patch"
+    source = _source("verl", "trainer/ppo/v1/trainer_base.py")
+    assert "uuid.uuid4()" in source, "verl names prompts reproducibly now: remove the uid counter"

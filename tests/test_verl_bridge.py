@@ -70,6 +70,24 @@ def test_smoke_uses_the_cpu_backend_settings():
     assert c.transfer_queue.backend.SimpleStorage.num_data_storage_units == 1
 
 
+@pytest.mark.parametrize("scale,param", [("smoke", "fp32"), ("paper", "bf16")])
+def test_the_fsdp_precision_is_the_one_the_scale_names(scale, param):
+    """verl's FSDP engine reads only ``mixed_precision`` (unset: bf16 autocast), so it is always written."""
+    c = _verl("mgt_geo", scale, "mgt_geo")
+    for block in (c.actor_rollout_ref.actor.fsdp_config, c.actor_rollout_ref.ref.fsdp_config, c.critic.fsdp):
+        assert dict(block.mixed_precision) == {"param_dtype": param, "reduce_dtype": "fp32", "buffer_dtype": "fp32"}
+
+
+def test_the_fsdp_engine_trains_in_the_precision_written(tiny_qwen2):
+    """verl's own engine config, built from the bridge's output, carries the float32 policy at smoke scale."""
+    from verl.utils.config import omega_conf_to_dataclass
+
+    run = _run("fre_text", "smoke")
+    c = to_verl_config(run, run.stage("fre_text"), tiny_qwen2)
+    engine = omega_conf_to_dataclass(c.actor_rollout_ref.actor.fsdp_config)
+    assert engine.mixed_precision["param_dtype"] == "fp32"
+
+
 def test_reward_goes_through_lmmr1s_registry_adapter():
     c = _verl("fre_text", "smoke", "fre_text")
     assert c.reward.reward_manager.source == "importlib"
@@ -85,6 +103,10 @@ def test_only_known_verl_keys_are_written():
         "actor_rollout_ref.model.override_config.attn_implementation",
         "critic.model.override_config.attn_implementation",
         "reward.custom_reward_function.reward_kwargs",
+        # FSDPEngineConfig fields (verl/workers/config/engine.py) that the generated yaml leaves out (None)
+        "actor_rollout_ref.actor.fsdp_config.mixed_precision",
+        "actor_rollout_ref.ref.fsdp_config.mixed_precision",
+        "critic.fsdp.mixed_precision",
     }
 
     def walk(node, prefix=""):

@@ -45,3 +45,27 @@ def test_equal_length_3d_position_ids_survive_verls_mini_batch_split():
     env = dict(os.environ, VERL_USE_EXTERNAL_MODULES="lmmr1.verl_fixes")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=180)
     assert out.returncode == 0 and "OK" in out.stdout, out.stderr[-3000:]
+
+
+def test_a_deterministic_run_orders_batches_by_prompt_and_slot_and_counts_prompt_ids():
+    """With VERL_FULL_DETERMINISM=1 (deterministic=true) the batch order no longer follows completion order."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import lmmr1.data.verl_dataset\n"
+        "from types import SimpleNamespace\n"
+        "import transfer_queue as tq\n"
+        "from verl.trainer.ppo.v1 import replay_buffer, trainer_base\n"
+        "tq.kv_clear = lambda **kw: None\n"
+        "a, b = str(trainer_base.uuid.uuid4()), str(trainer_base.uuid.uuid4())\n"
+        "snapshot = {f'{b}_1_0': {'s': 1}, f'{a}_0_0': {'s': 2}, f'{b}_0_0': {'s': 3}, f'{a}_10_0': {'s': 4}, "
+        "f'{a}_2_0': {'s': 5}}\n"
+        "meta = replay_buffer.ReplayBuffer._materialize_batch(SimpleNamespace(), 'train', [a, b], snapshot)\n"
+        "print(a < b, [k.split('_', 1)[1] for k in meta.keys], [t['s'] for t in meta.tags])\n"
+    )
+    env = {**os.environ, "VERL_FULL_DETERMINISM": "1"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "True ['0_0', '2_0', '10_0', '0_0', '1_0'] [2, 5, 4, 3, 1]"

@@ -10,6 +10,9 @@ pairs; this module adds a fourth, ``hf``, through the same two registries
   that arrive together are batched (left-padded); log-probs of the sampled tokens are computed from the
   raw logits at the sampling temperature, which is what verl's trainer recomputes, so the
   rollout/trainer log-prob mismatch metric stays near zero when weight sync works.
+* A request whose sampling parameters carry a ``seed`` (lmmr1's ``deterministic=true``, see
+  :mod:`lmmr1.determinism`) is generated on its own with that seed, so it samples the same tokens
+  whatever else is in flight, as vLLM's per-request seed does.
 * :class:`HFServerAdapter` (inside each trainer worker) receives ``update_weights`` from verl's
   checkpoint engine and ships the full tensors to the server; the step number travels with them and
   comes back in ``TokenOutput.extra_fields["global_steps"]``, which verl's trainer requires.
@@ -192,8 +195,8 @@ class HFGenerateServer:
             while self._queue:
                 first = self._queue[0]
                 key = first.batch_key()
-                if first.images:
-                    batch = [first]
+                if first.images or first.sampling.get("seed") is not None:
+                    batch = [first]  # a seeded request is generated alone: its numbers never depend on a batch
                 else:
                     batch = [r for r in self._queue if r.batch_key() == key][:MAX_BATCH]
                 for request in batch:
@@ -241,7 +244,10 @@ class HFGenerateServer:
             gen_kwargs["suppress_tokens"] = self.suppressed_ids
         if do_sample:
             gen_kwargs.update(temperature=temperature, top_p=top_p, top_k=top_k if top_k > 0 else 0)
+        seed = sampling.get("seed")
         with self._lock:
+            if seed is not None and do_sample:
+                torch.manual_seed(int(seed))
             out = self.model.generate(input_ids=input_ids, attention_mask=attention, **gen_kwargs, **extra)
         sequences = out.sequences[:, longest:]
         logits = torch.stack(out.logits, dim=1).float()  # [batch, new, vocab], raw (unwarped)

@@ -14,6 +14,11 @@ from verl.utils.dataset.rl_dataset import RLHFDataset
 from lmmr1.data import verl_compat
 from lmmr1.data.errors import RowCountMismatch
 from lmmr1.data.schema import DEFAULT_AGENT
+from lmmr1.verl_fixes import install_deterministic_batches
+
+# verl's TaskRunner imports this module (data.custom_cls) before its first batch: the moment at which the
+# deterministic=true batch order can be installed in the trainer (a no-op in other runs)
+install_deterministic_batches()
 
 
 class CheckedRLHFDataset(RLHFDataset):

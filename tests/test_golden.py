@@ -1,0 +1,157 @@
+"""Golden values: the first steps of two smoke stages, pinned, so a numerical change cannot pass unnoticed.
+
+A verl, transformers or torch upgrade (or an lmmr1 change) that alters how an advantage is normalised, a
+loss aggregated or a value fitted changes these numbers. ``deterministic=true`` makes the runs repeatable:
+each rollout sample has its own seed, and verl's batches are ordered by prompt and sample slot
+(lmmr1.determinism, lmmr1.verl_fixes); the smoke scale trains in float32.
+
+* ``sanity`` (GRPO family): scores, policy loss, gradient norm, entropy of its first 3 steps;
+* ``direct_rl_geo`` (GAE, a critic initialised from the actor): the same plus the value loss and values.
+
+**Re-pinning deliberately** (after a change you meant, e.g. an upgrade whose release notes explain it)::
+
+    LMMR1_REPIN_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py
+
+rewrites ``tests/golden/*.json`` from fresh runs; commit them with the reason. ``LMMR1_GOLDEN_EXTRA``
+(space-separated overrides) is appended to both runs' command lines: a way to check by hand that a
+perturbation (``stages.sanity.actor_lr=2e-3``, ``algorithm.loss_agg_mode=seq-mean-token-sum``) fails.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GOLDEN = Path(__file__).parent / "golden"
+STEPS = 3
+# Bitwise-equal on one machine; another CPU (other SIMD kernels) may move a float in its last digits.
+REL_TOL, ABS_TOL = 1e-3, 1e-6
+
+COMMON = ["deterministic=true", "seed=42", "scale=smoke", "model=auto", "data=auto"]
+RUNS: dict[str, dict] = {
+    "sanity": {
+        "args": ["+recipe=sanity", f"stages.sanity.smoke.total_steps={STEPS}", *COMMON],
+        "stage": "sanity",
+        "metrics": [
+            "critic/score/mean",
+            "critic/advantages/max",
+            "actor/pg_loss",
+            "actor/pg_clipfrac",
+            "actor/grad_norm",
+            "actor/entropy",
+            "actor/ppo_kl",
+        ],
+    },
+    "direct_rl_geo": {
+        "args": ["+recipe=direct_rl_geo", *COMMON],
+        "stage": "direct_rl_geo",
+        "metrics": [
+            "critic/score/mean",
+            "response_length/mean",
+            "actor/pg_loss",
+            "actor/grad_norm",
+            "actor/entropy",
+            "critic/vf_loss",
+            "critic/values/mean",
+            "critic/advantages/max",
+        ],
+    },
+}
+
+
+def pinned_steps(rows: list[dict], metrics: list[str], steps: int) -> dict[str, dict[str, float]]:
+    """``{step: {metric: value}}`` for the first ``steps`` steps of verl's metric rows (``{"step", "data"}``)."""
+    out: dict[str, dict[str, float]] = {}
+    for row in rows:
+        step = int(row["step"])
+        if step > steps:
+            continue
+        data = row.get("data", row)
+        values = {m: float(data[m]) for m in metrics if m in data}
+        if values:
+            out.setdefault(str(step), {}).update(values)
+    return out
+
+
+def differences(golden: dict[str, dict[str, float]], measured: dict[str, dict[str, float]]) -> list[str]:
+    """Every pinned value that is missing or outside the tolerance, as ``step N metric: golden -> measured``."""
+    problems = []
+    for step, values in sorted(golden.items(), key=lambda kv: int(kv[0])):
+        for metric, want in values.items():
+            got = measured.get(step, {}).get(metric)
+            if got is None:
+                problems.append(f"step {step} {metric}: pinned {want!r}, not reported")
+            elif not math.isclose(got, want, rel_tol=REL_TOL, abs_tol=ABS_TOL):
+                problems.append(f"step {step} {metric}: pinned {want!r}, now {got!r}")
+    return problems
+
+
+def _run(name: str, tmp_path: Path, env: dict) -> dict[str, dict[str, float]]:
+    spec = RUNS[name]
+    out = tmp_path / name
+    extra = os.environ.get("LMMR1_GOLDEN_EXTRA", "").split()
+    args = [sys.executable, "-m", "lmmr1.main", *spec["args"], f"output_dir={out}", *extra]
+    result = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=1200)
+    assert result.returncode == 0, result.stderr[-4000:]
+    raw = out / spec["stage"] / "verl_metrics.jsonl"
+    rows = [json.loads(line) for line in raw.read_text().splitlines() if line.strip()]
+    return pinned_steps(rows, spec["metrics"], STEPS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_first_steps_match_the_pinned_values(name, tmp_path, lmmr1_env):
+    measured = _run(name, tmp_path, lmmr1_env)
+    assert len(measured) == STEPS, f"expected {STEPS} steps of metrics, got {sorted(measured)}"
+    path = GOLDEN / f"{name}.json"
+    if os.environ.get("LMMR1_REPIN_GOLDEN") == "1":
+        GOLDEN.mkdir(exist_ok=True)
+        record = {"command": ["python", "-m", "lmmr1.main", *RUNS[name]["args"]], "steps": measured}
+        path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        return
+    golden = json.loads(path.read_text(encoding="utf-8"))["steps"]
+    problems = differences(golden, measured)
+    assert not problems, (
+        f"{name}: the first {STEPS} steps moved away from {path.name}:\n  "
+        + "\n  ".join(problems)
+        + "\nIf the change is intended, re-pin: LMMR1_REPIN_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py"
+    )
+
+
+# ------------------------------------------------------------------------------ the comparison itself
+def test_the_comparison_reports_a_moved_value_and_a_missing_one():
+    golden = {"1": {"actor/pg_loss": 0.0125, "critic/score/mean": 0.25}, "2": {"critic/vf_loss": 0.5}}
+    measured = {"1": {"actor/pg_loss": 0.0131, "critic/score/mean": 0.25}}
+    problems = differences(golden, measured)
+    assert problems == [
+        "step 1 actor/pg_loss: pinned 0.0125, now 0.0131",
+        "step 2 critic/vf_loss: pinned 0.5, not reported",
+    ]
+    assert (
+        differences(
+            golden,
+            {"1": {"actor/pg_loss": 0.0125 * (1 + 1e-5), "critic/score/mean": 0.25}, **{"2": {"critic/vf_loss": 0.5}}},
+        )
+        == []
+    )
+
+
+def test_pinned_steps_reads_verls_metric_rows():
+    rows = [
+        {"step": 1, "data": {"actor/pg_loss": 0.1, "timing_s/gen": 3.0}},
+        {"step": 2, "data": {"actor/pg_loss": 0.2}},
+        {"step": 4, "data": {"actor/pg_loss": 0.4}},
+    ]
+    assert pinned_steps(rows, ["actor/pg_loss"], 3) == {"1": {"actor/pg_loss": 0.1}, "2": {"actor/pg_loss": 0.2}}
+
+
+def test_every_run_has_pinned_values():
+    for name in RUNS:
+        record = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+        assert len(record["steps"]) == STEPS and all(record["steps"].values()), name
