@@ -41,7 +41,8 @@ def _ray_processes() -> list[str]:
 def test_sanity_reward_rises_through_verl_on_cpu(tmp_path, lmmr1_env):
     """The trainer, the HF rollout and the weight sync work together: the reward must climb."""
     out_dir = tmp_path / "sanity"
-    result = _main(["+recipe=sanity", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
+    # the README's recording command (deterministic=true: the recorded curve is the one this run draws)
+    result = _main(["+recipe=sanity", "deterministic=true", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
     assert result.returncode == 0, result.stderr[-4000:]
     rows = [r for r in _metrics(out_dir) if "critic/score/mean" in r]
     assert len(rows) >= 10

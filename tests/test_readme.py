@@ -41,7 +41,7 @@ RULES: list[tuple[str, str, str]] = [
         "tests/test_end_to_end.py::test_fre_text_smoke_run_writes_manifest_metrics_checkpoint_then_resumes",
     ),
     (
-        r"^python -m lmmr1\.main \+recipe=sanity$",
+        r"^python -m lmmr1\.main \+recipe=sanity( deterministic=true)?$",
         "slow",
         "tests/test_end_to_end.py::test_sanity_reward_rises_through_verl_on_cpu",
     ),
