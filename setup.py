@@ -104,6 +104,7 @@ setup(
             "regex = lmmr1.rewards.regex:regex_reward",
             "choice = lmmr1.rewards.choice:choice_reward",
             "iou = lmmr1.rewards.iou:iou_reward",
+            "format_iou = lmmr1.rewards.format_iou:format_iou_reward",
             "sokoban_global = lmmr1.rewards.sokoban:sokoban_global_reward",
             "sanity_digit = lmmr1.rewards.sanity:digit_reward",
             "benchmark = lmmr1.eval.reward:benchmark_reward",

@@ -97,15 +97,39 @@ class ValidationSpec:
 
 
 @dataclass
+class SFTSpec:
+    """Supervised fine-tuning settings of a ``kind: sft`` stage (verl's SFT trainer on the same engine)."""
+
+    lr: float = 1e-5
+    batch_size: int = 128  # sequences per optimiser step, all GPUs together
+    micro_batch_size: int = 1  # sequences per GPU per forward pass (gradient accumulation fills the rest)
+    max_length: int = 8192  # tokens of a whole conversation (prompt, images and response)
+    lr_scheduler: str = "cosine"  # verl's: constant, cosine
+    messages_key: str = "messages"  # the column with the chat (system/user/assistant turns)
+    # a conversation longer than max_length: error (stop), right (cut its end; verl's no-padding mode cuts
+    # nothing else)
+    truncation: str = "error"
+
+
+STAGE_KINDS = ("rl", "sft")
+SFT_SCHEDULERS = ("constant", "cosine")
+# verl 0.9.1's SFT dataset in its no-padding mode (the one lmmr1 uses) cuts only the end of a long conversation
+SFT_TRUNCATION = ("error", "right")
+
+
+@dataclass
 class StageSpec:
-    """One RL stage of a curriculum, in lmmr1's vocabulary (not verl's)."""
+    """One stage of a curriculum (RL by default, or ``kind: sft``), in lmmr1's vocabulary (not verl's)."""
 
     name: str
+    # "rl": rule-based RL through verl's PPO trainer; "sft": supervised fine-tuning on chat data
+    kind: str = "rl"
     init: str = "model"  # "model" (the run's model.path), "stage:NAME", or a path / hub id
     data: DataSpec = field(default_factory=DataSpec)
     reward: RewardSpec = field(default_factory=RewardSpec)
     algorithm: AlgorithmSpec = field(default_factory=AlgorithmSpec)
     validation: ValidationSpec = field(default_factory=ValidationSpec)
+    sft: SFTSpec = field(default_factory=SFTSpec)
     actor_lr: float = 1e-6
     critic_lr: float = 9e-6
     warmup_ratio: float = 0.03
@@ -187,6 +211,7 @@ _SECTIONS: dict[str, type] = {
     "reward": RewardSpec,
     "algorithm": AlgorithmSpec,
     "validation": ValidationSpec,
+    "sft": SFTSpec,
 }
 # dict-valued settings whose keys are free: how many levels below the setting are separate leaves
 # (None: every level, for raw verl keys written nested or dotted)
@@ -194,7 +219,7 @@ _FREE_DEPTH: dict[str, Optional[int]] = {"reward.kwargs": 1, "reward.by_source":
 _STAGE_FIELDS = {f.name: f for f in fields(StageSpec) if f.name not in ("name", "provenance")}
 _HINTS = {
     cls: typing.get_type_hints(cls)
-    for cls in (StageSpec, DataSpec, RewardSpec, AlgorithmSpec, ScaleSpec, ValidationSpec)
+    for cls in (StageSpec, DataSpec, RewardSpec, AlgorithmSpec, ScaleSpec, ValidationSpec, SFTSpec)
 }
 
 Leaf = tuple[str, Any]  # (dotted setting, value)
@@ -491,6 +516,7 @@ def build_stage(name: str, values: Mapping[str, Any], origin: Mapping[str, str])
         reward=reward,
         algorithm=AlgorithmSpec(**sections["algorithm"]),
         validation=ValidationSpec(**sections["validation"]),
+        sft=SFTSpec(**sections["sft"]),
         agent_loops=free["agent_loops"],
         verl=free["verl"],
         **top,
@@ -500,8 +526,78 @@ def build_stage(name: str, values: Mapping[str, Any], origin: Mapping[str, str])
 
 
 # ------------------------------------------------------------------------------------------ checks
+# Settings that only one kind of stage reads. Set explicitly on the other kind (by the recipe's stage, its
+# scale block or the command line) they are refused; values that reach every stage from a shared layer
+# (defaults, scale.stage_overrides, algorithm=NAME) simply do not apply to the other kind.
+_RL_ONLY = (
+    "reward.",
+    "algorithm.",
+    "validation.",
+    "actor_lr",
+    "critic_lr",
+    "rollout_batch_size",
+    "mini_batch_size",
+    "n_samples",
+    "temperature",
+    "top_p",
+    "max_prompt_length",
+    "max_response_length",
+    "agent_loop",
+    "agent_loops",
+    "data.prompt_key",
+    "freeze_vision_tower",  # verl 0.9.1's SFT trainer has no such switch (its PPO actor has)
+)
+_SFT_ONLY = ("sft.",)
+_SHARED_LAYERS = ("default", "scale (", "command line (algorithm=", "command line (scale.stage_overrides)")
+
+
+def _explicit(stage: StageSpec, prefixes: tuple[str, ...]) -> list[str]:
+    """Settings starting with ``prefixes`` that this stage's own layers set (not a shared layer)."""
+    return sorted(
+        key
+        for key, layer in stage.provenance.items()
+        if key.startswith(prefixes) and not layer.startswith(_SHARED_LAYERS)
+    )
+
+
+def _check_kind(stage: StageSpec) -> None:
+    where = f"stages.{stage.name}"
+    if stage.kind not in STAGE_KINDS:
+        raise ConfigError(
+            f"{where}.kind = {stage.kind!r}{close_match(stage.kind, STAGE_KINDS)}; accepted: "
+            "rl (rule-based RL, verl's PPO trainer), sft (supervised fine-tuning on chat data)"
+        )
+    wrong = _explicit(stage, _RL_ONLY if stage.kind == "sft" else _SFT_ONLY)
+    if wrong:
+        other = "rl" if stage.kind == "sft" else "sft"
+        hint = "sft.lr" if "actor_lr" in wrong else ""
+        raise ConfigError(
+            f"{where} is a kind '{stage.kind}' stage; {', '.join(wrong)} only apply to kind '{other}' stages"
+            + (f" (the SFT learning rate is {where}.{hint})" if hint else "")
+            + ". Remove them, or set kind accordingly."
+        )
+
+
+def _check_sft(stage: StageSpec) -> None:
+    where, sft = f"stages.{stage.name}.sft", stage.sft
+    for key in ("batch_size", "micro_batch_size", "max_length"):
+        if getattr(sft, key) < 1:
+            raise ConfigError(f"{where}.{key} must be >= 1, got {getattr(sft, key)}")
+    if sft.lr <= 0:
+        raise ConfigError(f"{where}.lr must be > 0, got {sft.lr}")
+    if sft.micro_batch_size > sft.batch_size:
+        raise ConfigError(f"{where}.micro_batch_size ({sft.micro_batch_size}) exceeds batch_size ({sft.batch_size})")
+    if sft.lr_scheduler not in SFT_SCHEDULERS:
+        raise ConfigError(f"{where}.lr_scheduler = {sft.lr_scheduler!r}; accepted: {', '.join(SFT_SCHEDULERS)}")
+    if sft.truncation not in SFT_TRUNCATION:
+        raise ConfigError(f"{where}.truncation = {sft.truncation!r}; accepted: {', '.join(SFT_TRUNCATION)}")
+
+
 def _check_stage(stage: StageSpec, order: list[str]) -> None:
     where = f"stages.{stage.name}"
+    _check_kind(stage)
+    if stage.kind == "sft":
+        _check_sft(stage)
     for key in ("rollout_batch_size", "n_samples", "max_prompt_length", "max_response_length", "epochs"):
         if getattr(stage, key) < 1:
             raise ConfigError(f"{where}.{key} must be >= 1, got {getattr(stage, key)}")
@@ -738,12 +834,13 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
             )
         stage.data.val_files = _absolute_files(stage.data.val_files)
         _check_stage(stage, order)
-        _check_rewards(stage)
+        if stage.kind == "rl":
+            _check_rewards(stage)
         if stage.verl:
             from lmmr1.verl_bridge import check_verl_keys
 
             try:
-                check_verl_keys(stage.verl)
+                check_verl_keys(stage.verl, stage.kind)
             except ValueError as exc:
                 raise ConfigError(f"stages.{name}.verl: {exc}") from None
         if check_files:
@@ -863,6 +960,11 @@ def stage_settings(run: RunConfig, stage: StageSpec) -> dict[str, Any]:
             flat[prefix] = list(node) if isinstance(node, tuple) else node
 
     walk("", values)
+    # only what this kind of stage reads (an RL stage's record is what it was before SFT stages existed)
+    if stage.kind == "rl":
+        flat = {k: v for k, v in flat.items() if k != "kind" and not k.startswith(_SFT_ONLY)}
+    else:
+        flat = {k: v for k, v in flat.items() if not k.startswith(_RL_ONLY)}
     flat["model"] = run.model_path if stage.init == "model" else stage.init
     flat["scale"] = run.scale.name
     return json.loads(json.dumps(flat, default=str))
@@ -878,12 +980,23 @@ def explain_text(run: RunConfig) -> str:
     ]
     for stage in run.stages:
         lines.append(f"\n## stage {stage.name}")
-        rows = [(key, _show(_value_of(stage, key)), layer) for key, layer in sorted(stage.provenance.items())]
+        rows = [
+            (key, _show(_value_of(stage, key)), layer)
+            for key, layer in sorted(stage.provenance.items())
+            if _applies(stage, key)
+        ]
         width = max(len(r[0]) for r in rows)
         vwidth = min(48, max(len(r[1]) for r in rows))
         for key, value, layer in rows:
             lines.append(f"{key:<{width}}  {value:<{vwidth}}  {layer}")
     return "\n".join(lines) + "\n"
+
+
+def _applies(stage: StageSpec, key: str) -> bool:
+    """Whether this kind of stage reads the setting (an SFT stage has no reward, an RL stage no ``sft.*``)."""
+    if stage.kind == "sft":
+        return not key.startswith(_RL_ONLY)
+    return key != "kind" and not key.startswith(_SFT_ONLY)
 
 
 def _value_of(stage: StageSpec, key: str) -> Any:

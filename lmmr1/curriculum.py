@@ -24,13 +24,16 @@ from lmmr1.config import ConfigError, RunConfig, StageSpec
 from lmmr1.devices import CPU_RUNTIME_ENV, VERL_FIXES_MODULE
 from lmmr1.stage import (
     REWARD_KEY,
+    SFT_LOSS_KEY,
     MetricsRelay,
     hf_export_of,
     latest_checkpoint,
     prune_metrics,
+    recover_steps,
     run_verl,
+    run_verl_sft,
 )
-from lmmr1.verl_bridge import expected_steps, stage_dirs, to_verl_config
+from lmmr1.verl_bridge import expected_steps, stage_dirs, stage_verl_config
 
 logger = logging.getLogger("lmmr1")
 
@@ -240,10 +243,12 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     init_model = init_model_for(run, stage, manifest)
     if stage.init.startswith("stage:") and not Path(init_model).exists():
         raise ConfigError(f"stage {stage.name} starts from {stage.init}, whose export {init_model} is missing")
-    verl_cfg = to_verl_config(run, stage, init_model)
-    from lmmr1.agent_loops import write_agent_loop_config
+    verl_cfg = stage_verl_config(run, stage, init_model)
+    sft = stage.kind == "sft"
+    if not sft:
+        from lmmr1.agent_loops import write_agent_loop_config
 
-    write_agent_loop_config(str(dirs["agent_loops"]), **dict(stage.agent_loops))
+        write_agent_loop_config(str(dirs["agent_loops"]), **dict(stage.agent_loops))
     resumed_step, _ = latest_checkpoint(dirs["checkpoints"])
     prune_metrics(metrics_path, stage.name, resumed_step or 0)
     record.status, record.attempts = mf.RUNNING, record.attempts + 1
@@ -258,13 +263,20 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     where = f" (resuming after step {resumed_step})" if resumed_step else ""
     logs = link_ray_logs(run, stage, record.attempts)
     rows = _rows(stage.data.train_files)
+    method = (
+        f"sft (lr {stage.sft.lr:g}, batch {stage.sft.batch_size})"
+        if sft
+        else f"{stage.algorithm.preset or stage.algorithm.estimator} ({stage.algorithm.estimator})"
+    )
     print(
-        f"[lmmr1] stage {stage.name}: {stage.algorithm.preset or stage.algorithm.estimator} "
-        f"({stage.algorithm.estimator}), init {init_model}, {rows} training rows, scale {run.scale.name}, "
+        f"[lmmr1] stage {stage.name}: {method}, init {init_model}, {rows} training rows, scale {run.scale.name}, "
         f"{total or '?'} steps{where}" + (f"; verl and worker logs: {logs}" if logs and not run.verbose else ""),
         file=sys.stderr,
         flush=True,
     )
+    earlier = _set_aside(dirs["verl_metrics"], record.attempts - 1)
+    if earlier is not None and resumed_step:
+        recover_steps(earlier, metrics_path, stage.name, resumed_step)
     relay = MetricsRelay(
         dirs["verl_metrics"],
         metrics_path,
@@ -276,13 +288,16 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     relay.start()
     interrupted = False
     try:
-        run_verl(
-            verl_cfg,
-            dirs["verl_metrics"],
-            reward_log=dirs["reward_log"],
-            log_responses=run.log_responses,
-            tensorboard_dir=dirs["tensorboard"],
-        )
+        if sft:
+            run_verl_sft(verl_cfg, dirs["verl_metrics"], tensorboard_dir=dirs["tensorboard"])
+        else:
+            run_verl(
+                verl_cfg,
+                dirs["verl_metrics"],
+                reward_log=dirs["reward_log"],
+                log_responses=run.log_responses,
+                tensorboard_dir=dirs["tensorboard"],
+            )
     except KeyboardInterrupt:
         interrupted = True
         record.status, record.error = mf.FAILED, "interrupted (Ctrl-C / SIGTERM); re-run the same command to resume"
@@ -305,8 +320,25 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     record.steps = max((s["step"] for s in relay.steps), default=record.steps)
     if rewards:
         record.mean_reward_last = float(sum(rewards[-5:]) / len(rewards[-5:]))
+    losses = [s[SFT_LOSS_KEY] for s in relay.steps if isinstance(s.get(SFT_LOSS_KEY), (int, float))]
+    if losses:
+        record.first_loss = record.first_loss if record.first_loss is not None else float(losses[0])
+        record.last_loss = float(losses[-1])
     manifest.save()
     return record.status == mf.DONE, interrupted
+
+
+def _set_aside(raw_metrics: Path, attempt: int) -> Optional[Path]:
+    """Move an earlier attempt's raw verl metrics to ``verl_metrics.attempt-N.jsonl`` before verl starts again.
+
+    The relay reads the file from its start; left in place, the old steps would be relayed a second time
+    (verl truncates the file only once its trainer is up). Their values are already in metrics.jsonl.
+    """
+    if attempt < 1 or not raw_metrics.exists():
+        return None
+    target = raw_metrics.with_name(f"{raw_metrics.stem}.attempt-{attempt}{raw_metrics.suffix}")
+    raw_metrics.replace(target)
+    return target
 
 
 def _rows(files: list[str]) -> str:
@@ -331,9 +363,14 @@ def _link_final(link: Path, target: Path) -> None:
 def _summary(run: RunConfig, manifest: mf.Manifest) -> None:
     parts = []
     for record in manifest.stages:
-        reward = f"{record.mean_reward_last:.3f}" if record.mean_reward_last is not None else "n/a"
+        if record.last_loss is not None:  # an SFT stage
+            first = f"{record.first_loss:.3f} -> " if record.first_loss is not None else ""
+            result = f"loss {first}{record.last_loss:.3f}"
+        else:
+            reward = f"{record.mean_reward_last:.3f}" if record.mean_reward_last is not None else "n/a"
+            result = f"mean reward (last 5) {reward}"
         parts.append(
-            f"{record.name}: {record.status}, {record.steps or 0} steps, mean reward (last 5) {reward}, "
+            f"{record.name}: {record.status}, {record.steps or 0} steps, {result}, "
             f"checkpoint {record.hf_export or record.checkpoint_dir or '-'}"
         )
     print(f"[lmmr1] {run.recipe} -> {run.output_dir} | " + " | ".join(parts), flush=True)

@@ -71,12 +71,19 @@ def dry_run_text(run: RunConfig) -> str:
     fails before Ray starts (and a dry run shows only configs verl accepts).
     """
     from lmmr1.curriculum import init_model_for
-    from lmmr1.stage import validate_with_verl
-    from lmmr1.verl_bridge import to_verl_config, to_yaml
+    from lmmr1.stage import validate_sft_with_verl, validate_with_verl
+    from lmmr1.verl_bridge import stage_verl_config, to_yaml
 
     documents = []
     for stage in run.stages:
-        verl_cfg = to_verl_config(run, stage, init_model_for(run, stage, None))
+        verl_cfg = stage_verl_config(run, stage, init_model_for(run, stage, None))
+        if stage.kind == "sft":
+            try:
+                validate_sft_with_verl(verl_cfg)
+            except (AssertionError, ValueError, TypeError) as exc:
+                raise ConfigError(f"stages.{stage.name}: verl's config validation refused the stage: {exc}") from None
+            documents.append(f"---\n# stage: {stage.name} (sft: verl.trainer.sft_trainer_ray)\n{to_yaml(verl_cfg)}")
+            continue
         check_cfg = verl_cfg
         critic_model = str(verl_cfg.critic.model.path) if verl_cfg.critic.enable else None
         if critic_model and not os.path.isdir(critic_model):

@@ -33,6 +33,9 @@ class StageRecord:
     hf_export: Optional[str] = None
     steps: Optional[int] = None
     mean_reward_last: Optional[float] = None
+    # SFT stages: the training loss of the first step (of the stage's first attempt) and of the last one
+    first_loss: Optional[float] = None
+    last_loss: Optional[float] = None
     error: Optional[str] = None
     # the stage's effective settings when it (last) started: a re-run with other settings is refused
     settings: Optional[dict[str, Any]] = None

@@ -64,6 +64,14 @@ PATCHES: tuple[Patch, ...] = (
         "tests/test_patches.py::test_upstream_verl_still_orders_a_batch_by_completion",
     ),
     Patch(
+        "sft_mixed_batch_collation",
+        "lmmr1.verl_fixes",
+        "verl.utils.dataset.dataset_utils.SFTTensorCollator.collate_variable_batch fills keys a row lacks with None "
+        "(text rows next to picture rows in one SFT batch)",
+        (("verl", "==0.9.1"),),
+        "tests/test_patches.py::test_upstream_verl_sft_collator_still_fails_on_a_text_row_before_a_picture_row",
+    ),
+    Patch(
         "process_group_backend_string",
         "lmmr1.cpu_backend.platform",
         "torch.distributed.init_process_group accepts verl's 'cpu:gloo,cpu:gloo' (collapsed to 'gloo')",

@@ -12,6 +12,9 @@ needs no download. Recipes name a sample set as ``sample:NAME``; anything else i
   (single-turn) and online (multi-turn agent loop) Sokoban tasks.
 * ``multi``   - small verifiable multimodal problems drawn with Pillow (count the shapes, read and add
   the numbers, name the colour), one embedded PNG per row: the smoke stand-in for VerMulti.
+* ``sft_cot`` - chain-of-thought conversations for SFT stages (verl's ``messages`` layout): the
+  ``fre_text`` problems and ``multi`` pictures, each answered in the think/answer format with a short
+  worked reasoning written from the problem's own construction (a smoke stand-in for R1-Onevision's data).
 * ``football_online`` - games of lmmr1's football engine (3 vs 1 with keeper) for the online football
   agent loop, first frame as the prompt image.
 """
@@ -28,7 +31,7 @@ from lmmr1.prompts import MATH_SUFFIX, chat_prompt
 from lmmr1.tiny_models import cache_root
 
 SAMPLE_PREFIX = "sample:"
-SAMPLE_SETS = ("fre_text", "sanity", "multi", "sokoban", "sokoban_online", "football_online")
+SAMPLE_SETS = ("fre_text", "sanity", "multi", "sokoban", "sokoban_online", "football_online", "sft_cot")
 _VERSION = 2
 
 
@@ -79,8 +82,11 @@ def _png(image: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _multi_rows(n: int = 64, seed: int = 0) -> list[dict[str, Any]]:
-    """Deterministic picture problems with exact answers (Pillow only, no fonts beyond the default)."""
+def _multi_rows(n: int = 64, seed: int = 0, with_reasoning: bool = False) -> list[dict[str, Any]]:
+    """Deterministic picture problems with exact answers (Pillow only, no fonts beyond the default).
+
+    ``with_reasoning`` adds ``extra_info.reasoning``: how the answer follows from the drawing (for SFT rows).
+    """
     from PIL import Image, ImageDraw
 
     rng = random.Random(seed)
@@ -97,14 +103,17 @@ def _multi_rows(n: int = 64, seed: int = 0) -> list[dict[str, Any]]:
                 x, y = rng.randint(4, 88), rng.randint(4, 88)
                 draw.ellipse((x, y, x + 18, y + 18), outline="black", width=2)
             question, answer = "<image>How many circles are in the image?", str(count)
+            reasoning = f"I count the circles in the image one by one and find {count} of them."
         elif kind == 1:
             a, b = rng.randint(1, 20), rng.randint(1, 20)
             draw.text((10, 40), f"{a} + {b}", fill="black")
             question, answer = "<image>Compute the sum written in the image.", str(a + b)
+            reasoning = f"The image shows the sum {a} + {b}. Adding the two numbers gives {a + b}."
         else:
             name = rng.choice(sorted(_COLOURS))
             draw.rectangle((20, 20, 92, 92), fill=_COLOURS[name])
             question, answer = "<image>What colour is the square? Answer with one word.", name
+            reasoning = f"The square in the middle of the image is filled with a single colour: {name}."
         rows.append(
             {
                 "data_source": "lmmr1/sample_multi",
@@ -112,10 +121,59 @@ def _multi_rows(n: int = 64, seed: int = 0) -> list[dict[str, Any]]:
                 "images": [{"bytes": _png(image)}],
                 "ability": "multimodal",
                 "reward_model": {"style": "rule", "ground_truth": answer},
-                "extra_info": {"index": index, "id": f"multi-{index:04d}"},
+                "extra_info": {"index": index, "id": f"multi-{index:04d}"}
+                | ({"reasoning": reasoning} if with_reasoning else {}),
             }
         )
     return rows
+
+
+def _cot_reply(reasoning: str, answer: str) -> str:
+    return f"<think>{reasoning}</think><answer>\\boxed{{{answer}}}</answer>"
+
+
+def _sft_cot_rows() -> list[dict[str, Any]]:
+    """Conversations in verl's SFT layout: ``messages`` (system, user, assistant) and ``images``.
+
+    The user turn is word for word the RL prompt of the same problem (so SFT teaches the format the RL
+    stage's format reward checks); an image's place is the ``<image>`` placeholder verl's SFT dataset reads.
+    """
+    rows: list[dict[str, Any]] = []
+    for row in _fre_text_rows():
+        answer = row["reward_model"]["ground_truth"]
+        reasoning = (
+            "I restate the problem, work through it step by step and check the result against the question. "
+            f"The result is {answer}."
+        )
+        messages = [*row["prompt"], {"role": "assistant", "content": _cot_reply(reasoning, answer)}]
+        rows.append(
+            {
+                "data_source": "lmmr1/sample_sft_cot",
+                "messages": messages,
+                "images": [],
+                "extra_info": {"id": row["extra_info"]["id"], "index": len(rows)},
+            }
+        )
+    for row in _multi_rows(with_reasoning=True):
+        answer = row["reward_model"]["ground_truth"]
+        messages = [
+            *row["prompt"],
+            {"role": "assistant", "content": _cot_reply(row["extra_info"]["reasoning"], answer)},
+        ]
+        rows.append(
+            {
+                "data_source": "lmmr1/sample_sft_cot",
+                "messages": messages,
+                "images": row["images"],
+                "extra_info": {"id": row["extra_info"]["id"], "index": len(rows)},
+            }
+        )
+    # text and picture conversations interleaved, so every split and batch has both
+    text, pictures = rows[: len(rows) - 64], rows[len(rows) - 64 :]
+    mixed = [r for pair in zip(text, pictures) for r in pair] + text[len(pictures) :] + pictures[len(text) :]
+    for index, r in enumerate(mixed):
+        r["extra_info"]["index"] = index
+    return mixed
 
 
 def _sokoban_rows(task: str, n: int = 48, seed: int = 0) -> list[dict[str, Any]]:
@@ -139,6 +197,7 @@ _BUILDERS = {
     "sokoban": lambda: _sokoban_rows("global"),
     "sokoban_online": lambda: _sokoban_rows("online"),
     "football_online": _football_rows,
+    "sft_cot": _sft_cot_rows,
 }
 
 

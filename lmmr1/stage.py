@@ -21,6 +21,7 @@ from omegaconf import DictConfig
 
 logger = logging.getLogger("lmmr1")
 
+SFT_LOSS_KEY = "train/loss"  # verl's SFT trainer's per-step loss
 REWARD_KEY = "critic/score/mean"
 
 
@@ -151,19 +152,25 @@ class MetricsRelay(threading.Thread):
             record.update(self._reward_metrics())
         with open(self.target, "a", encoding="utf-8") as out:
             out.write(json.dumps(record, default=float) + "\n")
-        if not any(key.startswith(("actor/", "critic/score")) for key in data):
+        if not _is_training_line(data):
             return  # validation-only lines
         self.steps.append(record)
-        reward = data.get(REWARD_KEY)
         elapsed = time.monotonic() - self._t0
-        shown = {
-            "reward": reward,
-            "acc": record.get("reward/acc/mean"),
-            "format": record.get("reward/format/mean"),
-            "len": data.get("response_length/mean"),
-            "kl": data.get("actor/ppo_kl", data.get("actor/kl_loss")),
-            "s/step": data.get("timing_s/step"),
-        }
+        if SFT_LOSS_KEY in data:  # an SFT step (verl's SFT trainer)
+            shown = {
+                "loss": data.get(SFT_LOSS_KEY),
+                "grad_norm": data.get("train/grad_norm"),
+                "lr": data.get("train/lr"),
+            }
+        else:
+            shown = {
+                "reward": data.get(REWARD_KEY),
+                "acc": record.get("reward/acc/mean"),
+                "format": record.get("reward/format/mean"),
+                "len": data.get("response_length/mean"),
+                "kl": data.get("actor/ppo_kl", data.get("actor/kl_loss")),
+                "s/step": data.get("timing_s/step"),
+            }
         text = "  ".join(f"{k} {v:.3g}" for k, v in shown.items() if isinstance(v, (int, float)))
         timeouts = record.get("reward/timeout/count")
         if self._bar is not None:
@@ -189,6 +196,41 @@ def benchmark_scores(data: dict[str, Any]) -> dict[str, float]:
         if m and isinstance(value, (int, float)):
             out[f"val/{m.group(1)}/score"] = 100.0 * float(value)
     return out
+
+
+def _is_training_line(data: dict[str, Any]) -> bool:
+    return any(key.startswith(("actor/", "critic/score", SFT_LOSS_KEY)) for key in data)
+
+
+def recover_steps(raw: Path, target: Path, stage: str, up_to: int) -> int:
+    """Relay the steps ``<= up_to`` of an earlier attempt's raw verl metrics that never reached ``target``.
+
+    A hard kill (kill -9, a lost node) can land after verl logged a step and before the relay copied it
+    (the relay polls every second; SFT steps can be shorter). The resumed stage restarts after its newest
+    checkpoint, so those steps are not trained again: their lines are taken from the raw file instead.
+    Returns how many lines were added.
+    """
+    have = set()
+    if target.exists():
+        for line in target.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if record.get("stage") == stage:
+                have.add((record.get("step"), _is_training_line(record)))
+    records, _ = read_new_records(raw, 0)
+    added = []
+    for raw_record in records:
+        step, data = raw_record.get("step"), raw_record.get("data") or {}
+        if not isinstance(step, int) or step > up_to or (step, _is_training_line(data)) in have:
+            continue
+        have.add((step, _is_training_line(data)))
+        added.append({"stage": stage, "step": step, **data, **benchmark_scores(data)})
+    if added:
+        with open(target, "a", encoding="utf-8") as out:
+            out.writelines(json.dumps(record, default=float) + "\n" for record in added)
+    return len(added)
 
 
 def prune_metrics(target: Path, stage: str, keep_up_to: int) -> None:
@@ -221,11 +263,27 @@ def latest_checkpoint(checkpoint_dir: Path) -> tuple[Optional[int], Optional[Pat
 
 
 def hf_export_of(checkpoint: Path) -> Optional[Path]:
-    """verl writes the full HF model of the actor under ``actor/huggingface`` when asked to."""
-    candidate = checkpoint / "actor" / "huggingface"
-    if (candidate / "config.json").exists() and any(candidate.glob("*.safetensors")):
-        return candidate
+    """verl writes the full HF model when asked to: ``actor/huggingface`` (PPO), ``huggingface`` (SFT)."""
+    for candidate in (checkpoint / "actor" / "huggingface", checkpoint / "huggingface"):
+        if (candidate / "config.json").exists() and any(candidate.glob("*.safetensors")):
+            return candidate
     return None
+
+
+def validate_sft_with_verl(verl_cfg: DictConfig) -> None:
+    """verl's own checks of an SFT config: its engine, optimiser and checkpoint dataclasses (``__post_init__``).
+
+    The model section is checked when the stage starts: verl's HFModelConfig loads the model's files.
+    """
+    from verl.utils.config import omega_conf_to_dataclass
+
+    for section in ("engine", "optim", "checkpoint"):
+        omega_conf_to_dataclass(verl_cfg[section])
+    batch, micro = int(verl_cfg.data.train_batch_size), int(verl_cfg.data.micro_batch_size_per_gpu)
+    if batch % (micro * int(verl_cfg.trainer.n_gpus_per_node) * int(verl_cfg.trainer.nnodes)):
+        raise ValueError(
+            f"data.train_batch_size ({batch}) must be a multiple of micro_batch_size_per_gpu ({micro}) x GPUs"
+        )
 
 
 def validate_with_verl(verl_cfg: DictConfig) -> None:
@@ -238,6 +296,37 @@ def validate_with_verl(verl_cfg: DictConfig) -> None:
         use_reference_policy=need_reference_policy(verl_cfg),
         use_critic=need_critic(verl_cfg),
     )
+
+
+def _sft_main(verl_cfg: DictConfig) -> None:
+    """verl's SFT trainer, run inside a Ray task (its dataset, loader and printing stay off the console)."""
+    from verl.trainer.sft_trainer_ray import SFTTrainer
+    from verl.utils.device import auto_set_device
+
+    from lmmr1.verl_fixes import install_sft_collator_fix
+
+    install_sft_collator_fix()  # text and picture conversations in one batch
+    auto_set_device(verl_cfg)
+    SFTTrainer(config=verl_cfg).fit()
+
+
+def run_verl_sft(verl_cfg: DictConfig, raw_metrics: Path, tensorboard_dir: Optional[Path] = None) -> None:
+    """Run one verl SFT job on the Ray cluster this process is connected to (a ``kind: sft`` stage).
+
+    verl's own launcher (``sft_trainer_ray.run_sft``) builds the trainer in the calling process after its
+    own ``ray.init()``; here the trainer lives in a Ray task of the stage's session instead, so Ctrl-C,
+    the log files and the shutdown are those of every other stage.
+    """
+    import ray
+
+    validate_sft_with_verl(verl_cfg)
+    raw_metrics.parent.mkdir(parents=True, exist_ok=True)
+    env_vars = {"VERL_FILE_LOGGER_PATH": str(raw_metrics)}
+    if tensorboard_dir is not None:
+        env_vars["TENSORBOARD_DIR"] = str(tensorboard_dir)
+    assert ray.is_initialized(), "lmmr1 connects to Ray before running a stage"
+    task = ray.remote(num_cpus=1)(_sft_main).options(runtime_env={"env_vars": env_vars}, max_retries=0)
+    ray.get(task.remote(verl_cfg))
 
 
 def run_verl(

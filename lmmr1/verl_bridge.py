@@ -50,14 +50,62 @@ def verl_defaults() -> DictConfig:
     return OmegaConf.create(_verl_defaults_text())
 
 
-def check_verl_keys(overrides: dict[str, Any]) -> None:
+# verl's SFT trainer config (verl/trainer/config/sft_trainer_engine.yaml) and the groups its defaults list names
+SFT_CONFIG = "sft_trainer_engine.yaml"
+
+
+def _verl_config_dir() -> Path:
+    spec = importlib.util.find_spec("verl")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("verl is not installed; run ./scripts/setup.sh")
+    return Path(list(spec.submodule_search_locations)[0]) / "trainer" / "config"
+
+
+@lru_cache(maxsize=1)
+def _sft_defaults_container() -> dict:
+    """Hydra's composition of ``sft_trainer_engine`` done with OmegaConf alone (no second Hydra app).
+
+    Its defaults list is ``GROUP@KEY: FILE`` entries and ``_self_`` last, and the group files have no
+    defaults of their own (verl 0.9.1); anything else is refused rather than composed wrongly.
+    tests/test_verl_bridge.py compares the result with Hydra's own composition.
+    """
+    folder = _verl_config_dir()
+    main = OmegaConf.load(folder / SFT_CONFIG)
+    defaults = list(main.pop("defaults"))
+    merged = OmegaConf.create({})
+    for entry in defaults:
+        if entry == "_self_":
+            continue
+        if not OmegaConf.is_dict(entry) or len(entry) != 1:
+            raise RuntimeError(f"verl's {SFT_CONFIG}: unexpected defaults entry {entry!r}")
+        ((target, name),) = entry.items()
+        group, _, key = str(target).partition("@")
+        part = OmegaConf.load(folder / group / f"{name}.yaml")
+        if "defaults" in part:
+            raise RuntimeError(f"verl's {group}/{name}.yaml has a defaults list; lmmr1 composes only flat groups")
+        merged = OmegaConf.merge(merged, {key or group: part})
+    if defaults[-1] != "_self_":
+        raise RuntimeError(f"verl's {SFT_CONFIG}: _self_ is not last in its defaults list")
+    merged = OmegaConf.merge(merged, main)
+    container = OmegaConf.to_container(merged, resolve=False)
+    assert isinstance(container, dict)
+    return container
+
+
+def verl_sft_defaults() -> DictConfig:
+    """verl's full SFT trainer config with its defaults, as shipped in the installed verl."""
+    return OmegaConf.create(_sft_defaults_container())
+
+
+def check_verl_keys(overrides: dict[str, Any], kind: str = "rl") -> None:
     """Refuse raw verl keys that the installed verl's trainer config does not have.
 
     A key must name an existing entry of ``_generated_ppo_trainer.yaml``, except below an entry that is
     free-form there (an empty mapping or null, e.g. ``override_config``, ``engine_kwargs``), where verl
     itself accepts any key. ValueError names the key and the closest existing one.
     """
-    defaults = OmegaConf.to_container(verl_defaults(), resolve=False)
+    base = verl_sft_defaults() if kind == "sft" else verl_defaults()
+    defaults = OmegaConf.to_container(base, resolve=False)
     for dotted in overrides:
         node: Any = defaults
         walked: list[str] = []
@@ -297,6 +345,88 @@ def to_verl_config(
     for dotted, value in (stage.verl or {}).items():
         s(str(dotted), value)
     return cfg
+
+
+def to_verl_sft_config(run: RunConfig, stage: StageSpec, init_model: str) -> DictConfig:
+    """The complete verl SFT trainer config (``verl.trainer.sft_trainer_ray``) for a ``kind: sft`` stage.
+
+    Settings measured on this CPU for verl 0.9.1 (issue 15): fsdp2, sdpa attention, no remove-padding, the
+    HF export in every checkpoint (``hf_model``; it lands in ``global_step_N/huggingface``), no thinking
+    switch in the chat template. Precision: the scale's dtype, as for RL stages (:func:`mixed_precision`).
+    """
+    scale, sft = run.scale, stage.sft
+    cpu = scale.device == "cpu"
+    dirs = stage_dirs(run.output_dir, stage.name)
+    cfg = verl_sft_defaults()
+    s = lambda key, value: _set(cfg, key, value)  # noqa: E731
+
+    # ---------------------------------------------------------------- data
+    s("data.train_files", list(stage.data.train_files))
+    s("data.val_files", list(stage.data.val_files) if stage.data.val_files else None)
+    s("data.messages_key", sft.messages_key)
+    s("data.image_key", stage.data.image_key)
+    s("data.train_batch_size", sft.batch_size)
+    s("data.micro_batch_size_per_gpu", sft.micro_batch_size)
+    s("data.use_dynamic_bsz", False)
+    s("data.max_length", sft.max_length)
+    s("data.max_token_len_per_gpu", max(sft.max_length, 8192))
+    s("data.truncation", sft.truncation)
+    s("data.pad_mode", "no_padding")
+    s("data.enable_thinking_default", None)
+    s("data.num_workers", 0 if cpu else 8)
+
+    # ---------------------------------------------------------------- model
+    s("model.path", init_model)
+    s("model.use_remove_padding", not cpu)
+    s("model.enable_gradient_checkpointing", not cpu)
+    if cpu:
+        s("model.override_config.attn_implementation", "sdpa")
+
+    # ---------------------------------------------------------------- engine and optimiser
+    s("engine.strategy", scale.strategy)
+    s("engine.dtype", "float32" if scale.dtype in ("float32", "fp32") else "bfloat16")
+    s("engine.mixed_precision", mixed_precision(scale.dtype))
+    s("engine.use_torch_compile", not cpu)
+    s("engine.seed", run.seed)
+    s("engine.full_determinism", run.deterministic)
+    s("optim.lr", sft.lr)
+    s("optim.lr_warmup_steps_ratio", stage.warmup_ratio)
+    s("optim.lr_scheduler_type", sft.lr_scheduler)
+    s("optim.betas", list(stage.betas))
+    s("optim.clip_grad", stage.grad_clip)
+
+    # ---------------------------------------------------------------- checkpoints and trainer
+    s("checkpoint.save_contents", ["model", "optimizer", "extra", "hf_model"])
+    s("checkpoint.load_contents", ["model", "optimizer", "extra"])
+    s("trainer.device", scale.device)
+    s("trainer.nnodes", scale.nnodes)
+    s("trainer.n_gpus_per_node", scale.gpus_per_node)
+    s("trainer.total_epochs", stage.epochs if stage.total_steps is None else max(stage.epochs, 1000))
+    s("trainer.total_training_steps", stage.total_steps)
+    s("trainer.save_freq", stage.save_freq)
+    s("trainer.test_freq", stage.test_freq)
+    s("trainer.seed", run.seed)
+    s("trainer.project_name", "lmmr1")
+    s("trainer.experiment_name", f"{run.recipe}-{stage.name}")
+    s("trainer.logger", ["file", *[name for name in run.loggers if name != "file"]])
+    s("trainer.default_local_dir", str(dirs["checkpoints"]))
+    s("trainer.resume_mode", "auto")
+    s("trainer.balance_batch", not cpu)
+
+    for dotted, value in (stage.verl or {}).items():
+        s(str(dotted), value)
+    return cfg
+
+
+def stage_verl_config(run: RunConfig, stage: StageSpec, init_model: str) -> DictConfig:
+    """The verl config of any stage: the SFT trainer's for ``kind: sft``, the PPO trainer's otherwise."""
+    if stage.kind == "sft":
+        return to_verl_sft_config(run, stage, init_model)
+    return to_verl_config(run, stage, init_model)
+
+
+def is_sft_config(verl_cfg: DictConfig) -> bool:
+    return "engine" in verl_cfg and "actor_rollout_ref" not in verl_cfg
 
 
 def expected_steps(verl_cfg: DictConfig) -> Optional[int]:

@@ -52,6 +52,14 @@ def repack_equal_length_position_ids(data: Any) -> None:
         return
     if getattr(pos, "_ragged_idx", 1) != 1:
         return
+    # The TransferQueue case packs its rows along dim 0 of the values (offsets index them). verl's SFT
+    # collator builds position ids ragged on the sequence instead (values of shape (4, total length));
+    # those are verl's own fix's to handle, and unbinding them here would fail.
+    try:
+        if int(pos.offsets()[-1]) != int(pos.values().shape[0]):
+            return
+    except (AttributeError, RuntimeError):
+        return
     parts = list(pos.unbind())
     if parts and all(part.shape == parts[0].shape for part in parts):
         data["position_ids"] = torch.nested.as_nested_tensor(parts, layout=torch.strided)
@@ -126,6 +134,33 @@ def install_deterministic_batches() -> None:
 
     _materialize_batch._lmmr1_fix = True  # type: ignore[attr-defined]
     replay_buffer.ReplayBuffer._materialize_batch = _materialize_batch
+
+
+def install_sft_collator_fix() -> None:
+    """verl's SFT collator (``SFTTensorCollator``, no-padding mode) takes the keys of a batch from all its rows
+    but their kind from the first row: a batch whose first row is text-only (no ``multi_modal_inputs``) next
+    to picture rows fails with ``KeyError: 'multi_modal_inputs'``. Rows missing a key get it as None, which
+    is what the collator already stores for them when a picture row comes first (and what verl's model code
+    reads as "no images in this row"). Installed by lmmr1's SFT stage runner before verl builds its loader.
+    """
+    try:
+        from verl.utils.dataset import dataset_utils
+    except ImportError:  # pragma: no cover
+        return
+    collator = dataset_utils.SFTTensorCollator
+    original = collator.collate_variable_batch
+    if getattr(original, "_lmmr1_fix", False):
+        return
+    check("sft_mixed_batch_collation")
+
+    def collate_variable_batch(self: Any, batch: list[dict[str, Any]]) -> Any:
+        keys = set().union(*(row.keys() for row in batch)) if batch else set()
+        if any(key not in row for row in batch for key in keys):
+            batch = [{**{key: None for key in keys}, **row} for row in batch]
+        return original(self, batch)
+
+    collate_variable_batch._lmmr1_fix = True  # type: ignore[attr-defined]
+    collator.collate_variable_batch = collate_variable_batch
 
 
 def _flash_attn_available() -> bool:

@@ -289,3 +289,42 @@ def test_loggers_and_response_logging_reach_the_run():
     assert list(to_verl_config(run, run.stage("fre_text"), "/m").trainer.logger) == ["file", "console", "tensorboard"]
     with pytest.raises(ConfigError, match="log_responses"):
         _run("fre_text", "smoke", "log_responses=-1")
+
+
+# ------------------------------------------------------------------------------------------ SFT stages
+def test_the_r1_onevision_recipe_has_an_sft_stage_handing_over_to_grpo():
+    run = _run("r1_onevision", "smoke")
+    sft, grpo = run.stages
+    assert (sft.kind, grpo.kind) == ("sft", "rl") and grpo.init == "stage:sft"
+    assert sft.sft.batch_size == 8 and sft.sft.lr == pytest.approx(1e-3) and sft.total_steps == 8
+    paper = _run("r1_onevision", "paper").stage("sft")
+    assert (paper.sft.lr, paper.sft.batch_size, paper.sft.max_length, paper.warmup_ratio) == (1e-5, 128, 8192, 0.05)
+
+
+def test_an_rl_setting_on_an_sft_stage_is_refused_naming_the_sft_key():
+    with pytest.raises(
+        ConfigError, match=r"stages\.sft is a kind 'sft' stage; actor_lr only apply.*stages\.sft\.sft\.lr"
+    ):
+        _run("r1_onevision", "smoke", "+stages.sft.actor_lr=1e-5")
+    with pytest.raises(ConfigError, match=r"reward\.name only apply to kind 'rl'"):
+        _run("r1_onevision", "smoke", "+stages.sft.reward.name=math")
+
+
+def test_an_sft_setting_on_an_rl_stage_is_refused():
+    with pytest.raises(ConfigError, match=r"stages\.grpo is a kind 'rl' stage; sft\.lr only apply to kind 'sft'"):
+        _run("r1_onevision", "smoke", "+stages.grpo.sft.lr=1e-5")
+
+
+def test_shared_layers_do_not_make_an_sft_stage_invalid():
+    # algorithm=NAME and the scale's stage_overrides reach every stage; they apply to the RL ones only
+    run = _run("r1_onevision", "smoke", "algorithm=grpo", "scale.stage_overrides.n_samples=2")
+    assert run.stage("grpo").n_samples == 2 and run.stage("sft").kind == "sft"
+
+
+def test_an_unknown_stage_kind_and_bad_sft_values_are_refused():
+    with pytest.raises(ConfigError, match=r"stages\.sft\.kind = 'dpo'.*accepted: rl .*sft"):
+        _run("r1_onevision", "smoke", "stages.sft.kind=dpo")
+    with pytest.raises(ConfigError, match=r"stages\.sft\.sft\.lr_scheduler = 'linear'; accepted: constant, cosine"):
+        _run("r1_onevision", "smoke", "stages.sft.sft.lr_scheduler=linear")
+    with pytest.raises(ConfigError, match=r"micro_batch_size \(16\) exceeds batch_size \(8\)"):
+        _run("r1_onevision", "smoke", "stages.sft.smoke.sft.micro_batch_size=16")

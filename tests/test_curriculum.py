@@ -90,3 +90,41 @@ def test_restart_from_archives_the_stage_and_later_ones_then_the_changed_setting
 def test_restart_from_an_unknown_stage_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="restart_from = 'mgt_ge'.*did you mean 'mgt_geo'"):
         _run(tmp_path, "restart_from=mgt_ge")
+
+
+def test_an_earlier_attempts_raw_metrics_are_set_aside_not_relayed_again(tmp_path):
+    from lmmr1.curriculum import _set_aside
+
+    raw = tmp_path / "verl_metrics.jsonl"
+    _set_aside(raw, 1)  # nothing there: nothing to do
+    raw.write_text('{"step": 1, "data": {"train/loss": 6.9}}\n')
+    _set_aside(raw, 0)  # a first attempt keeps whatever is there
+    assert raw.exists()
+    _set_aside(raw, 2)
+    assert not raw.exists()
+    assert (tmp_path / "verl_metrics.attempt-2.jsonl").read_text().startswith('{"step": 1')
+
+
+def test_steps_logged_by_verl_but_not_relayed_before_a_kill_are_recovered_once(tmp_path):
+    import json
+
+    from lmmr1.stage import recover_steps
+
+    raw = tmp_path / "verl_metrics.attempt-1.jsonl"
+    raw.write_text(
+        "".join(
+            json.dumps(r) + "\n"
+            for r in [
+                {"step": 1, "data": {"train/loss": 6.9}},
+                {"step": 2, "data": {"train/loss": 6.8}},
+                {"step": 2, "data": {"val/loss": 6.7}},
+                {"step": 3, "data": {"train/loss": 6.6}},  # after the checkpoint: trained again, not recovered
+            ]
+        )
+    )
+    target = tmp_path / "metrics.jsonl"
+    target.write_text(json.dumps({"stage": "sft", "step": 1, "train/loss": 6.9}) + "\n")
+    assert recover_steps(raw, target, "sft", up_to=2) == 2
+    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [(r["step"], "train/loss" in r) for r in lines] == [(1, True), (2, True), (2, False)]
+    assert recover_steps(raw, target, "sft", up_to=2) == 0  # idempotent

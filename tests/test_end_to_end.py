@@ -362,3 +362,99 @@ def test_a_user_curriculum_from_a_folder_outside_the_package_runs(tmp_path, lmmr
     assert [s["name"] for s in manifest["stages"]] == ["fre_text", "digits"]
     assert all(s["status"] == "done" for s in manifest["stages"])
     assert manifest["stages"][1]["init_model"].endswith("fre_text/checkpoints/global_step_3/actor/huggingface")
+
+
+def test_r1_onevision_runs_sft_then_grpo_from_its_export(tmp_path, lmmr1_env):
+    """R1-Onevision at smoke scale: an SFT stage whose loss falls, then GRPO from the SFT stage's HF export."""
+    out_dir = tmp_path / "r1ov"
+    result = _main(["+recipe=r1_onevision", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
+    assert result.returncode == 0, result.stderr[-4000:]
+    sft, grpo = json.loads((out_dir / "manifest.json").read_text())["stages"]
+    assert sft["status"] == grpo["status"] == "done"
+    assert sft["hf_export"].endswith("sft/checkpoints/global_step_8/huggingface")
+    assert grpo["init_model"] == sft["hf_export"]
+    rows = sorted(_metrics(out_dir), key=lambda r: r["step"])
+    losses = [r["train/loss"] for r in rows if r["stage"] == "sft" and "train/loss" in r]
+    assert len(losses) == 8
+    assert losses[-1] < losses[0] - 0.3 and sum(losses[-3:]) < sum(losses[:3]), losses
+    assert sft["first_loss"] == pytest.approx(losses[0]) and sft["last_loss"] == pytest.approx(losses[-1])
+    assert "stage sft: sft (lr 0.001, batch 8)" in result.stderr
+    assert re.search(r"sft: done, 8 steps, loss [0-9.]+ -> [0-9.]+", result.stdout)
+    assert any("critic/score/mean" in r for r in _metrics(out_dir) if r["stage"] == "grpo")
+    assert not _ray_processes()
+
+
+def _kill_run(proc: subprocess.Popen, out_dir: Path) -> None:
+    """SIGKILL the launcher's process group, then its Ray session (a kill -9 leaves Ray's processes running).
+
+    Ray's head processes name the session in their arguments; its agents and workers rename themselves
+    (``ray::...``), so they are found as descendants of those processes.
+    """
+    sessions = {os.path.basename(os.path.realpath(p).split("/logs")[0]) for p in (out_dir / "logs").iterdir()}
+    table = []
+    for line in subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout.splitlines()[1:]:
+        pid, ppid, *args = line.split(None, 2)
+        table.append((int(pid), int(ppid), args[0] if args else ""))
+    doomed = {pid for pid, _, args in table if any(s in args for s in sessions)}
+    while True:
+        more = {pid for pid, ppid, _ in table if ppid in doomed and pid not in doomed}
+        if not more:
+            break
+        doomed |= more
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    for pid in doomed:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    time.sleep(2)
+
+
+def test_an_sft_stage_in_the_middle_survives_a_kill_and_hands_over(tmp_path, lmmr1_env):
+    """FRE-Text -> SFT -> RL (examples/curriculum): kill -9 during the SFT stage, re-run, it resumes, all finish."""
+    examples = Path(__file__).resolve().parents[1] / "examples" / "curriculum"
+    out_dir = tmp_path / "middle"
+    # more SFT steps than the example's smoke block, so the kill lands between two of its checkpoints
+    args = [
+        f"hydra.searchpath=[file://{examples}]",
+        "+recipe=fre_sft_mgt",
+        f"output_dir={out_dir}",
+        "stages.cot_sft.smoke.total_steps=12",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lmmr1.main", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=lmmr1_env,
+        cwd=tmp_path,
+        start_new_session=True,
+    )
+    marker = out_dir / "cot_sft" / "checkpoints" / "latest_checkpointed_iteration.txt"
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline and proc.poll() is None:
+        if marker.exists() and marker.read_text().strip().isdigit() and int(marker.read_text()) >= 2:
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, proc.communicate()[1][-4000:]
+    _kill_run(proc, out_dir)
+    killed_at = int(marker.read_text())
+    assert killed_at < 12, "the SFT stage finished before the kill"
+    stages = {s["name"]: s for s in json.loads((out_dir / "manifest.json").read_text())["stages"]}
+    assert stages["fre_text"]["status"] == "done" and stages["cot_sft"]["status"] == "running"
+    assert not _ray_processes(), _ray_processes()
+
+    again = _main(args, lmmr1_env, tmp_path)
+    assert again.returncode == 0, again.stderr[-4000:]
+    assert f"resuming after step {killed_at}" in again.stderr
+    stages = {s["name"]: s for s in json.loads((out_dir / "manifest.json").read_text())["stages"]}
+    assert all(s["status"] == "done" for s in stages.values())
+    assert stages["cot_sft"]["attempts"] == 2
+    assert stages["cot_sft"]["init_model"] == stages["fre_text"]["hf_export"]
+    assert stages["perception"]["init_model"] == stages["cot_sft"]["hf_export"]
+    assert stages["cot_sft"]["hf_export"].endswith("cot_sft/checkpoints/global_step_12/huggingface")
+    steps = [r["step"] for r in _metrics(out_dir) if r["stage"] == "cot_sft" and "train/loss" in r]
+    assert sorted(steps) == list(range(1, 13)), steps  # no step lost or counted twice across the kill
+    assert (out_dir / "cot_sft" / "verl_metrics.attempt-1.jsonl").exists()  # the first attempt's raw lines, kept
+    assert not _ray_processes()

@@ -157,3 +157,19 @@ def test_upstream_verl_still_orders_a_batch_by_completion():
     assert result.stdout.strip().splitlines()[-1] == "u2_1_0,u1_0_0,u2_0_0", "verl orders batches now: remove the patch"
     source = _source("verl", "trainer/ppo/v1/trainer_base.py")
     assert "uuid.uuid4()" in source, "verl names prompts reproducibly now: remove the uid counter"
+
+
+def test_upstream_verl_sft_collator_still_fails_on_a_text_row_before_a_picture_row():
+    result = _python(
+        "import torch\n"
+        "from verl.utils.dataset.dataset_utils import SFTTensorCollator\n"
+        "text = {'input_ids': torch.tensor([1, 2]), 'position_ids': torch.tensor([0, 1]), 'loss_mask': torch.tensor([0, 1])}\n"
+        "picture = dict(text, multi_modal_inputs={'pixel_values': torch.zeros(4, 3)})\n"
+        "try:\n"
+        "    SFTTensorCollator('no_padding')([text, picture])\n"
+        "    print('COLLATED')\n"
+        "except KeyError as exc:\n"
+        "    print('KEYERROR', exc)\n"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "KEYERROR 'multi_modal_inputs'" in result.stdout, "verl collates mixed SFT batches now: remove the patch"

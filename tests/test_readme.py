@@ -45,6 +45,16 @@ RULES: list[tuple[str, str, str]] = [
         "slow",
         "tests/test_end_to_end.py::test_sanity_reward_rises_through_verl_on_cpu",
     ),
+    (
+        r"^python -m lmmr1\.main \+recipe=r1_onevision$",
+        "slow",
+        "tests/test_end_to_end.py::test_r1_onevision_runs_sft_then_grpo_from_its_export",
+    ),
+    (
+        r"^python -m lmmr1\.main hydra\.searchpath=\[file://\$PWD/examples/curriculum\] \+recipe=fre_sft_mgt$",
+        "slow",
+        "tests/test_end_to_end.py::test_an_sft_stage_in_the_middle_survives_a_kill_and_hands_over",
+    ),
     (r"^python -m lmmr1\.main .*(scale=paper|dry_run=true|explain=true)", "dry", ""),
     (r"^(\.venv/bin/)?pip install -e '\.\[gpu\]'$", "gpu", "vLLM and flash-attn have no CPU build"),
     (
@@ -140,6 +150,10 @@ def _write_fixtures(tmp_path: Path) -> None:
     (tmp_path / "data" / "deepscaler").mkdir(parents=True)
     with open(tmp_path / "rows.jsonl", "w") as fh:
         fh.write(json.dumps({"response": "<think>x</think><answer>\\boxed{4}</answer>", "ground_truth": "4"}) + "\n")
+    with open(tmp_path / "cot.jsonl", "w") as fh:  # `lmmr1 data prepare --format sft-messages`
+        fh.write(
+            json.dumps({"prompt": "What is 2 + 2?", "response": "<think>2 + 2 = 4</think><answer>4</answer>"}) + "\n"
+        )
     (tmp_path / "models" / "Qwen2.5-VL-3B-Instruct").mkdir(parents=True)
     # `bench`: every benchmark in its public layout; `answers.jsonl`: responses to re-score
     sys.path.insert(0, str(REPO / "tests" / "eval"))

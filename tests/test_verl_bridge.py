@@ -174,3 +174,46 @@ def test_the_gpu_extra_is_the_set_the_installed_verl_is_tested_with():
     assert f"verl[vllm]=={version('verl')}" in extras["gpu"]
     flash = [r for r in requires("verl") if r.startswith("flash-attn==")]
     assert flash and flash[0].split(";")[0].strip() in extras["gpu"]
+
+
+# ------------------------------------------------------------------------------------------ SFT stages
+def test_sft_defaults_equal_hydras_own_composition_of_verls_sft_config():
+    """lmmr1 composes sft_trainer_engine without a second Hydra app; Hydra itself must agree."""
+    from hydra import initialize_config_dir
+
+    from lmmr1.verl_bridge import _verl_config_dir, verl_sft_defaults
+
+    with initialize_config_dir(config_dir=str(_verl_config_dir()), version_base=None):
+        composed = compose(config_name="sft_trainer_engine")
+    assert OmegaConf.to_container(verl_sft_defaults(), resolve=False) == OmegaConf.to_container(composed, resolve=False)
+
+
+@pytest.mark.parametrize("scale,param", [("smoke", "fp32"), ("paper", "bf16")])
+def test_an_sft_stage_becomes_verls_sft_trainer_config(scale, param):
+    from lmmr1.stage import validate_sft_with_verl
+    from lmmr1.verl_bridge import stage_verl_config
+
+    run = _run("r1_onevision", scale)
+    c = stage_verl_config(run, run.stage("sft"), "/models/init")
+    assert c.model.path == "/models/init" and "actor_rollout_ref" not in c
+    assert c.data.messages_key == "messages" and c.data.image_key == "images"
+    assert "hf_model" in list(c.checkpoint.save_contents) and "hf_model" not in list(c.checkpoint.load_contents)
+    assert c.engine.mixed_precision.param_dtype == param
+    assert c.trainer.resume_mode == "auto" and c.trainer.default_local_dir.endswith("/sft/checkpoints")
+    assert c.trainer.logger[0] == "file"
+    if scale == "paper":
+        assert (c.optim.lr, c.optim.lr_scheduler_type, c.optim.lr_warmup_steps_ratio) == (1e-5, "cosine", 0.05)
+        assert (c.data.train_batch_size, c.data.max_length, c.trainer.total_epochs) == (128, 8192, 1)
+        assert c.trainer.n_gpus_per_node == 8 and c.model.use_remove_padding is True
+    else:
+        assert c.trainer.device == "cpu" and c.model.override_config.attn_implementation == "sdpa"
+        assert c.data.train_batch_size == 8 and c.trainer.total_training_steps == 8 and c.trainer.save_freq == 4
+    validate_sft_with_verl(c)  # verl's own dataclasses accept it
+
+
+def test_raw_verl_keys_of_an_sft_stage_are_checked_against_the_sft_config():
+    from lmmr1.verl_bridge import check_verl_keys
+
+    check_verl_keys({"data.ignore_input_ids_mismatch": True}, "sft")
+    with pytest.raises(ValueError, match="not a key of verl's trainer config"):
+        check_verl_keys({"actor_rollout_ref.actor.optim.lr": 1e-6}, "sft")

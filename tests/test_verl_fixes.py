@@ -69,3 +69,19 @@ def test_a_deterministic_run_orders_batches_by_prompt_and_slot_and_counts_prompt
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "True ['0_0', '2_0', '10_0', '0_0', '1_0'] [2, 5, 4, 3, 1]"
+
+
+def test_an_sft_batch_with_a_text_row_first_collates_like_one_with_a_picture_row_first():
+    import torch
+    from verl.utils.dataset.dataset_utils import SFTTensorCollator
+
+    from lmmr1.verl_fixes import install_sft_collator_fix
+
+    install_sft_collator_fix()
+    text = {"input_ids": torch.tensor([1, 2]), "position_ids": torch.tensor([0, 1]), "loss_mask": torch.tensor([0, 1])}
+    picture = dict(text, multi_modal_inputs={"pixel_values": torch.zeros(4, 3)})
+    text_first = SFTTensorCollator("no_padding")([text, picture])
+    picture_first = SFTTensorCollator("no_padding")([picture, text])
+    assert text_first["multi_modal_inputs"][0].data is None
+    assert torch.equal(text_first["multi_modal_inputs"][1].data["pixel_values"], torch.zeros(4, 3))
+    assert picture_first["multi_modal_inputs"][1].data is None

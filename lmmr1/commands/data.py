@@ -2,6 +2,7 @@
 
     lmmr1 data prepare --format hf --input deepscaler/ --output data/deepscaler.parquet
     lmmr1 data prepare --format lmmr1-message --input vermulti.jsonl --output data/vermulti.parquet --skip-bad
+    lmmr1 data prepare --format sft-messages --input cot.jsonl --output data/sft/train.parquet  (SFT stages)
     lmmr1 data mix data/vermulti.parquet:0.7 data/deepscaler.parquet:0.3 --n 40000 --seed 1 --output data/mix.parquet
     lmmr1 data split data/mix.parquet --val-fraction 0.02 --train-output train.parquet --val-output val.parquet
     lmmr1 data dedup data/mix.parquet --output data/mix.dedup.parquet
@@ -173,7 +174,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="data_command", metavar="SUBCOMMAND")
 
     p = sub.add_parser("prepare", help="convert a source dataset to verl's parquet layout")
-    p.add_argument("--format", required=True, choices=["lmmr1-message", "hf", "sokoban"])
+    p.add_argument(
+        "--format",
+        required=True,
+        choices=["lmmr1-message", "hf", "sokoban", "sft-messages"],
+        help="lmmr1-message (LMM-R1's JSONL), hf (datasets / parquet / JSON), sokoban (level sets): RL rows; "
+        "sft-messages: conversations for SFT stages (messages [+ images], message + response, prompt + response)",
+    )
     p.add_argument("--input", required=True, nargs="+", help="file(s) or folder(s) (sokoban: level-set folder)")
     p.add_argument("--output", required=True, help="the .parquet file to write (written atomically)")
     p.add_argument("--data-source", help="data_source column (selects the reward); default: from the input name")

@@ -2,7 +2,8 @@
 
     lmmr1 status runs/mgt_percereason
 
-One line per stage: status, training steps done of the total, the last step's mean reward, time spent
+One line per stage: status, training steps done of the total, the last step's mean reward (an SFT stage:
+its loss), time spent
 and the checkpoint (the HF export once the stage is done); then what re-running the training command
 with the same ``output_dir`` would do (resume a stage, start one, or nothing).
 """
@@ -41,12 +42,12 @@ def handler(args: argparse.Namespace) -> int:
         print(f"lmmr1 status: {exc}", file=sys.stderr)
         return 2
     print(f"run {run.path} (recipe {run.manifest.get('recipe', '?')}, scale {run.manifest.get('scale', '?')})")
-    header = f"{'stage':<20} {'status':<8} {'steps':>9} {'reward':>8} {'time':>8}  checkpoint"
+    header = f"{'stage':<20} {'status':<8} {'steps':>9} {'reward':>10} {'time':>8}  checkpoint"
     print(header)
     for s in run.stages:
         steps = f"{s.steps_done}/{s.steps_total if s.steps_total is not None else '?'}"
-        reward = f"{s.last_reward:.3f}" if isinstance(s.last_reward, (int, float)) else "-"
-        print(f"{s.name:<20} {s.status:<8} {steps:>9} {reward:>8} {_duration(s.seconds):>8}  {s.checkpoint or '-'}")
+        reward = s.result()
+        print(f"{s.name:<20} {s.status:<8} {steps:>9} {reward:>10} {_duration(s.seconds):>8}  {s.checkpoint or '-'}")
         if s.status == "failed" and s.record.get("error"):
             print(f"{'':<20} error: {str(s.record['error'])[:200]}")
     print(f"next: {run.next_action()}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lmmr1.data.formats import get_format
 from lmmr1.data.formats.base import PrepareOptions
-from lmmr1.data.schema import output_schema
+from lmmr1.data.schema import output_schema, sft_schema
 from lmmr1.data.writer import WriteReport, write_rows
 
 
@@ -21,7 +21,10 @@ def prepare(
     """Convert ``inputs`` (of format ``fmt``) to one parquet file in verl's layout; see ``lmmr1 data prepare -h``."""
     options = options or PrepareOptions()
     source = get_format(fmt).open_source(list(inputs), options)
-    schema = output_schema(source.extra_fields, agent=source.agent)
+    if source.kind == "sft":
+        schema = sft_schema(source.extra_fields)
+    else:
+        schema = output_schema(source.extra_fields, agent=source.agent)
     return write_rows(
         source.items(),
         schema,

@@ -12,6 +12,10 @@ A prepared row is exactly what ``verl.utils.dataset.rl_dataset.RLHFDataset`` rea
   to the batch as ``index``);
 * ``agent_name`` (agent tasks only) - the verl agent loop for the row.
 
+An SFT row (:func:`sft_schema`, read by verl's ``MultiTurnSFTDataset``) is a whole conversation instead:
+``data_source``, ``messages`` (system, user and assistant turns, ending with the assistant's reply; the
+``<image>`` placeholders in any turn pair with ``images`` in order), ``images``, ``extra_info``.
+
 The Arrow schema is fixed per format (not inferred per batch) so that files written in batches, and
 files mixed later, agree column by column.
 """
@@ -57,6 +61,34 @@ def output_schema(extra_fields: Iterable[tuple[str, pa.DataType]] = (), agent: b
     if agent:
         fields.append(("agent_name", pa.string()))
     return pa.schema(fields)
+
+
+SFT_EXTRA_FIELDS: list[tuple[str, pa.DataType]] = [("index", pa.int64()), ("id", pa.string()), ("split", pa.string())]
+
+
+def sft_schema(extra_fields: Iterable[tuple[str, pa.DataType]] = ()) -> pa.Schema:
+    extra = list(SFT_EXTRA_FIELDS)
+    names = {name for name, _ in extra}
+    extra += [(name, typ) for name, typ in extra_fields if name not in names]
+    return pa.schema(
+        [
+            ("data_source", pa.string()),
+            ("messages", pa.list_(MESSAGE_TYPE)),
+            ("images", pa.list_(IMAGE_TYPE)),
+            ("extra_info", pa.struct(extra)),
+        ]
+    )
+
+
+def build_sft_row(
+    *, data_source: str, messages: list[dict[str, str]], images: list[bytes], extra_info: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "data_source": data_source,
+        "messages": messages,
+        "images": [{"bytes": b} for b in images],
+        "extra_info": extra_info,
+    }
 
 
 def count_placeholders(text: str) -> int:

@@ -55,6 +55,7 @@ PANELS = [
     ),
     Panel("entropy.png", "Policy entropy", "nats per token", _fixed("actor/entropy")),
     Panel("value_loss.png", "Critic value loss (GAE stages)", "loss", _fixed("critic/vf_loss")),
+    Panel("sft_loss.png", "Supervised loss (SFT stages)", "loss", _fixed("train/loss", "val/loss")),
     Panel("validation.png", "Validation scores", "score", _matching(r"val/.+")),
 ]
 

@@ -162,14 +162,14 @@ def collect_rows(
 
 
 def _manifest_table(run: RunView) -> str:
-    head = ["stage", "status", "steps", "last reward", "time (s)", "init model", "checkpoint / HF export"]
+    head = ["stage", "status", "steps", "last reward (SFT: loss)", "time (s)", "init model", "checkpoint / HF export"]
     body = []
     for s in run.stages:
         cells = [
             s.name,
             s.status,
             f"{s.steps_done}/{s.steps_total if s.steps_total is not None else '?'}",
-            f"{s.last_reward:.3f}" if isinstance(s.last_reward, (int, float)) else "-",
+            s.result(),
             f"{s.seconds:.0f}" if s.seconds is not None else "-",
             str(s.record.get("init_model") or "-"),
             str(s.checkpoint or "-"),

@@ -29,6 +29,15 @@ class StageView:
     checkpoint: Optional[str]
     seconds: Optional[float]
     record: dict[str, Any] = field(default_factory=dict)
+    last_loss: Optional[float] = None  # SFT stages: the last step's training loss
+
+    def result(self) -> str:
+        """The last step's figure: the mean reward (RL stages) or ``loss X`` (SFT stages)."""
+        if isinstance(self.last_reward, (int, float)):
+            return f"{self.last_reward:.3f}"
+        if isinstance(self.last_loss, (int, float)):
+            return f"loss {self.last_loss:.3f}"
+        return "-"
 
 
 @dataclass
@@ -93,8 +102,10 @@ def load_run(path: Path | str) -> RunView:
     stages = []
     for record in manifest.get("stages", []):
         name = record.get("name", "?")
-        steps = [m for m in metrics if m.get("stage") == name and "critic/score/mean" in m]
-        last = steps[-1]["critic/score/mean"] if steps else record.get("mean_reward_last")
+        steps = [m for m in metrics if m.get("stage") == name and ("critic/score/mean" in m or "train/loss" in m)]
+        rewards = [m["critic/score/mean"] for m in steps if "critic/score/mean" in m]
+        losses = [m["train/loss"] for m in steps if "train/loss" in m]
+        last = rewards[-1] if rewards else record.get("mean_reward_last")
         stages.append(
             StageView(
                 name=name,
@@ -105,6 +116,7 @@ def load_run(path: Path | str) -> RunView:
                 checkpoint=record.get("hf_export") or record.get("checkpoint_dir"),
                 seconds=_seconds(record),
                 record=record,
+                last_loss=losses[-1] if losses else record.get("last_loss"),
             )
         )
     return RunView(root, manifest, metrics, stages)

@@ -13,6 +13,7 @@ FORMATS: dict[str, str] = {
     "lmmr1-message": "lmmr1.data.formats.lmmr1_message",
     "hf": "lmmr1.data.formats.hf",
     "sokoban": "lmmr1.data.formats.sokoban",
+    "sft-messages": "lmmr1.data.formats.sft_messages",
 }
 
 

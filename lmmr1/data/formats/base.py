@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow as pa
 
 from lmmr1.data.errors import BadRow, DataError
-from lmmr1.data.writer import Item
+from lmmr1.data.writer import FILTERED, Item
 from lmmr1.prompts import SYSTEM_PROMPT
 
 
@@ -47,6 +47,41 @@ class Source:
     total: int | None
     items: Callable[[], Iterator[Item]]
     agent: bool = False
+    # "rl": prompt + gold rows (verl's RLHFDataset); "sft": whole conversations (verl's MultiTurnSFTDataset)
+    kind: str = "rl"
+
+
+def jsonl_source(
+    inputs: list[str],
+    opts: PrepareOptions,
+    make_row: Callable[[Any, str, int, str, str, PrepareOptions], Any],
+    extra_fields: list[tuple[str, pa.DataType]],
+    kind: str = "rl",
+) -> Source:
+    """A Source over JSONL files: ``make_row(obj, "FILE:LINE", index, path, base_dir, opts)`` per record.
+
+    Unparseable lines become BadRows and ``--where`` filters apply before ``make_row``; ``index`` counts
+    every record across the files (so a row's index names its place in the inputs).
+    """
+    require_files(inputs)
+
+    def items() -> Iterator[Item]:
+        index = 0
+        for path in inputs:
+            base_dir = os.path.dirname(os.path.abspath(path))
+            for lineno, obj in iter_jsonl(path):
+                where = f"{path}:{lineno}"
+                row_index = index
+                index += 1
+                if isinstance(obj, BadRow):
+                    yield where, obj
+                elif not selected(obj, opts.where):
+                    yield where, FILTERED
+                else:
+                    yield where, make_row(obj, where, row_index, path, base_dir, opts)
+
+    total = sum(count_lines(p) for p in inputs)
+    return Source(extra_fields=extra_fields, total=total, items=items, kind=kind)
 
 
 def count_lines(path: str) -> int:

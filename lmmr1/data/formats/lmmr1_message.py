@@ -15,7 +15,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -24,15 +23,11 @@ from lmmr1.data.errors import BadRow
 from lmmr1.data.formats.base import (
     PrepareOptions,
     Source,
-    count_lines,
     default_source_name,
-    iter_jsonl,
-    require_files,
-    selected,
+    jsonl_source,
 )
 from lmmr1.data.images import ImageProblem, load_image
 from lmmr1.data.schema import IMAGE_PLACEHOLDER, build_row, normalize_gold, stray_placeholder, with_system
-from lmmr1.data.writer import FILTERED, Item
 
 ROLES = ("system", "user", "assistant")
 EXTRA_FIELDS = [("source_file", pa.string())]
@@ -59,9 +54,16 @@ def parse_message_list(raw: Any) -> list[Any]:
 
 
 def convert_messages(
-    messages: list[Any], base_dir: str, image_root: str | None, prefix_map: tuple[tuple[str, str], ...] = ()
+    messages: list[Any],
+    base_dir: str,
+    image_root: str | None,
+    prefix_map: tuple[tuple[str, str], ...] = (),
+    ends_with: str = "user",
 ) -> tuple[list[dict[str, str]], list[bytes]]:
-    """OpenAI-style messages -> (verl messages with ``<image>`` placeholders, embedded images in order)."""
+    """OpenAI-style messages -> (verl messages with ``<image>`` placeholders, embedded images in order).
+
+    ``ends_with``: the role of the last turn, "user" for an RL prompt, "assistant" for an SFT conversation.
+    """
     out: list[dict[str, str]] = []
     images: list[bytes] = []
     for i, msg in enumerate(messages):
@@ -112,33 +114,20 @@ def convert_messages(
         out.append({"role": role, "content": text})
     if not any(m["role"] == "user" for m in out):
         raise ValueError("the message list has no user turn")
-    if out[-1]["role"] != "user":
-        raise ValueError(f"the last message is a {out[-1]['role']!r} turn; an RL prompt must end with the user turn")
+    if out[-1]["role"] != ends_with:
+        what = (
+            "an RL prompt must end with the user turn"
+            if ends_with == "user"
+            else ("an SFT conversation must end with the assistant's reply")
+        )
+        raise ValueError(f"the last message is a {out[-1]['role']!r} turn; {what}")
     if any(m["role"] == "system" for m in out[1:]):
         raise ValueError("a system message may only come first")
     return out, images
 
 
 def open_source(inputs: list[str], opts: PrepareOptions) -> Source:
-    require_files(inputs)
-
-    def items() -> Iterator[Item]:
-        index = 0
-        for path in inputs:
-            base_dir = os.path.dirname(os.path.abspath(path))
-            for lineno, obj in iter_jsonl(path):
-                where = f"{path}:{lineno}"
-                row_index = index
-                index += 1
-                if isinstance(obj, BadRow):
-                    yield where, obj
-                elif not selected(obj, opts.where):
-                    yield where, FILTERED
-                else:
-                    yield where, _row(obj, where, row_index, path, base_dir, opts)
-
-    total = sum(count_lines(p) for p in inputs)
-    return Source(extra_fields=EXTRA_FIELDS, total=total, items=items)
+    return jsonl_source(inputs, opts, _row, EXTRA_FIELDS)
 
 
 def _row(obj: Any, where: str, index: int, path: str, base_dir: str, opts: PrepareOptions) -> Any:
