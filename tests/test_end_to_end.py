@@ -97,6 +97,9 @@ def test_ctrl_c_marks_the_stage_failed_leaves_no_ray_behind_and_the_rerun_finish
         text=True,
         env=lmmr1_env,
         cwd=tmp_path,
+        # a test run started in the background (`cmd &` in a script) passes SIGINT on as *ignored*, and Python
+        # then never raises KeyboardInterrupt: the launcher gets the disposition a terminal would give it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     manifest = out_dir / "manifest.json"
     logs = out_dir / "logs"
