@@ -373,6 +373,7 @@ def to_verl_sft_config(run: RunConfig, stage: StageSpec, init_model: str) -> Dic
     s("data.truncation", sft.truncation)
     s("data.pad_mode", "no_padding")
     s("data.enable_thinking_default", None)
+    # (verl 0.9.1's SFT trainer builds its loaders with 8 workers whatever this says; set for later versions)
     s("data.num_workers", 0 if cpu else 8)
 
     # ---------------------------------------------------------------- model

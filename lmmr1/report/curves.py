@@ -56,7 +56,7 @@ PANELS = [
     Panel("entropy.png", "Policy entropy", "nats per token", _fixed("actor/entropy")),
     Panel("value_loss.png", "Critic value loss (GAE stages)", "loss", _fixed("critic/vf_loss")),
     Panel("sft_loss.png", "Supervised loss (SFT stages)", "loss", _fixed("train/loss", "val/loss")),
-    Panel("validation.png", "Validation scores", "score", _matching(r"val/.+")),
+    Panel("validation.png", "Validation scores", "score", _matching(r"val/.+", ("val/loss",))),
 ]
 
 
@@ -64,15 +64,17 @@ def curriculum_series(run: RunView) -> tuple[list[int], list[dict[str, Any]], li
     """(x of each training step, the step's metrics, [(first x, stage name), ...])."""
     xs, rows, starts = [], [], []
     x = 0
-    current = None
+    current, last_step = None, None
     for row in run.metrics:
         if "step" not in row:
             continue
         stage = row.get("stage")
         if stage != current:
-            current = stage
+            current, last_step = stage, None
             starts.append((x + 1, str(stage)))
-        x += 1
+        if row["step"] != last_step:  # a validation line of the same step shares the step's x
+            x += 1
+            last_step = row["step"]
         xs.append(x)
         rows.append(row)
     return xs, rows, starts

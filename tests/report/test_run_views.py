@@ -95,3 +95,38 @@ def test_view_in_a_headless_browser(tmp_path):
     assert result["rows_before"] == 36 and result["count_text"] == "rows 1-18 of 18"
     assert result["thumbnails"] == 18  # the multimodal stage's rows show their prompt image
     assert not_blank(tmp_path / "shot.png")
+
+
+def test_an_sft_stage_shows_its_loss_and_its_validation_line_shares_the_step(tmp_path, capsys):
+    from lmmr1.report.curves import curriculum_series
+    from lmmr1.report.run_dir import load_run
+
+    run = tmp_path / "sft_run"
+    run.mkdir()
+    stages = [
+        {
+            "name": "sft",
+            "status": "done",
+            "hf_export": "/x/sft/checkpoints/global_step_3/huggingface",
+            "last_loss": 6.2,
+        },
+        {"name": "grpo", "status": "running"},
+    ]
+    (run / "manifest.json").write_text(json.dumps({"recipe": "r1_onevision", "scale": "smoke", "stages": stages}))
+    lines = [
+        {"stage": "sft", "step": 1, "train/loss": 6.9},
+        {"stage": "sft", "step": 2, "train/loss": 6.5},
+        {"stage": "sft", "step": 3, "train/loss": 6.2},
+        {"stage": "sft", "step": 3, "val/loss": 6.1},
+        {"stage": "grpo", "step": 1, "critic/score/mean": 0.25},
+    ]
+    (run / "metrics.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    view = load_run(run)
+    assert [(s.name, s.steps_done, s.result()) for s in view.stages] == [("sft", 3, "loss 6.200"), ("grpo", 1, "0.250")]
+    xs, _, starts = curriculum_series(view)
+    assert xs == [1, 2, 3, 3, 4] and starts == [(1, "sft"), (4, "grpo")]
+    assert cli(["status", str(run)]) == 0
+    assert re.search(r"sft\s+done\s+3/\?\s+loss 6\.200", capsys.readouterr().out)
+    assert cli(["plot", str(run)]) == 0
+    files = {p.name for p in (run / "plots").glob("*.png")}
+    assert "sft_loss.png" in files and "validation.png" not in files  # val/loss belongs to the SFT panel
