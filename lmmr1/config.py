@@ -708,6 +708,19 @@ def _check_rewards(stage: StageSpec) -> None:
         raise ConfigError(f"{where}.timeout_s must be > 0, got {stage.reward.timeout_s}")
 
 
+def _check_agent_loops(stage: StageSpec) -> None:
+    """``agent_loops.<loop>.<key>``: a loop lmmr1 registers and a setting it takes (verl's loop base class
+    accepts any keyword and ignores the unknown ones, so a misspelt setting would be silently dropped)."""
+    if not stage.agent_loops:
+        return
+    from lmmr1.agent_loops import check_agent_loop_settings
+
+    try:
+        check_agent_loop_settings({k: dict(v) if isinstance(v, Mapping) else v for k, v in stage.agent_loops.items()})
+    except ValueError as exc:
+        raise ConfigError(f"stages.{stage.name}.agent_loops.{exc}") from None
+
+
 def _check_files(files: list[str], where: str) -> None:
     from lmmr1.samples import SAMPLE_PREFIX, SAMPLE_SETS
 
@@ -836,6 +849,7 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
         _check_stage(stage, order)
         if stage.kind == "rl":
             _check_rewards(stage)
+            _check_agent_loops(stage)
         if stage.verl:
             from lmmr1.verl_bridge import check_verl_keys
 

@@ -220,6 +220,26 @@ def test_football_online_plays_and_scores(tokenizer):
     assert sum(out.response_mask) == sum(len(r) for r in server.replied)
 
 
+def test_football_online_on_google_research_football(tokenizer):
+    """engine: gfootball (where GRF is installed): same loop, GRF's game, MageBench's reward."""
+    pytest.importorskip("gfootball_engine")
+    from lmmr1.agent_loops import FootballOnlineAgentLoop
+
+    server = FakeServer(tokenizer, ["<answer>right</answer>"] * 2 + ["<answer>shot</answer>"] * 6)
+    row = _row("Play football.")
+    row["extra_info"] = {"index": 1, "scenario": "academy_empty_goal_close", "seed": 1}
+
+    async def go():
+        loop = _make_loop(
+            FootballOnlineAgentLoop, tokenizer, server, max_turns=8, steps_per_action=3, engine="gfootball"
+        )
+        return await loop.run({}, **row)
+
+    out = asyncio.run(go())
+    assert out.extra_fields["env_done"] and out.reward_score == pytest.approx(sum(out.extra_fields["turn_scores"]))
+    assert out.reward_score > 40  # MageBench's goal term (2 x 20) and the run up to the shot
+
+
 def test_agent_loop_yaml_is_loadable_by_verl(tmp_path):
     from omegaconf import OmegaConf
 

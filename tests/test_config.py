@@ -328,3 +328,38 @@ def test_an_unknown_stage_kind_and_bad_sft_values_are_refused():
         _run("r1_onevision", "smoke", "stages.sft.sft.lr_scheduler=linear")
     with pytest.raises(ConfigError, match=r"micro_batch_size \(16\) exceeds batch_size \(8\)"):
         _run("r1_onevision", "smoke", "stages.sft.smoke.sft.micro_batch_size=16")
+
+
+def test_agent_loop_settings_are_checked_when_the_config_is_read(monkeypatch):
+    """verl's agent-loop base class swallows unknown keywords: lmmr1 refuses them (and bad values) by name."""
+    loops = "stages.mgt_football.agent_loops"
+    with pytest.raises(
+        ConfigError, match=rf"{loops}\.football_online: unknown setting 'engin' \(did you mean 'engine'"
+    ):
+        _run("mgt_football", "smoke", f"+{loops}.football_online.engin=gfootball")
+    with pytest.raises(
+        ConfigError, match=rf"{loops}\.sokoban_onlin: unknown agent loop \(did you mean 'sokoban_online'"
+    ):
+        _run("mgt_football", "smoke", f"+{loops}.sokoban_onlin.max_steps=3")
+    with pytest.raises(ConfigError, match=r"football_online: engine must be one of lmmr1, gfootball, got 'grf'"):
+        _run("mgt_football", "smoke", f"+{loops}.football_online.engine=grf")
+    with pytest.raises(ConfigError, match=r"football_online: max_steps must be a whole number >= 1, got 0"):
+        _run("mgt_football", "smoke", f"{loops}.football_online.max_steps=0")
+    with pytest.raises(ConfigError, match=r"football_online: engine 'gfootball' scores with reward 'magebench' only"):
+        _run(
+            "mgt_football",
+            "smoke",
+            f"+{loops}.football_online.engine=gfootball",
+            f"+{loops}.football_online.reward=lmmr1",
+        )
+    import lmmr1.envs.football.gfootball_engine as grf
+
+    monkeypatch.setattr(grf, "gfootball_available", lambda: False)
+    with pytest.raises(
+        ConfigError,
+        match=r"football_online: engine='gfootball' needs Google Research Football: run scripts/install_gfootball.sh",
+    ):
+        _run("mgt_football", "smoke", f"+{loops}.football_online.engine=gfootball")
+    cfg = _run("mgt_football", "smoke", f"+{loops}.football_online.reward=lmmr1")  # a valid setting passes
+    stage = next(s for s in cfg.stages if s.name == "mgt_football")
+    assert stage.agent_loops["football_online"]["reward"] == "lmmr1"

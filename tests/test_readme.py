@@ -8,7 +8,10 @@ collected here; each must match one rule below saying how it is checked:
   composition, validation and verl config, without training);
 * ``slow``: a smoke training run: executed by the named slow end-to-end test with the same arguments;
 * ``ci``: the test command itself, which CI (``.ci/run``) runs;
-* ``gpu``: needs a GPU machine (vLLM, flash-attn), stated as such and not runnable on CPU.
+* ``gpu``: needs a GPU machine (vLLM, flash-attn), stated as such and not runnable on CPU;
+* ``system``: installs system packages and builds C++ (Google Research Football): its syntax is checked
+  here, and the named test checks what it installs wherever it has been run (it was run on a machine like
+  CI's; CI itself does not spend the build).
 
 A README command that matches no rule fails :func:`test_every_readme_command_is_covered`, so a new
 command cannot be added to the README without a check.
@@ -62,6 +65,7 @@ RULES: list[tuple[str, str, str]] = [
         "slow",
         "tests/test_end_to_end.py::test_a_reward_plugin_from_another_distribution_drives_a_training_run",
     ),
+    (r"^\./scripts/install_gfootball\.sh$", "system", "tests/envs/test_football_gfootball.py"),
     (r"^lmmr1 train .*(dry_run=true|explain=true)", "dry", ""),
     (r"^lmmr1 eval --model runs/", "slow-run", "a run directory whose stages are the tiny model"),
     (r"^lmmr1 ", "run", ""),
@@ -128,6 +132,11 @@ def test_every_readme_command_is_covered(command):
                 assert arg.split("/")[0] in body, f"{detail} does not run {arg}"
     if kind == "ci":
         assert "python -m pytest" in (REPO / ".ci" / "run").read_text()
+    if kind == "system":
+        script = REPO / command.split()[0]
+        assert os.access(script, os.X_OK), f"{script} is not executable"
+        subprocess.run(["bash", "-n", str(script)], check=True)  # parses; running it needs root and ~5 minutes
+        assert (REPO / detail).exists() and detail in script.read_text(encoding="utf-8"), detail
 
 
 # ----------------------------------------------------------------------------- the runnable ones

@@ -1,7 +1,9 @@
-"""Environment benchmarks: lmmr1's Sokoban against gym-sokoban side by side, and football throughput.
+"""Environment benchmarks: lmmr1's Sokoban against gym-sokoban side by side, and football on lmmr1's engine
+against Google Research Football (``bench_football.py``).
 
     .venv/bin/python benchmarks/envs/bench_envs.py            # writes benchmarks/results/envs.md
     .venv/bin/python benchmarks/envs/bench_envs.py --setup-peer   # first creates the peer's venv
+    xvfb-run -a .venv/bin/python benchmarks/envs/bench_envs.py    # with a display: GRF's own 3D render timed too
 
 gym-sokoban 0.0.6 (what LMM-R1 used) needs old gym, ``pkg_resources`` and numpy<2, so it runs in its own
 venv (``--peer-python``, default ``benchmarks/.venv-peer/bin/python``; ``--setup-peer`` builds it with the
@@ -21,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+import bench_football  # noqa: E402  (this folder; the script is run by path)
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
@@ -117,24 +120,6 @@ def run_ours(seed: int, steps: int) -> dict:
     return results
 
 
-def football(seed: int, steps: int) -> list[dict]:
-    from lmmr1.envs.football import FootballEnv, scripted_attacker
-
-    rows = []
-    for scenario in ("academy_3_vs_1_with_keeper", "11_vs_11"):
-        env = FootballEnv(scenario=scenario, render_mode="rgb_array", max_steps=10**6)
-        obs, _ = env.reset(seed=seed)
-        start = time.perf_counter()
-        for _ in range(steps):
-            obs, _, terminated, truncated, _ = env.step(scripted_attacker(obs))  # the frame is in the obs
-            if terminated or truncated:
-                obs, _ = env.reset()
-        rows.append(
-            {"scenario": scenario, "steps_per_s": steps / (time.perf_counter() - start), "frame": obs["frame"].shape}
-        )
-    return rows
-
-
 def optimal_lengths(levels, kind: str) -> np.ndarray:
     """Optimal solution length (moves) of each level, NaN where the solver gives up."""
     from lmmr1.envs.sokoban import level_from_npy_array, parse_xsb, solve
@@ -160,6 +145,7 @@ def main() -> int:
     parser.add_argument("--setup-peer", action="store_true", help="create the peer venv first")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--episodes", type=int, default=20, help="football episodes per scenario and engine")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "envs.md")
     args = parser.parse_args()
     pin_one_core()
@@ -172,7 +158,6 @@ def main() -> int:
     peer = run_peer(args.peer_python, args.seed, args.steps)
     print("measuring lmmr1 ...", file=sys.stderr)
     ours = run_ours(args.seed, args.steps)
-    fb = football(args.seed, args.steps)
 
     lines = [
         "# Environment benchmarks",
@@ -243,19 +228,9 @@ def main() -> int:
         "gym-sokoban's levels are not reproducible from a seed (it draws from the global `random` and "
         "`numpy.random`); lmmr1's are (`reset(seed=...)`).",
         "",
-        "## Football: lmmr1/Football-v0",
-        "",
-        "| scenario | steps/s with the frame rendered (one core) | frame |",
-        "|---|---:|---|",
     ]
-    for row in fb:
-        lines.append(f"| {row['scenario']} | {row['steps_per_s']:.0f} | {row['frame'][1]}x{row['frame'][0]} RGB |")
-    lines += [
-        "",
-        "Google Research Football itself renders a frame in ~0.5 s with software GL on this kind of "
-        "machine (see the design facts); it is not run here (an ~11-minute C++ build).",
-        "",
-    ]
+    print("measuring football ...", file=sys.stderr)
+    lines += bench_football.markdown(args.seed, args.steps, args.episodes)
     text = "\n".join(lines)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)

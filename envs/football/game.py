@@ -1,7 +1,7 @@
-"""The game of ``lmmr1/Football-v0``: a light 2D football game with Google Research Football's interface: ``lmmr1/Football-v0``.
+"""The game of ``lmmr1/Football-v0``: a light 2D football game with Google Research Football's interface.
 
-Why: LMM-R1 evaluated Football-Online in MageBench on Google Research Football (GRF), which needs an
-~11-minute C++ build and renders a frame in ~0.5 s with software GL. This is a numpy/Pillow game with
+Why: LMM-R1 evaluated Football-Online in MageBench on Google Research Football (GRF), which needs
+a ~5-minute C++ build and renders its 3D frame at ~2 steps/s with software GL. This is a numpy/Pillow game with
 GRF's action set (same names and order), GRF's raw-observation field names and coordinate system
 (x in [-1, 1], y in [-0.42, 0.42], the left team attacks the goal at x = 1), and a rendered frame for the
 model. It is not GRF's physics: players, ball, passes, shots, tackles, goals and restarts are simple and
@@ -114,6 +114,11 @@ BALL_FRICTION, BALL_AIR_FRICTION = 0.955, 0.985
 GRAVITY = 0.0098
 PASS_SPEED = {"short": 0.035, "long": 0.055, "high": 0.045}
 SHOT_SPEED = 0.075
+# steps from pressing a kick to the ball leaving the foot, as on GRF 2.10.2, whose kick animations take 3-5
+# steps for a shot (mostly 3) and 5-7 for a pass (mostly 5) depending on the run-up (measured over run-ups and
+# scenarios; tests/envs/test_football_gfootball.py checks it against GRF). The ball stays at the kicker's
+# feet meanwhile and a tackle can still take it.
+KICK_WINDUP = {"shot": 3, "short": 5, "long": 5, "high": 5}
 
 # reward weights (see FootballEnv's docstring)
 W_PROGRESS = 0.8
@@ -150,6 +155,7 @@ class _State:
     pass_receiver: int = -1
     shot_in_flight: bool = False
     stun: dict = field(default_factory=dict)  # (team, player) -> steps left
+    kick: list | None = None  # a kick on its way: [team, player, kind, steps until the ball leaves, direction]
 
 
 def action_from_text(text: str) -> int | None:
@@ -167,6 +173,7 @@ def action_from_text(text: str) -> int | None:
 
 ENGINES = ("lmmr1", "gfootball")
 REWARDS = ("lmmr1", "magebench")
+FRAMES = ("2d", "grf")  # lmmr1's 2D picture (both engines) or GRF's own 3D render (engine="gfootball")
 
 
 class FootballEnv(gym.Env):
@@ -177,8 +184,8 @@ class FootballEnv(gym.Env):
     (x in [-1, 1], y in [-0.42, 0.42]; goals at x = +-1 with |y| < 0.044). The agent controls one player of
     the left team at a time (``active``: the left player nearest the ball, or the ball carrier); the others
     and the right team play simple scripted football (press the ball, hold a shape, pass and shoot).
-    Scenarios: ``academy_empty_goal_close``, ``academy_run_to_score_with_keeper``,
-    ``academy_3_vs_1_with_keeper``, ``5_vs_5`` and ``11_vs_11`` (GRF's names; positions re-created).
+    Scenarios: ``academy_empty_goal_close``, ``academy_run_to_score_with_keeper`` and
+    ``academy_3_vs_1_with_keeper`` (GRF's names, positions and roles), ``5_vs_5`` and ``11_vs_11`` (lmmr1's).
 
     ## Action Space
     ``Discrete(20)``: GRF's 19 default actions in GRF's order - idle, left, top_left, top, top_right, right,
@@ -197,7 +204,7 @@ class FootballEnv(gym.Env):
 
     ## Rewards
     ``reward="magebench"``: MageBench's Football-Online reward, exactly its formula (``magebench``; x20
-    scale, a steal ends the task). ``reward="lmmr1"`` (default): a shaped reward in the spirit of MageBench's,
+    scale, a steal ends the task). ``reward="lmmr1"`` (default on lmmr1's engine): a shaped reward in the spirit of MageBench's,
     on a smaller scale, summed per step (``info["reward_terms"]`` has each term):
 
     * ``progress``: 0.8 x the gain of the ball's best x so far while the left team has it;
@@ -219,6 +226,16 @@ class FootballEnv(gym.Env):
     ``scenario``: a built-in name (``SCENARIOS``), a GRF / MageBench scenario file (``.py``, read as data),
     or a ``Scenario``. The scenario's positions; the ball at its spot; small position noise from ``self.np_random``.
 
+    ## Engines
+    ``engine="lmmr1"`` (default): the game above, numpy only. ``engine="gfootball"``: Google Research Football
+    itself (``gfootball_engine``; install with ``scripts/install_gfootball.sh``), same observation keys and
+    dtypes, same action indices (GRF's action set v2), the same 2D frame drawn from GRF's positions, and
+    MageBench's reward (``reward="magebench"``, its default there; lmmr1's reward needs this game's events
+    and is refused). Scenario names GRF ships run GRF's own files; other scenarios are handed to GRF from
+    their data. Without GRF installed, ``engine="gfootball"`` fails with the install instruction.
+    ``frame="grf"`` shows GRF's own 3D render instead of the 2D picture (what MageBench's models saw, e.g.
+    ``frame_size=(1280, 720)``): software OpenGL, a few steps per second, one such environment per process.
+
     ## Episode End
     Terminated on a goal (academy scenarios, ``end_on_score``), on the ball going out of play or to the
     other team (academy scenarios); truncated after ``max_steps`` (400 for academy scenarios, as MageBench's
@@ -234,37 +251,55 @@ class FootballEnv(gym.Env):
         frame_size: tuple[int, int] = (336, 168),
         render_mode: str | None = None,
         engine: str = "lmmr1",
-        reward: str = "lmmr1",
+        reward: str | None = None,
         auto_acting: bool = False,
+        frame: str = "2d",
     ):
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
-        if engine == "gfootball":
-            from .gfootball_engine import require_gfootball
-
-            require_gfootball()  # raises with the install instruction when GRF is absent
-            raise RuntimeError(
-                "Google Research Football is installed, but lmmr1 has no verified adapter for it yet "
-                "(issue 13): use engine='lmmr1'"
-            )
+        if frame not in FRAMES:
+            raise ValueError(f"frame must be one of {FRAMES}, got {frame!r}")
+        if frame == "grf" and engine != "gfootball":
+            raise ValueError("frame='grf' is Google Research Football's own render: it needs engine='gfootball'")
+        if reward is None:  # each engine's natural reward: GRF has no lmmr1 game events, MageBench's needs none
+            reward = "magebench" if engine == "gfootball" else "lmmr1"
         if reward not in REWARDS:
             raise ValueError(f"reward must be one of {REWARDS}, got {reward!r}")
+        if engine == "gfootball" and reward != "magebench":
+            raise ValueError(
+                f"reward={reward!r} is computed from lmmr1's engine's own events (pass completions, shot aim), "
+                "which GRF does not report: with engine='gfootball' use reward='magebench' (computed from the "
+                "observation; the default)"
+            )
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be 'rgb_array' or None, got {render_mode!r}")
-        self.scenario_name, self.scenario = resolve_scenario(scenario)
+        self.engine = engine
+        self._grf = None
+        if engine == "gfootball":
+            from .gfootball_engine import GRFEngine
+
+            self._grf = GRFEngine(scenario, max_steps, render=frame == "grf", resolution=frame_size)
+            self.scenario_name, self.scenario = self._grf.scenario_name, self._grf.scenario
+            self.max_steps = self._grf.max_steps
+            self.n_left, self.n_right = self._grf.n_left, self._grf.n_right
+            self.left_roles, self.right_roles = self._grf.left_roles, self._grf.right_roles
+        else:
+            self.scenario_name, self.scenario = resolve_scenario(scenario)
+            self.max_steps = int(max_steps if max_steps is not None else self.scenario.max_steps)
+            self.n_left, self.n_right = len(self.scenario.left), len(self.scenario.right)
+            self.left_roles = np.array([r for _, _, r in self.scenario.left], np.int64)
+            self.right_roles = np.array([r for _, _, r in self.scenario.right], np.int64)
         self.reward_name = reward
+        self.frame = frame
         self.auto_acting = bool(auto_acting)
         self._magebench = None
-        self.max_steps = int(max_steps if max_steps is not None else self.scenario.max_steps)
         self.frame_size = (int(frame_size[0]), int(frame_size[1]))
         self.render_mode = render_mode
-        self.n_left, self.n_right = len(self.scenario.left), len(self.scenario.right)
-        self.left_roles = np.array([r for _, _, r in self.scenario.left], np.int64)
-        self.right_roles = np.array([r for _, _, r in self.scenario.right], np.int64)
         self.action_space = spaces.Discrete(len(ACTION_NAMES))
         self.observation_space = self._build_observation_space()
         self._renderer = _Renderer(self.frame_size)
         self.state: _State | None = None
+        self._last_obs: dict[str, Any] | None = None
 
     # -- spaces ---------------------------------------------------------------------------------
     def _build_observation_space(self) -> spaces.Dict:
@@ -297,7 +332,7 @@ class FootballEnv(gym.Env):
                 "designated": spaces.Discrete(self.n_left),
                 "sticky_actions": spaces.MultiBinary(10),
                 "score": spaces.Box(0, 1000, (2,), np.int64),
-                "steps_left": spaces.Box(0, self.max_steps, (), np.int64),
+                "steps_left": spaces.Box(0, self.max_steps + 1, (), np.int64),  # GRF: +1 at reset
                 "game_mode": spaces.Discrete(7),
                 "frame": spaces.Box(0, 255, (h, w, 3), np.uint8),
             }
@@ -306,6 +341,13 @@ class FootballEnv(gym.Env):
     # -- gymnasium API --------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
+        self._magebench = MageBenchReward(episode_steps=self.max_steps) if self.reward_name == "magebench" else None
+        self._auto = AutoActing()
+        if self._grf is not None:
+            # GRF's engine seed from the environment's generator: reset(seed=s) replays, later resets vary
+            self._grf_obs = self._grf.reset(int(self.np_random.integers(0, 2_000_000_000)))
+            self._last_obs = self._obs()
+            return self._last_obs, self._info({})
         sc = self.scenario
         noise = self.np_random.normal(0.0, 0.01, (self.n_left + self.n_right, 2))
         left = (
@@ -333,13 +375,11 @@ class FootballEnv(gym.Env):
         st.game_mode = KICK_OFF if sc.ball == (0.0, 0.0) else NORMAL
         st.restart_team, st.restart_timer = (0, 3) if st.game_mode == KICK_OFF else (-1, 0)
         self._reward_state = {"best_x": float(st.ball[0]), "passed": self._opponents_passed(), "pass_scale": 1.0}
-        self._magebench = MageBenchReward(episode_steps=self.max_steps) if self.reward_name == "magebench" else None
-        self._auto = AutoActing()
         self._last_obs = self._obs()
         return self._last_obs, self._info({})
 
     def step(self, action: int):
-        if self.state is None:
+        if self._last_obs is None:
             raise RuntimeError("call reset() before step()")
         action = int(action)
         if not 0 <= action < len(ACTION_NAMES):
@@ -365,6 +405,8 @@ class FootballEnv(gym.Env):
         return obs, total, terminated, truncated, info
 
     def _step_once(self, action: int):
+        if self._grf is not None:
+            return self._grf_step_once(action)
         st = self.state
         before = (st.owner_team, st.owner_player, list(st.score))
         events: dict[str, Any] = {"shot": None, "pass_completed": False, "out": False}
@@ -389,10 +431,28 @@ class FootballEnv(gym.Env):
         self._last_obs = obs
         return obs, reward, terminated, truncated, self._info(terms)
 
+    def _grf_step_once(self, action: int):
+        """One GRF step: GRF ends the episode by its scenario rules (score, out of play, possession change);
+        ``max_steps`` steps truncate it, counted here as on lmmr1's engine (GRF's own clock starts at -1,
+        so its game_duration would allow one step more)."""
+        self._grf_obs, grf_done = self._grf.step(action)
+        obs = self._obs()
+        reward, terms, task_done = self._magebench.step(obs, action)
+        terminated = grf_done or task_done
+        truncated = not terminated and self._grf.steps >= self.max_steps
+        self._last_obs = obs
+        return obs, reward, terminated, truncated, self._info(terms)
+
     def render(self):
-        if self.render_mode == "rgb_array" and self.state is not None:
-            return self._renderer.draw(self.state, self.left_roles, self.right_roles)
+        if self.render_mode == "rgb_array" and self._last_obs is not None:
+            return self._last_obs["frame"].copy()
         return None
+
+    def close(self):
+        if self._grf is not None:
+            self._grf.close()
+            self._grf = None
+        super().close()
 
     # -- agent ----------------------------------------------------------------------------------
     def _apply_agent_action(self, action: int, events: dict) -> None:
@@ -418,9 +478,9 @@ class FootballEnv(gym.Env):
             st.sticky[st.direction - 1] = 1
         owns = st.owner_team == 0 and st.owner_player == i
         if action in PASSES and owns:
-            self._pass(0, i, PASSES[action], DIRECTIONS.get(st.direction), events)
+            self._start_kick(0, i, PASSES[action], DIRECTIONS.get(st.direction))
         elif action == SHOT and owns:
-            self._shoot(0, i, events)
+            self._start_kick(0, i, "shot", None)
         elif action == SLIDING:
             self._tackle(0, i, reach=TACKLE_RADIUS * 1.8, p=0.7)
         if st.direction and not self._restart_blocks(0):
@@ -459,13 +519,13 @@ class FootballEnv(gym.Env):
             dist = float(np.linalg.norm(to_goal))
             opp, _, _ = self._team_arrays(1 - team)
             pressure = float(np.min(np.linalg.norm(opp - me, axis=1))) if len(opp) else 1.0
-            if dist < 0.32:
-                self._shoot(team, i, events)
+            if st.kick is None and dist < 0.32:
+                self._start_kick(team, i, "shot", None)
                 return
-            if pressure < 0.05 and self.np_random.random() < 0.25:
+            if st.kick is None and pressure < 0.05 and self.np_random.random() < 0.25:
                 mates = [k for k in range(len(pos)) if k != i and roles[k] != GK]
                 if mates:
-                    self._pass(team, i, "short", (sign, 0.0), events)
+                    self._start_kick(team, i, "short", (sign, 0.0))
                     return
             direction = to_goal / max(dist, 1e-9)
             self._move_player(team, i, direction * RUN_SPEED * (0.85 if not controlled else 1.0))
@@ -525,6 +585,29 @@ class FootballEnv(gym.Env):
         st.last_touch_team = team
         st.ball_dir = np.array([velocity[0], velocity[1], vz])
         st.game_mode, st.restart_team = NORMAL, -1
+
+    def _start_kick(self, team: int, i: int, kind: str, direction) -> None:
+        """Press a shot ("shot") or pass ("short", "long", "high"): the ball leaves after KICK_WINDUP steps."""
+        if self.state.kick is None:
+            self.state.kick = [team, i, kind, KICK_WINDUP[kind], direction]
+
+    def _advance_kick(self, events: dict) -> None:
+        """Count a pending kick down; it is played when due, dropped if the kicker lost the ball meanwhile."""
+        st = self.state
+        if st.kick is None:
+            return
+        team, i, kind, left, direction = st.kick
+        if (st.owner_team, st.owner_player) != (team, i):
+            st.kick = None
+            return
+        st.kick[3] = left - 1
+        if st.kick[3] > 0:
+            return
+        st.kick = None
+        if kind == "shot":
+            self._shoot(team, i, events)
+        else:
+            self._pass(team, i, kind, direction, events)
 
     def _pass(self, team: int, i: int, kind: str, direction, events: dict) -> None:
         st = self.state
@@ -595,6 +678,7 @@ class FootballEnv(gym.Env):
     def _physics(self, events: dict) -> None:
         st = self.state
         st.stun = {k: v - 1 for k, v in st.stun.items() if v > 1}
+        self._advance_kick(events)
         if st.game_mode != NORMAL:
             st.restart_timer -= 1
             if st.restart_timer <= 0:
@@ -763,6 +847,23 @@ class FootballEnv(gym.Env):
 
     # -- observation ----------------------------------------------------------------------------
     def _obs(self) -> dict[str, Any]:
+        if self._grf is not None:
+            from .gfootball_engine import grf_frame, observation_from_grf
+
+            obs = observation_from_grf(self._grf_obs)
+            if self.frame == "grf":
+                obs["frame"] = grf_frame(self._grf_obs)
+                return obs
+            obs["frame"] = self._renderer.draw_positions(
+                obs["left_team"],
+                obs["right_team"],
+                self.left_roles,
+                self.right_roles,
+                obs["active"],
+                obs["ball"],
+                obs["score"],
+            )
+            return obs
         st = self.state
         f32 = np.float32
         obs = {
@@ -793,6 +894,16 @@ class FootballEnv(gym.Env):
         return obs
 
     def _info(self, terms: dict[str, float]) -> dict[str, Any]:
+        if self._grf is not None:
+            obs = self._last_obs
+            return {
+                "score": tuple(int(v) for v in obs["score"]),
+                "steps": self._grf.steps,
+                "game_mode": int(obs["game_mode"]),
+                "reward_terms": dict(terms),
+                "scenario": self.scenario_name,
+                "engine": "gfootball",
+            }
         st = self.state
         return {
             "score": tuple(st.score),
@@ -800,6 +911,7 @@ class FootballEnv(gym.Env):
             "game_mode": st.game_mode,
             "reward_terms": dict(terms),
             "scenario": self.scenario_name,
+            "engine": "lmmr1",
         }
 
 
@@ -807,7 +919,8 @@ class FootballEnv(gym.Env):
 # scripted policies (baselines for tests and benchmarks)
 # ---------------------------------------------------------------------------------------------
 def scripted_attacker(obs: dict[str, Any]) -> int:
-    """Run at goal with the ball (sprint), shoot when close; without the ball, run at it."""
+    """Run at goal with the ball, shoot when close; without the ball, run at it. A naive baseline for tests
+    and benchmarks, played on both engines (its goal shares on each: benchmarks/results/envs.md)."""
     ball = obs["ball"]
     me = obs["left_team"][obs["active"]]
     if obs["ball_owned_team"] == 0 and obs["ball_owned_player"] == obs["active"]:

@@ -103,22 +103,36 @@ class _Renderer:
         frame[fy0:fy1, fx0:fx1][m] = rgb[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0][m]
 
     def draw(self, st: _State, left_roles: np.ndarray, right_roles: np.ndarray) -> np.ndarray:
+        return self.draw_positions(st.left, st.right, left_roles, right_roles, st.active, st.ball, st.score)
+
+    def draw_positions(
+        self,
+        left: np.ndarray,
+        right: np.ndarray,
+        left_roles: np.ndarray,
+        right_roles: np.ndarray,
+        active: int,
+        ball: np.ndarray,
+        score,
+    ) -> np.ndarray:
+        """The frame from positions alone, so both engines (lmmr1's and GRF) show a model the same picture."""
         frame = self.background.copy()
-        for side, pos, roles in (("left", st.left, left_roles), ("right", st.right, right_roles)):
+        for side, pos, roles in (("left", left, left_roles), ("right", right, right_roles)):
             for k in range(len(pos)):
                 cx, cy = self.px(pos[k, 0], pos[k, 1])
                 self._stamp(frame, cx, cy, self.stamps[f"{side}_gk" if roles[k] == GK else side])
-        ax, ay = self.px(st.left[st.active, 0], st.left[st.active, 1])
-        self._stamp(frame, ax, ay, self.stamps["active"])
-        bx, by = self.px(st.ball[0], st.ball[1])
-        if st.ball[2] > 0.005:
+        if 0 <= active < len(left):
+            ax, ay = self.px(left[active, 0], left[active, 1])
+            self._stamp(frame, ax, ay, self.stamps["active"])
+        bx, by = self.px(ball[0], ball[1])
+        if ball[2] > 0.005:
             self._stamp(frame, bx, by, self.stamps["shadow"])
-            by -= int(round(st.ball[2] * self.sy * 2))
+            by -= int(round(ball[2] * self.sy * 2))
         self._stamp(frame, bx, by, self.stamps["ball"])
         # score pips along the top margin: left team's goals on the left, right team's on the right
-        for g in range(min(st.score[0], 10)):
+        for g in range(min(int(score[0]), 10)):
             frame[1:3, self.margin + 4 * g : self.margin + 4 * g + 3] = self.LEFT_COLOR
-        for g in range(min(st.score[1], 10)):
+        for g in range(min(int(score[1]), 10)):
             x = self.width - self.margin - 4 * g - 3
             frame[1:3, x : x + 3] = self.RIGHT_COLOR
         return frame

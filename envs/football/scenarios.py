@@ -4,9 +4,13 @@ A scenario is the starting positions and roles of both teams, the ball's spot an
 MageBench's Football-Online scenarios (``resources/Football/R*_*.py``) are GRF scenario files: a
 ``build_scenario(builder)`` function setting ``builder.config().game_duration`` and friends, then
 ``builder.SetBallPosition(x, y)``, ``builder.SetTeam(Team.e_Left|e_Right)`` and
-``builder.AddPlayer(x, y, e_PlayerRole_XX)``. :func:`load_scenario_file` reads such a file **as data**
-(Python's ``ast``; nothing in it is executed) and refuses, with the file and line, anything it does not
-understand.
+``builder.AddPlayer(x, y, e_PlayerRole_XX[, lazy[, controllable]])``. :func:`load_scenario_file` reads such
+a file **as data** (Python's ``ast``; nothing in it is executed) and refuses, with the file and line,
+anything it does not understand.
+
+Coordinates: GRF gives each team's players in that team's own frame (its goal at x = -1), so a file's
+right-team positions are mirrored, (x, y) -> (-x, -y), to the observation frame a ``Scenario`` holds (the
+left team attacks x = +1). ``engine="gfootball"`` mirrors them back when it hands a scenario to GRF.
 """
 
 from __future__ import annotations
@@ -38,8 +42,18 @@ class Scenario:
     end_on_out_of_play: bool = False
     end_on_possession_change: bool = False
     max_steps: int = 400
-    # settings of the file that lmmr1's engine does not model (recorded, shown by ``describe``)
+    # settings of the file that lmmr1's engine does not model (recorded for the user to see)
     not_modelled: tuple[str, ...] = ()
+    # GRF settings without a field above (``deterministic``, ``offsides``, ...), applied by engine="gfootball"
+    grf_settings: tuple[tuple[str, bool | int | float], ...] = ()
+    # per player (lazy, controllable), GRF's AddPlayer extras; empty = GRF's defaults (False, True)
+    left_flags: tuple[tuple[bool, bool], ...] = ()
+    right_flags: tuple[tuple[bool, bool], ...] = ()
+
+    def flags(self, side: str) -> tuple[tuple[bool, bool], ...]:
+        """(lazy, controllable) of each player of ``side`` ("left" or "right")."""
+        players, flags = (self.left, self.left_flags) if side == "left" else (self.right, self.right_flags)
+        return flags or tuple((False, True) for _ in players)
 
 
 def _formation_442(side: int) -> tuple[tuple[float, float, int], ...]:
@@ -61,28 +75,38 @@ def _formation_442(side: int) -> tuple[tuple[float, float, int], ...]:
 
 
 SCENARIOS: dict[str, Scenario] = {
-    # GRF's academy names, rebuilt in this game
+    # GRF's academy scenarios, GRF 2.10.2's positions, roles and settings (right team in the observation
+    # frame), so a name starts the same game on both engines
     "academy_empty_goal_close": Scenario(
-        left=((-0.99, 0.0, GK), (0.77, 0.0, CF)),
-        right=((-0.9, 0.3, CB),),
-        ball=(0.79, 0.0),
+        left=((-1.0, 0.0, GK), (0.75, 0.0, CB)),
+        right=((-1.0, 0.0, GK),),  # the only opponent keeps the far goal: the near one is empty
+        ball=(0.77, 0.0),
         end_on_out_of_play=True,
         end_on_possession_change=True,
     ),
     "academy_run_to_score_with_keeper": Scenario(
-        left=((-0.99, 0.0, GK), (0.0, 0.0, CF)),
-        right=((0.99, 0.0, GK), (-0.12, 0.2, CB), (-0.12, 0.1, CB), (-0.12, -0.1, CB), (-0.12, -0.2, CB)),
+        left=((-1.0, 0.0, GK), (0.0, 0.0, CB)),
+        right=(
+            (1.0, 0.0, GK),
+            (-0.12, -0.2, LB),
+            (-0.12, -0.1, CB),
+            (-0.12, 0.0, CM),
+            (-0.12, 0.1, CB),
+            (-0.12, 0.2, RB),
+        ),
         ball=(0.02, 0.0),
         end_on_out_of_play=True,
         end_on_possession_change=True,
     ),
     "academy_3_vs_1_with_keeper": Scenario(
-        left=((-0.99, 0.0, GK), (0.6, 0.0, CM), (0.7, 0.2, CF), (0.7, -0.2, CF)),
-        right=((0.99, 0.0, GK), (0.75, 0.0, CB)),
+        left=((-1.0, 0.0, GK), (0.6, 0.0, CM), (0.7, 0.2, CM), (0.7, -0.2, CM)),
+        right=((1.0, 0.0, GK), (0.75, 0.0, CB)),
         ball=(0.62, 0.0),
         end_on_out_of_play=True,
         end_on_possession_change=True,
     ),
+    # lmmr1's full games (GRF's own 5_vs_5 / 11_vs_11_* alternate sides per episode and use lazy keepers;
+    # engine="gfootball" runs GRF's files under their names)
     "5_vs_5": Scenario(
         left=((-0.99, 0.0, GK), (-0.5, -0.15, CB), (-0.5, 0.15, CB), (-0.15, -0.1, CM), (-0.02, 0.05, CF)),
         right=((0.99, 0.0, GK), (0.5, 0.15, CB), (0.5, -0.15, CB), (0.2, 0.1, CM), (0.2, -0.1, CF)),
@@ -103,7 +127,14 @@ _CONFIG_FIELDS = {
     "end_episode_on_out_of_play": "end_on_out_of_play",
     "end_episode_on_possession_change": "end_on_possession_change",
 }
-_NOT_MODELLED = ("deterministic", "offsides", "right_team_difficulty", "left_team_difficulty")
+_NOT_MODELLED = (
+    "deterministic",
+    "offsides",
+    "right_team_difficulty",
+    "left_team_difficulty",
+    "second_half",
+    "control_all_players",
+)
 
 
 def _number(node: ast.AST, where: str) -> float:
@@ -122,6 +153,26 @@ def _role(node: ast.AST, where: str) -> int:
     return ROLE_NAMES.index(short)
 
 
+def _flag(node: ast.AST, where: str, name: str) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+        return node.value
+    raise ScenarioError(f"{where}: AddPlayer's {name} must be True or False")
+
+
+def _player_flags(call: ast.Call, where: str) -> tuple[bool, bool]:
+    """GRF's ``AddPlayer(x, y, role, lazy=False, controllable=True)`` extras, by position or keyword."""
+    if len(call.args) > 5:
+        raise ScenarioError(f"{where}: AddPlayer takes at most (x, y, role, lazy, controllable)")
+    values = {"lazy": False, "controllable": True}
+    for name, node in zip(("lazy", "controllable"), call.args[3:]):
+        values[name] = _flag(node, where, name)
+    for kw in call.keywords:
+        if kw.arg not in values:
+            raise ScenarioError(f"{where}: unknown AddPlayer argument {kw.arg!r} (accepted: lazy, controllable)")
+        values[kw.arg] = _flag(kw.value, where, kw.arg)
+    return values["lazy"], values["controllable"]
+
+
 def load_scenario_file(path: str | Path) -> Scenario:
     """A GRF / MageBench scenario file, parsed as data (never executed)."""
     path = Path(path)
@@ -136,6 +187,8 @@ def load_scenario_file(path: str | Path) -> Scenario:
     not_modelled: list[str] = []
     ball: tuple[float, float] | None = None
     teams: dict[str, list[tuple[float, float, int]]] = {"left": [], "right": []}
+    flags: dict[str, list[tuple[bool, bool]]] = {"left": [], "right": []}
+    grf_settings: list[tuple[str, bool | int | float]] = []
     team = None
     for stmt in build.body:
         where = f"{path}:{stmt.lineno}"
@@ -147,6 +200,7 @@ def load_scenario_file(path: str | Path) -> Scenario:
                 settings[_CONFIG_FIELDS[key]] = stmt.value.value
             elif key in _NOT_MODELLED:
                 not_modelled.append(f"{key}={stmt.value.value!r}")
+                grf_settings.append((key, stmt.value.value))
             else:
                 raise ScenarioError(f"{where}: unknown setting config().{key}")
             continue
@@ -168,9 +222,13 @@ def load_scenario_file(path: str | Path) -> Scenario:
             if len(call.args) < 3:
                 raise ScenarioError(f"{where}: AddPlayer(x, y, role) needs three arguments")
             x, y = _number(call.args[0], where), _number(call.args[1], where)
-            teams[team].append((x, y, _role(call.args[2], where)))
-            if len(call.args) > 3 or call.keywords:
-                not_modelled.append(f"AddPlayer extras at line {stmt.lineno}")
+            if team == "right":  # the file's right team is in its own frame: mirror to the observation frame
+                x, y = -x, -y
+            teams[team].append((x + 0.0, y + 0.0, _role(call.args[2], where)))  # + 0.0: no -0.0
+            flags[team].append(_player_flags(call, where))
+            if flags[team][-1] != (False, True):
+                lazy, controllable = flags[team][-1]
+                not_modelled.append(f"AddPlayer(lazy={lazy}, controllable={controllable}) at line {stmt.lineno}")
         else:
             raise ScenarioError(f"{where}: unknown builder call {method or ast.dump(call.func)[:40]!r}")
     if ball is None:
@@ -186,6 +244,9 @@ def load_scenario_file(path: str | Path) -> Scenario:
         end_on_possession_change=bool(settings.get("end_on_possession_change", False)),
         max_steps=int(settings.get("max_steps", 400)),
         not_modelled=tuple(not_modelled),
+        grf_settings=tuple(grf_settings),
+        left_flags=tuple(flags["left"]),
+        right_flags=tuple(flags["right"]),
     )
 
 

@@ -44,6 +44,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-new-tokens", type=int, help="cap the protocol's generation budget (recorded in the summary)")
     p.add_argument("--agent-steps", type=int, help="Football-Online episode length (protocol: 400)")
     p.add_argument(
+        "--football-engine",
+        choices=["lmmr1", "gfootball"],
+        default="lmmr1",
+        help="Football-Online's game: lmmr1's 2D football, or Google Research Football as MageBench ran it "
+        "(needs scripts/install_gfootball.sh)",
+    )
+    p.add_argument(
+        "--football-frame",
+        choices=["2d", "grf"],
+        default="2d",
+        help="what the model sees in Football-Online: lmmr1's 2D picture (either engine), or GRF's own 3D "
+        "render at 1280x720 as in MageBench (--football-engine gfootball; ~2 steps/s with software GL)",
+    )
+    p.add_argument(
         "--judge", metavar="URL", help="OpenAI-compatible endpoint extracting answers (e.g. http://host:8000/v1)"
     )
     p.add_argument("--judge-model", default="Qwen2.5-14B-Instruct", help="model name sent to the judge")
@@ -103,6 +117,19 @@ def handler(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+        if args.football_frame == "grf" and args.football_engine != "gfootball":
+            print(
+                "lmmr1 eval: --football-frame grf is GRF's own render: add --football-engine gfootball", file=sys.stderr
+            )
+            return 2
+        if args.football_engine == "gfootball" and "football_online" in names:
+            from lmmr1.envs.football.gfootball_engine import require_gfootball
+
+            try:
+                require_gfootball()
+            except (ModuleNotFoundError, RuntimeError) as exc:
+                print(f"lmmr1 eval: --football-engine gfootball: {exc}", file=sys.stderr)
+                return 2
         judge = Judge(args.judge, args.judge_model, args.judge_api_key) if args.judge else None
         base = EvalOptions(
             benchmarks=names,
@@ -113,6 +140,8 @@ def handler(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             max_new_tokens=args.max_new_tokens,
             agent_steps=args.agent_steps,
+            football_engine=args.football_engine,
+            football_frame=args.football_frame,
             judge=judge,
             label=args.label,
             progress=not args.quiet,

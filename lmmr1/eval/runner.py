@@ -42,6 +42,8 @@ class EvalOptions:
     batch_size: int = 8
     max_new_tokens: Optional[int] = None  # caps the protocol's budget (recorded); for quick CPU checks
     agent_steps: Optional[int] = None  # Football-Online episode length (protocol: 400)
+    football_engine: str = "lmmr1"  # Football-Online's engine: lmmr1's 2D game or "gfootball" (GRF, MageBench's)
+    football_frame: str = "2d"  # what the model sees: lmmr1's 2D picture, or "grf" (GRF's 3D render, MageBench's)
     judge: Any = None  # lmmr1.eval.judge.Judge or None
     label: Optional[str] = None
     progress: bool = True
@@ -122,7 +124,15 @@ def evaluate(
                     if generator is None:
                         generator = _need_generator(generator_factory, name)
                     policy = lambda m, im, s, g=generator: g.generate([Request(m, im, s)])[0]  # noqa: E731
-                    kwargs = {"steps": options.agent_steps} if name == "football_online" else {}
+                    kwargs = (
+                        {
+                            "steps": options.agent_steps,
+                            "engine": options.football_engine,
+                            "frame": options.football_frame,
+                        }
+                        if name == "football_online"
+                        else {}
+                    )
                     result = bench.play(item, policy, options.protocol, settings, **kwargs)  # type: ignore[attr-defined]
                     record = _record(name, item, options.protocol, result, "none (environment reward)")
                     _write(sink, record)
@@ -192,6 +202,8 @@ def evaluate(
         "judge": judge_label,
         "max_new_tokens_cap": options.max_new_tokens,
         "agent_steps": options.agent_steps,
+        "football_engine": options.football_engine,
+        "football_frame": options.football_frame,
         "benchmarks": summary_benchmarks,
         **options.extra_settings,
     }

@@ -104,11 +104,12 @@ def test_deterministic_for_a_seed(scenario):
     [
         "academy_empty_goal_close",
         "academy_run_to_score_with_keeper",
-        "academy_3_vs_1_with_keeper",
         pytest.param("5_vs_5", marks=pytest.mark.slow),
     ],
 )
 def test_scripted_attacker_beats_idle(scenario):
+    # not academy_3_vs_1_with_keeper: from GRF's positions the naive attacker runs into the defender and
+    # mostly loses the ball, on GRF as on lmmr1's engine (benchmarks/results/envs.md)
     seeds = range(6)
     attack = [_episode(scenario, s, scripted_attacker) for s in seeds]
     idle = [_episode(scenario, s, lambda obs: 0) for s in seeds]

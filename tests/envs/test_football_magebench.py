@@ -29,6 +29,10 @@ def test_a_magebench_scenario_file_is_read_as_data_never_run(tmp_path):
     assert len(sc.left) == 4 and len(sc.right) == 3 and sc.left[0][2] == 0 and sc.right[1][2] == 1  # GK, CB
     assert sc.end_on_possession_change and sc.end_on_out_of_play and sc.end_on_score
     assert "offsides=False" in sc.not_modelled
+    # GRF gives the right team in its own frame: mirrored to the observation frame (keeper at x = +0.99)
+    assert sc.right[0][:2] == (0.99, 0.0) and sc.right[1][:2] == (0.55, 0.1) and sc.right[2][:2] == (0.55, -0.15)
+    assert dict(sc.grf_settings) == {"deterministic": False, "offsides": False, "right_team_difficulty": 0.0}
+    assert sc.flags("left") == ((False, True),) * 4
     bad = tmp_path / "bad.py"
     bad.write_text("def build_scenario(builder):\n    import os\n    os.system('echo hi')\n")
     with pytest.raises(ScenarioError, match="bad.py:2: only builder calls"):
@@ -36,6 +40,28 @@ def test_a_magebench_scenario_file_is_read_as_data_never_run(tmp_path):
     bad.write_text("def build_scenario(builder):\n    builder.SetBallPosition(0, 0)\n    builder.AddPlayer(0, 0, GK)\n")
     with pytest.raises(ScenarioError, match="bad.py:3: AddPlayer before SetTeam"):
         load_scenario_file(bad)
+
+
+def test_addplayer_extras_are_read_by_position_and_keyword(tmp_path):
+    f = tmp_path / "extras.py"
+    f.write_text(
+        "def build_scenario(builder):\n"
+        "    builder.SetBallPosition(0.0, 0.0)\n"
+        "    builder.SetTeam(Team.e_Left)\n"
+        "    builder.AddPlayer(-1.0, 0.0, e_PlayerRole_GK, controllable=False)\n"
+        "    builder.AddPlayer(0.0, 0.1, e_PlayerRole_CF)\n"
+        "    builder.SetTeam(Team.e_Right)\n"
+        "    builder.AddPlayer(-1.0, 0.0, e_PlayerRole_GK, True)\n"
+    )
+    sc = load_scenario_file(f)
+    assert sc.flags("left") == ((False, False), (False, True)) and sc.flags("right") == ((True, True),)
+    assert "AddPlayer(lazy=True, controllable=True) at line 7" in sc.not_modelled
+    f.write_text(f.read_text().replace("controllable=False", "controllable=0"))
+    with pytest.raises(ScenarioError, match="extras.py:4: AddPlayer's controllable must be True or False"):
+        load_scenario_file(f)
+    f.write_text(f.read_text().replace("controllable=0", "speed=2"))
+    with pytest.raises(ScenarioError, match="unknown AddPlayer argument 'speed'"):
+        load_scenario_file(f)
 
 
 def test_the_file_loads_into_football_v0():
@@ -140,14 +166,20 @@ def test_auto_acting_holds_a_repeated_move():
     assert not keep_moving(near_line)
 
 
-def test_unknown_engine_reward_and_missing_gfootball_are_clear_errors():
+def test_unknown_engine_reward_and_missing_gfootball_are_clear_errors(monkeypatch):
     with pytest.raises(ValueError, match="reward must be one of"):
         FootballEnv(reward="scoring")
     with pytest.raises(ValueError, match="engine must be one of"):
         FootballEnv(engine="unity")
-    from lmmr1.envs.football.gfootball_engine import gfootball_available
+    import lmmr1.envs.football.gfootball_engine as grf
 
-    if not gfootball_available():
-        with pytest.raises(ModuleNotFoundError, match="scripts/install_gfootball.sh"):
+    with monkeypatch.context() as m:  # as on a machine without GRF (CI), whether or not this one has it
+        m.setattr(grf, "gfootball_available", lambda: False)
+        with pytest.raises(ModuleNotFoundError, match="run scripts/install_gfootball.sh"):
+            FootballEnv(engine="gfootball")
+    with monkeypatch.context() as m:  # a GRF the adapter was not written for is refused, naming both versions
+        m.setattr(grf, "gfootball_available", lambda: True)
+        m.setattr(grf.importlib.metadata, "version", lambda name: "2.9.0")
+        with pytest.raises(RuntimeError, match=r"gfootball 2\.9\.0 is installed.*checked against 2\.10\.2"):
             FootballEnv(engine="gfootball")
     assert math.isfinite(FootballEnv(scenario=str(SCENARIO)).reset(seed=0)[0]["ball"][0])

@@ -6,9 +6,11 @@
   bound is ``upper_bound`` when the level file has it, else ``10 + boxes - 0.1 x optimal_moves``
   (``lmmr1 data sokoban --solve`` records ``optimal_moves``). Levels from lmmr1's generator are not
   MageBench's, so the number is labelled with the environment that produced it.
-* **Football-Online**: one action per step from the rendered frame in ``lmmr1/Football-v0`` (lmmr1's light
-  2D football, *not* Google Research Football) with its MageBench-style shaped reward; the score is the
-  mean episode return x 20 (MageBench's scale). Not comparable with the paper's GRF numbers, and labelled so.
+* **Football-Online**: one action per step from the rendered frame in ``lmmr1/Football-v0`` with MageBench's
+  reward and auto-acting rule; the score is the mean episode return (MageBench's x20 scale included). The
+  engine is lmmr1's light 2D football by default (not comparable with the paper's GRF numbers, and labelled
+  so) or Google Research Football itself (``engine="gfootball"``, ``lmmr1 eval --football-engine gfootball``),
+  which is what MageBench ran.
 """
 
 from __future__ import annotations
@@ -118,6 +120,19 @@ class FootballOnline(Benchmark):
     environment = "lmmr1/Football-v0 (lmmr1's 2D football, not Google Research Football)"
     steps = 400  # MageBench's episode length
 
+    grf_frame_size = (1280, 720)  # GRF's render size, what MageBench showed its models
+
+    @staticmethod
+    def environment_of(engine: str, frame: str = "2d") -> str:
+        """What a Football-Online number was measured on, for the summary and the report."""
+        if engine == "gfootball":
+            import importlib.metadata
+
+            shown = "GRF's 3D frame 1280x720" if frame == "grf" else "lmmr1's 2D frame"
+            version = importlib.metadata.version("gfootball")
+            return f"Google Research Football {version} (lmmr1/Football-v0, engine=gfootball, {shown})"
+        return FootballOnline.environment
+
     def load(self, root: Path) -> LoadResult:
         games = root / "games.jsonl"
         if games.exists():
@@ -160,13 +175,26 @@ class FootballOnline(Benchmark):
         return LoadResult(items, files, len(rows))
 
     def play(
-        self, item: Item, policy: Policy, protocol: str, settings: GenSettings, steps: Optional[int] = None
+        self,
+        item: Item,
+        policy: Policy,
+        protocol: str,
+        settings: GenSettings,
+        steps: Optional[int] = None,
+        engine: str = "lmmr1",
+        frame: str = "2d",
     ) -> dict[str, Any]:
         from lmmr1.envs.football import ACTION_NAMES, FootballEnv
 
-        # MageBench's reward (its x20 scale included) and auto-acting rule, on lmmr1's engine
+        # MageBench's reward (its x20 scale included) and auto-acting rule, on the chosen engine and frame
         env = FootballEnv(
-            scenario=item.meta["scenario"], max_steps=int(steps or self.steps), reward="magebench", auto_acting=True
+            scenario=item.meta["scenario"],
+            max_steps=int(steps or self.steps),
+            reward="magebench",
+            auto_acting=True,
+            engine=engine,
+            frame=frame,
+            **({"frame_size": self.grf_frame_size} if frame == "grf" else {}),
         )
         obs, _ = env.reset(seed=item.meta["seed"])
         system, user = football_prompt(ACTION_NAMES)
@@ -185,6 +213,7 @@ class FootballOnline(Benchmark):
             goals = int(obs["score"][0])
             if terminated or truncated:
                 break
+        env.close()  # GRF's engine (and its one renderer) go back to its pool for the next game
         return {
             "response": last,
             "extracted": None,
@@ -192,6 +221,8 @@ class FootballOnline(Benchmark):
             "score": total,
             "episode_return": total,
             "invalid_answers": invalid,
+            "engine": engine,
+            "frame": frame,
         }
 
     @staticmethod
@@ -207,5 +238,10 @@ class FootballOnline(Benchmark):
             "score": sum(scores) / len(scores) if scores else None,
             "n": len(records),
             "games_with_goal": sum(1 for r in records if r.get("correct")),
-            "environment": self.environment,
+            "environment": "; ".join(
+                self.environment_of(e, f)
+                for e, f in sorted(
+                    {(r.get("engine", "lmmr1"), r.get("frame", "2d")) for r in records} or {("lmmr1", "2d")}
+                )
+            ),
         }

@@ -26,6 +26,7 @@ def build_scenario(builder):
     builder.AddPlayer(0.1, -0.25, e_PlayerRole_CF)
 
     builder.SetTeam(Team.e_Right)
-    builder.AddPlayer(0.99, 0.0, e_PlayerRole_GK)
-    builder.AddPlayer(0.55, 0.1, e_PlayerRole_CB)
-    builder.AddPlayer(0.55, -0.15, e_PlayerRole_CB)
+    # GRF's convention: the right team in its own frame (its goal at x = -1)
+    builder.AddPlayer(-0.99, 0.0, e_PlayerRole_GK)
+    builder.AddPlayer(-0.55, -0.1, e_PlayerRole_CB)
+    builder.AddPlayer(-0.55, 0.15, e_PlayerRole_CB)
