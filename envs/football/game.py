@@ -1,7 +1,7 @@
 """The game of ``lmmr1/Football-v0``: a light 2D football game with Google Research Football's interface.
 
 Why: LMM-R1 evaluated Football-Online in MageBench on Google Research Football (GRF), which needs
-a ~5-minute C++ build and renders its 3D frame at ~2 steps/s with software GL. This is a numpy/Pillow game with
+a ~5-minute C++ build and renders its 3D frame at 1-2 steps/s with software GL. This is a numpy/Pillow game with
 GRF's action set (same names and order), GRF's raw-observation field names and coordinate system
 (x in [-1, 1], y in [-0.42, 0.42], the left team attacks the goal at x = 1), and a rendered frame for the
 model. It is not GRF's physics: players, ball, passes, shots, tackles, goals and restarts are simple and

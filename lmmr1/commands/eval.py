@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=["2d", "grf"],
         default="2d",
         help="what the model sees in Football-Online: lmmr1's 2D picture (either engine), or GRF's own 3D "
-        "render at 1280x720 as in MageBench (--football-engine gfootball; ~2 steps/s with software GL)",
+        "render at 1280x720 as in MageBench (--football-engine gfootball; 1-2 steps/s with software GL)",
     )
     p.add_argument(
         "--judge", metavar="URL", help="OpenAI-compatible endpoint extracting answers (e.g. http://host:8000/v1)"
