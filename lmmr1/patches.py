@@ -72,6 +72,14 @@ PATCHES: tuple[Patch, ...] = (
         "tests/test_patches.py::test_upstream_verl_sft_collator_still_fails_on_a_text_row_before_a_picture_row",
     ),
     Patch(
+        "sft_dataloader_workers",
+        "lmmr1.verl_fixes",
+        "verl.trainer.sft_trainer_ray.StatefulDataLoader takes num_workers from the SFT config's data.num_workers "
+        "(verl writes 8 in the code)",
+        (("verl", "==0.9.1"),),
+        "tests/test_patches.py::test_upstream_verl_sft_trainer_still_hard_codes_eight_loader_workers",
+    ),
+    Patch(
         "process_group_backend_string",
         "lmmr1.cpu_backend.platform",
         "torch.distributed.init_process_group accepts verl's 'cpu:gloo,cpu:gloo' (collapsed to 'gloo')",

@@ -303,9 +303,10 @@ def _sft_main(verl_cfg: DictConfig) -> None:
     from verl.trainer.sft_trainer_ray import SFTTrainer
     from verl.utils.device import auto_set_device
 
-    from lmmr1.verl_fixes import install_sft_collator_fix
+    from lmmr1.verl_fixes import install_sft_collator_fix, install_sft_loader_workers
 
     install_sft_collator_fix()  # text and picture conversations in one batch
+    install_sft_loader_workers(verl_cfg.data.num_workers)  # verl's SFT trainer writes 8 workers in its code
     auto_set_device(verl_cfg)
     SFTTrainer(config=verl_cfg).fit()
 

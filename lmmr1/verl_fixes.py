@@ -163,6 +163,33 @@ def install_sft_collator_fix() -> None:
     collator.collate_variable_batch = collate_variable_batch
 
 
+def install_sft_loader_workers(num_workers: int) -> None:
+    """verl 0.9.1's SFT trainer builds its train and validation loaders with ``num_workers=8`` written in the
+    code, ignoring ``data.num_workers`` (which lmmr1 sets, 0 on CPU, and a user may set through ``verl:``).
+    The loader class the trainer module uses is replaced by one taking ``num_workers`` from the config, so
+    the setting takes effect. Installed by lmmr1's SFT stage runner, in the process that builds the trainer.
+    """
+    try:
+        from verl.trainer import sft_trainer_ray
+    except ImportError:  # pragma: no cover
+        return
+    check("sft_dataloader_workers")
+    base = getattr(sft_trainer_ray.StatefulDataLoader, "_lmmr1_base", sft_trainer_ray.StatefulDataLoader)
+    workers = int(num_workers)
+
+    class ConfiguredWorkersLoader(base):  # type: ignore[misc, valid-type]
+        _lmmr1_base = base
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["num_workers"] = workers
+            if workers == 0:  # torch refuses worker-only options without workers
+                kwargs.pop("prefetch_factor", None)
+                kwargs["persistent_workers"] = False
+            super().__init__(*args, **kwargs)
+
+    sft_trainer_ray.StatefulDataLoader = ConfiguredWorkersLoader
+
+
 def _flash_attn_available() -> bool:
     import importlib.util
 

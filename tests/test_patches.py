@@ -159,6 +159,30 @@ def test_upstream_verl_still_orders_a_batch_by_completion():
     assert "uuid.uuid4()" in source, "verl names prompts reproducibly now: remove the uid counter"
 
 
+def test_upstream_verl_sft_trainer_still_hard_codes_eight_loader_workers():
+    import inspect
+
+    from verl.trainer.sft_trainer_ray import SFTTrainer
+
+    source = inspect.getsource(SFTTrainer._build_dataloader)
+    assert source.count("num_workers=8") == 2, "verl's SFT loaders read a setting now: remove the patch"
+    assert "data.num_workers" not in source
+
+
+def test_sft_loaders_take_the_configured_number_of_workers(monkeypatch):
+    from verl.trainer import sft_trainer_ray
+
+    from lmmr1.verl_fixes import install_sft_loader_workers
+
+    monkeypatch.setattr(sft_trainer_ray, "StatefulDataLoader", sft_trainer_ray.StatefulDataLoader)
+    install_sft_loader_workers(0)
+    loader = sft_trainer_ray.StatefulDataLoader(list(range(4)), batch_size=2, num_workers=8)  # as verl calls it
+    assert loader.num_workers == 0 and [b.tolist() for b in loader] == [[0, 1], [2, 3]]
+    install_sft_loader_workers(2)  # installing again wraps verl's class, not the previous wrapper
+    assert sft_trainer_ray.StatefulDataLoader(list(range(4)), batch_size=2, num_workers=8).num_workers == 2
+    assert sft_trainer_ray.StatefulDataLoader.__mro__[1] is sft_trainer_ray.StatefulDataLoader._lmmr1_base
+
+
 def test_upstream_verl_sft_collator_still_fails_on_a_text_row_before_a_picture_row():
     result = _python(
         "import torch\n"
