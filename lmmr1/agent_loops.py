@@ -79,7 +79,9 @@ class EnvAgentLoop(AgentLoopBase):
         kwargs.pop("name", None)  # the YAML entry's name is passed through by hydra
         kwargs.pop("tools", None)
         super().__init__(*args, **kwargs)
-        self.check_settings({"max_turns": max_turns, "observation": observation})
+        self.check_settings(
+            {"max_turns": max_turns, "observation": observation, "max_tokens_per_turn": max_tokens_per_turn}
+        )
         self.prompt_length = self.rollout_config.prompt_length
         self.response_length = self.rollout_config.response_length
         multi_turn = getattr(self.rollout_config, "multi_turn", None)
@@ -475,27 +477,24 @@ class SeededSingleTurnAgentLoop(SingleTurnAgentLoop):
 # ---------------------------------------------------------------------------------------------
 # wiring for verl
 # ---------------------------------------------------------------------------------------------
+# lmmr1's loops by the name rows and the agent-loop YAML use
+LOOP_CLASSES: dict[str, type] = {
+    SEEDED_SINGLE_TURN: SeededSingleTurnAgentLoop,
+    "sokoban_online": SokobanOnlineAgentLoop,
+    "football_online": FootballOnlineAgentLoop,
+}
+
+
 def agent_loop_configs(**overrides: dict[str, Any]) -> list[dict[str, Any]]:
     """The entries of verl's ``agent_loop_config_path`` YAML for lmmr1's loops.
 
     ``overrides`` maps a loop name to extra constructor keywords, e.g.
     ``agent_loop_configs(sokoban_online={"max_turns": 6})``.
     """
-    entries = [
-        {"name": SEEDED_SINGLE_TURN, "_target_": f"{__name__}.SeededSingleTurnAgentLoop"},
-        {"name": "sokoban_online", "_target_": f"{__name__}.SokobanOnlineAgentLoop"},
-        {"name": "football_online", "_target_": f"{__name__}.FootballOnlineAgentLoop"},
-    ]
+    entries = [{"name": name, "_target_": f"{__name__}.{klass.__name__}"} for name, klass in LOOP_CLASSES.items()]
     for entry in entries:
         entry.update(overrides.get(entry["name"], {}))
     return entries
-
-
-LOOP_CLASSES: dict[str, type] = {
-    SEEDED_SINGLE_TURN: SeededSingleTurnAgentLoop,
-    "sokoban_online": SokobanOnlineAgentLoop,
-    "football_online": FootballOnlineAgentLoop,
-}
 
 
 def check_agent_loop_settings(overrides: dict[str, dict[str, Any]]) -> None:
