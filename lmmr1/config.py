@@ -184,6 +184,8 @@ class RunConfig:
     max_attempts: int
     ray_address: Optional[str]
     ray_num_cpus: int
+    # an unsatisfiable placement: False = fail at once naming the shortfall, True = wait (autoscaler)
+    ray_wait_for_resources: bool = False
     explain: bool = False
     # a re-run whose stage settings differ from those a started stage ran with: "error" (refuse) or "keep"
     on_settings_change: str = "error"
@@ -881,6 +883,7 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
         "deterministic": (cfg.get("deterministic", False), bool),
         "max_attempts": (cfg.max_attempts, int),
         "ray.num_cpus": (cfg.ray.num_cpus, int),
+        "ray.wait_for_resources": (cfg.ray.get("wait_for_resources", False), bool),
     }
     checked = {}
     for key, (value, kind) in top.items():
@@ -921,6 +924,7 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
         max_attempts=max(1, checked["max_attempts"]),
         ray_address=address,
         ray_num_cpus=checked["ray.num_cpus"],
+        ray_wait_for_resources=checked["ray.wait_for_resources"],
         loggers=loggers,
         log_responses=log_responses,
     )

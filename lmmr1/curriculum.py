@@ -83,8 +83,10 @@ def ray_session(run: RunConfig) -> Iterator[None]:
         "log_to_driver": run.verbose,
     }
     if run.ray_address:
-        kwargs["address"] = run.ray_address
+        from lmmr1.cluster import connect
+
         print(f"[lmmr1] joining Ray cluster at {run.ray_address}", file=sys.stderr)
+        connect(run.ray_address, **kwargs)
     else:
         # address="local": always a fresh Ray of our own, even if a `ray start` cluster runs on this
         # machine (plain ray.init() would attach to it); join clusters explicitly with ray.address.
@@ -94,7 +96,7 @@ def ray_session(run: RunConfig) -> Iterator[None]:
             kwargs["num_gpus"] = run.scale.gpus_per_node * run.scale.nnodes
         if run.verbose:
             print("[lmmr1] starting a local Ray", file=sys.stderr)
-    ray.init(**kwargs)
+        ray.init(**kwargs)
     previous = signal.getsignal(signal.SIGTERM)
 
     def _sigterm(signum, frame):  # turn SIGTERM into the same clean path as Ctrl-C
@@ -244,6 +246,9 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     if stage.init.startswith("stage:") and not Path(init_model).exists():
         raise ConfigError(f"stage {stage.name} starts from {stage.init}, whose export {init_model} is missing")
     verl_cfg = stage_verl_config(run, stage, init_model)
+    from lmmr1.cluster import PendingPlacementWatch, check_placement
+
+    check_placement(verl_cfg, stage.name, wait=run.ray_wait_for_resources)  # before verl asks Ray for it
     sft = stage.kind == "sft"
     if not sft:
         from lmmr1.agent_loops import write_agent_loop_config
@@ -287,6 +292,8 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     )
     relay.start()
     interrupted = False
+    watch = PendingPlacementWatch(stage.name)  # a placement Ray cannot make yet is named, once a minute
+    watch.start()
     try:
         if sft:
             run_verl_sft(verl_cfg, dirs["verl_metrics"], tensorboard_dir=dirs["tensorboard"])
@@ -305,6 +312,7 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
         record.status, record.error = mf.FAILED, f"{type(exc).__name__}: {str(exc)[:2000]}"
         traceback.print_exc()
     finally:
+        watch.stop()
         relay.stop()
         record.ended_at = mf.now()
     if not interrupted and record.status == mf.RUNNING:

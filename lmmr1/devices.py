@@ -49,9 +49,11 @@ def cluster_gpu_count(address: str) -> int:
     """GPUs in the Ray cluster at ``address`` (connects as a client, then disconnects)."""
     import ray
 
+    from lmmr1.cluster import connect
+
     already = ray.is_initialized()
     if not already:
-        ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+        connect(address, logging_level="ERROR", log_to_driver=False)
     try:
         return int(ray.cluster_resources().get("GPU", 0))
     finally:

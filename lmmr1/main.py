@@ -19,6 +19,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
+from lmmr1.cluster import ClusterError
 from lmmr1.config import ConfigError, RunConfig, build_run_config, explain_text
 
 logger = logging.getLogger("lmmr1")
@@ -40,8 +41,10 @@ def _auto_overrides(cfg: DictConfig) -> tuple[list[str], Optional[str]]:
 
         address = cfg.ray.get("address") or os.environ.get("RAY_ADDRESS") or None
         count, where = visible_gpus(address)
-        scale = "paper" if count > 0 else "smoke"
-        note = f"scale={scale} ({count} GPU(s) visible on {where}; pass scale=smoke|paper to choose)"
+        paper_gpus = _paper_gpus()
+        scale = "paper" if count >= paper_gpus else "gpu1" if count > 0 else "smoke"
+        why = f"; scale=paper needs {paper_gpus}" if scale == "gpu1" else ""
+        note = f"scale={scale} ({count} GPU(s) visible on {where}{why}; pass scale=smoke|gpu1|paper to choose)"
         extra.append(f"scale={scale}")
     if cfg.model.name == "auto":
         model = cfg.recipe.smoke_model if scale in ("smoke", "gpu1") else cfg.recipe.paper_model
@@ -49,6 +52,15 @@ def _auto_overrides(cfg: DictConfig) -> tuple[list[str], Optional[str]]:
     if cfg.data.name == "auto":
         extra.append(f"data={'samples' if scale in ('smoke', 'gpu1') else 'lmm_r1'}")
     return extra, note
+
+
+def _paper_gpus() -> int:
+    """GPUs ``scale=paper`` asks for (read from its YAML, so the auto choice follows an edited preset)."""
+    from importlib import resources
+
+    text = (resources.files("lmmr1.recipes") / "scale" / "paper.yaml").read_text(encoding="utf-8")
+    paper = OmegaConf.create(text)
+    return int(paper.gpus_per_node) * int(paper.nnodes)
 
 
 def compose(cfg: DictConfig) -> DictConfig:
@@ -144,7 +156,8 @@ def _check_gpus(cfg: DictConfig) -> Optional[str]:
         return (
             f"scale={scale.name} needs {need} GPU(s) ({scale.nnodes} node(s) x {scale.gpus_per_node}) "
             f"but {have} are visible on {where}. Run on a GPU node or cluster (ray.address=auto), lower "
-            "scale.gpus_per_node / scale.nnodes, use scale=smoke for a CPU run, or add dry_run=true to inspect the config."
+            "scale.gpus_per_node / scale.nnodes, use scale=gpu1 on a single GPU or scale=smoke for a CPU run, "
+            "or add dry_run=true to inspect the config."
         )
     return None
 
@@ -190,7 +203,7 @@ def main(cfg: DictConfig) -> None:
         from lmmr1.curriculum import run_curriculum
 
         _EXIT_CODE = run_curriculum(run)
-    except ConfigError as exc:
+    except (ConfigError, ClusterError) as exc:
         _EXIT_CODE = _fail(str(exc))
     except KeyboardInterrupt:
         _EXIT_CODE = _fail("interrupted", 130)
