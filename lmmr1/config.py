@@ -219,6 +219,7 @@ _SECTIONS: dict[str, type] = {
 # (None: every level, for raw verl keys written nested or dotted)
 _FREE_DEPTH: dict[str, Optional[int]] = {"reward.kwargs": 1, "reward.by_source": 1, "agent_loops": 2, "verl": None}
 _STAGE_FIELDS = {f.name: f for f in fields(StageSpec) if f.name not in ("name", "provenance")}
+STAGE_SETTING_NAMES = tuple(_STAGE_FIELDS)
 _HINTS = {
     cls: typing.get_type_hints(cls)
     for cls in (StageSpec, DataSpec, RewardSpec, AlgorithmSpec, ScaleSpec, ValidationSpec, SFTSpec)
@@ -802,12 +803,77 @@ def _scale(cfg: DictConfig) -> tuple[ScaleSpec, dict[str, Any]]:
     return ScaleSpec(**typed), overrides
 
 
+# Keys lmmr1 reads outside ``stages`` (checked by layer_stage) and ``scale`` (checked by _scale). Everything
+# else in the composed config, whether a recipe file or a ``+key=...`` on the command line put it there, is
+# refused: Hydra accepts any ``+`` key, and a misspelt one (``+deterministc=true``) silently changes the run.
+_GROUP_KEYS: dict[str, Optional[tuple[str, ...]]] = {
+    "model": ("name", "path"),
+    "data": ("name", "root", "train_files", "val_files", "datasets"),
+    "algorithm": tuple(f.name for f in fields(AlgorithmSpec)),
+    "stages": None,  # per-stage checks name the stage
+    "scale": None,
+    "curriculum": None,
+    "logger": None,
+}
+
+
+def _primary_keys() -> dict[str, Optional[tuple[str, ...]]]:
+    """Top-level keys (and the keys of ``ray`` and ``recipe``) as ``recipes/config.yaml`` declares them."""
+    text = (resources.files("lmmr1.recipes") / "config.yaml").read_text(encoding="utf-8")
+    primary = OmegaConf.to_container(OmegaConf.create(text), resolve=False)
+    assert isinstance(primary, dict)
+    known: dict[str, Optional[tuple[str, ...]]] = {}
+    for key, value in primary.items():
+        if key in ("defaults", "hydra"):
+            continue
+        known[str(key)] = tuple(str(k) for k in value) if isinstance(value, dict) and value else None
+    known.update(_GROUP_KEYS)
+    return known
+
+
+def _uses_root(data: Any) -> bool:
+    """Whether a data group's dataset paths are built from ``${data.root}``."""
+    raw = OmegaConf.to_container(data, resolve=False) if OmegaConf.is_config(data) else data
+    return "${data.root}" in json.dumps(raw)
+
+
+def check_known_keys(cfg: DictConfig) -> None:
+    """Every key of the composed config is one lmmr1 reads, at every level; else a did-you-mean."""
+    known = _primary_keys()
+    for key in cfg.keys():
+        key = str(key)
+        if key == "hydra":
+            continue
+        if key not in known:
+            raise _unknown(key, "config", list(known))
+        sub = known[key]
+        node = cfg.get(key)
+        if sub is None or not OmegaConf.is_dict(node):
+            continue
+        for child in node.keys():
+            if str(child) not in sub:
+                raise _unknown(f"{key}.{child}", key, list(sub))
+    data = cfg.get("data") or {}
+    if data.get("root") is not None and not _uses_root(data):
+        raise ConfigError(
+            f"data.root = {data.get('root')!r}: data={data.get('name')} does not read it (the bundled samples need "
+            "no folder). Add data=lmm_r1 to train on prepared files under data.root."
+        )
+    datasets = data.get("datasets") or {}
+    for name, entry in datasets.items():
+        if OmegaConf.is_dict(entry):
+            for child in entry.keys():
+                if str(child) not in ("train", "val"):
+                    raise _unknown(f"data.datasets.{name}.{child}", f"data.datasets.{name}", ["train", "val"])
+
+
 def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, check_files: bool = True) -> RunConfig:
     """Validate the composed Hydra config and produce the typed :class:`RunConfig`.
 
     ``overrides`` are the command-line overrides as the user typed them (``HydraConfig...overrides.task``);
     they are the top layer of every stage setting. Reads configs only: writes nothing, builds nothing.
     """
+    check_known_keys(cfg)
     user = parse_user_overrides(overrides or [])
     recipe = cfg.recipe.name
     order = [str(s) for s in cfg.curriculum]
@@ -988,8 +1054,9 @@ def stage_settings(run: RunConfig, stage: StageSpec) -> dict[str, Any]:
     return json.loads(json.dumps(flat, default=str))
 
 
-def explain_text(run: RunConfig) -> str:
-    """Every stage's effective settings with the layer that set each one (``explain=true``)."""
+def explain_text(run: RunConfig, conflicts: Optional[list[str]] = None) -> str:
+    """Every stage's effective settings with the layer that set each one (``explain=true``), and the raw verl
+    keys that replace a value lmmr1 derives (``conflicts``, from :func:`lmmr1.verl_bridge.raw_key_conflicts`)."""
     lines = [
         f"# recipe {run.recipe}, model {run.model_path}",
         "# precedence: default < recipe < scale < stage block < command line",
@@ -1007,6 +1074,10 @@ def explain_text(run: RunConfig) -> str:
         vwidth = min(48, max(len(r[1]) for r in rows))
         for key, value, layer in rows:
             lines.append(f"{key:<{width}}  {value:<{vwidth}}  {layer}")
+        mine = [c for c in conflicts or [] if c.startswith(f"stages.{stage.name}.verl.")]
+        if mine:
+            lines.append("# raw verl keys over lmmr1's settings:")
+            lines += [f"#   {c}" for c in mine]
     return "\n".join(lines) + "\n"
 
 

@@ -92,8 +92,8 @@ def dry_run_text(run: RunConfig) -> str:
         if stage.kind == "sft":
             try:
                 validate_sft_with_verl(verl_cfg)
-            except (AssertionError, ValueError, TypeError) as exc:
-                raise ConfigError(f"stages.{stage.name}: verl's config validation refused the stage: {exc}") from None
+            except Exception as exc:  # verl raises assertions, ValueErrors and Hydra instantiation errors
+                raise ConfigError(f"stages.{stage.name}: verl's config validation refused the stage: {_why(exc)}") from None
             documents.append(f"---\n# stage: {stage.name} (sft: verl.trainer.sft_trainer_ray)\n{to_yaml(verl_cfg)}")
             continue
         check_cfg = verl_cfg
@@ -113,11 +113,19 @@ def dry_run_text(run: RunConfig) -> str:
             sink = sys.stderr if (run.dry_run or run.verbose) else io.StringIO()
             with contextlib.redirect_stdout(sink):
                 validate_with_verl(check_cfg)
-        except (AssertionError, ValueError) as exc:
-            raise ConfigError(f"stages.{stage.name}: verl's config validation refused the stage: {exc}") from None
+        except Exception as exc:  # verl raises assertions, ValueErrors and Hydra instantiation errors
+            raise ConfigError(f"stages.{stage.name}: verl's config validation refused the stage: {_why(exc)}") from None
         documents.append(f"---\n# stage: {stage.name}\n{to_yaml(verl_cfg)}")
     _print_estimates(run)
     return "".join(documents)
+
+
+def _why(exc: BaseException) -> str:
+    """The innermost reason of a verl refusal, on one line (Hydra wraps verl's assertion in its own error)."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:600]
 
 
 def _print_estimates(run: RunConfig) -> None:
@@ -141,6 +149,16 @@ def _print_estimates(run: RunConfig) -> None:
         total += result.gpu_hours
         print(f"[lmmr1] estimate {result.line(gpus)}", file=sys.stderr)
     print(f"[lmmr1] estimate total: about {total:,.0f} GPU-hours; {assumptions()}", file=sys.stderr, flush=True)
+
+
+def _raw_key_conflicts(run: RunConfig) -> list[str]:
+    from lmmr1.curriculum import init_model_for
+    from lmmr1.verl_bridge import raw_key_conflicts
+
+    lines: list[str] = []
+    for stage in run.stages:
+        lines += raw_key_conflicts(run, stage, init_model_for(run, stage, None))
+    return lines
 
 
 def _check_gpus(cfg: DictConfig) -> Optional[str]:
@@ -191,8 +209,11 @@ def main(cfg: DictConfig) -> None:
             return
         typed = list(HydraConfig.get().overrides.task)  # the top layer of every stage setting
         run = build_run_config(cfg, typed, check_files=not inspect_only)
+        conflicts = _raw_key_conflicts(run)
+        for line in conflicts:
+            print(f"[lmmr1] note: {line}", file=sys.stderr, flush=True)
         if run.explain:
-            sys.stdout.write(explain_text(run))
+            sys.stdout.write(explain_text(run, conflicts))
             sys.stdout.flush()
             return
         text = dry_run_text(run)  # also runs verl's own config validation for every stage
@@ -209,9 +230,20 @@ def main(cfg: DictConfig) -> None:
         _EXIT_CODE = _fail("interrupted", 130)
 
 
+def run_app(argv: list[str]) -> int:
+    """Check the command line (one lmmr1 line for what Hydra would report at length), then run the Hydra app."""
+    from lmmr1.command_line import preflight
+
+    problem = preflight(argv)
+    if problem:
+        return _fail(problem)
+    sys.argv = [sys.argv[0] or "lmmr1.main", *argv]
+    main()  # Hydra parses sys.argv (and exits on its own usage errors)
+    return _EXIT_CODE
+
+
 def entry() -> None:
-    main()
-    sys.exit(_EXIT_CODE)
+    sys.exit(run_app(sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ Mapping of the LMM-R1 settings (see README "Paper settings"):
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
@@ -98,35 +97,18 @@ def verl_sft_defaults() -> DictConfig:
 
 
 def check_verl_keys(overrides: dict[str, Any], kind: str = "rl") -> None:
-    """Refuse raw verl keys that the installed verl's trainer config does not have.
+    """Refuse raw verl keys that the installed verl's trainer config does not have, or values of the wrong type.
 
-    A key must name an existing entry of ``_generated_ppo_trainer.yaml``, except below an entry that is
-    free-form there (an empty mapping or null, e.g. ``override_config``, ``engine_kwargs``), where verl
-    itself accepts any key. ValueError names the key and the closest existing one.
+    A key must name an entry of verl's trainer YAML or a field of the config dataclass its section is built
+    into (see :mod:`lmmr1.verl_schema`); below a free-form entry verl accepts any key. ValueError names the
+    key and the closest existing one, or the type verl expects.
     """
+    from lmmr1.verl_schema import check_verl_key
+
     base = verl_sft_defaults() if kind == "sft" else verl_defaults()
     defaults = OmegaConf.to_container(base, resolve=False)
-    for dotted in overrides:
-        node: Any = defaults
-        walked: list[str] = []
-        for part in str(dotted).split("."):
-            if isinstance(node, dict):
-                if not node:
-                    break  # free-form mapping in verl's schema
-                if part not in node:
-                    near = difflib.get_close_matches(part, [str(k) for k in node], n=1, cutoff=0.6)
-                    hint = f"; did you mean '{'.'.join([*walked, near[0]])}'?" if near else ""
-                    where = ".".join(walked) or "the top level"
-                    raise ValueError(
-                        f"'{dotted}' is not a key of verl's trainer config (no '{part}' under {where}{hint}). "
-                        f"Keys there: {', '.join(sorted(str(k) for k in node))[:400]}"
-                    )
-                node = node[part]
-                walked.append(part)
-                continue
-            if node is None:
-                break  # null in verl's schema: a free-form value
-            raise ValueError(f"'{dotted}': '{'.'.join(walked)}' is a value in verl's trainer config, not a section")
+    for dotted, value in overrides.items():
+        check_verl_key(defaults, str(dotted), value)
 
 
 def stage_dirs(output_dir: Path, stage: str) -> dict[str, Path]:
@@ -154,8 +136,58 @@ def mixed_precision(dtype: str) -> dict[str, str]:
     return {"param_dtype": param, "reduce_dtype": "fp32", "buffer_dtype": "fp32"}
 
 
+_WRITTEN: Optional[set[str]] = None  # keys the bridge writes, while raw_key_conflicts records them
+
+
 def _set(cfg: DictConfig, dotted: str, value: Any) -> None:
+    if _WRITTEN is not None:
+        _WRITTEN.add(dotted)
     OmegaConf.update(cfg, dotted, value, merge=False, force_add=True)
+
+
+def raw_key_conflicts(run: RunConfig, stage: StageSpec, init_model: str) -> list[str]:
+    """One line per raw verl key (``stages.S.verl.KEY``) that replaces a value lmmr1 derives from its settings.
+
+    The raw key wins (it is the escape hatch), but never silently: a user who sets
+    ``verl.actor_rollout_ref.actor.optim.lr`` beside ``actor_lr`` should know which one trains.
+    """
+    global _WRITTEN
+    if not stage.verl:
+        return []
+    import dataclasses
+
+    from lmmr1.config import stage_settings
+
+    _WRITTEN = set()
+    try:
+        ours = stage_verl_config(run, dataclasses.replace(stage, verl={}), init_model)
+        written = set(_WRITTEN)
+    finally:
+        _WRITTEN = None
+    settings = stage_settings(run, stage)
+    lines = []
+    for dotted, value in stage.verl.items():
+        covering = [w for w in written if w == dotted or w.startswith(dotted + ".") or dotted.startswith(w + ".")]
+        if not covering:
+            continue
+        mine = OmegaConf.select(ours, dotted, default=None)
+        mine = OmegaConf.to_container(mine, resolve=True) if OmegaConf.is_config(mine) else mine
+        if mine == value:
+            continue
+        sources = [k for k, v in settings.items() if _same(v, mine) and not k.startswith("verl.")][:3]
+        origin = f" (from {', '.join(sources)})" if sources else " (lmmr1's own setting for this scale)"
+        lines.append(
+            f"stages.{stage.name}.verl.{dotted} = {value!r} replaces lmmr1's value {mine!r}{origin}; the raw verl key wins"
+        )
+    return lines
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return float(a) == float(b)
+    return a == b and a not in (None, "", [], {})
 
 
 def to_verl_config(

@@ -56,7 +56,27 @@ def test_hydra_cfg_job_works(tmp_path, lmmr1_env):
 @pytest.mark.parametrize(
     "args,needle",
     [
-        (["+recipe=nope"], "Could not find 'recipe/nope'"),
+        (["+recipe=nope"], "+recipe=nope: no such recipe"),
+        # issue 21: Hydra's reports become one lmmr1 line with a did-you-mean; + keys are checked everywhere
+        (["+recipe=fre_txt"], "+recipe=fre_txt: no such recipe (did you mean 'fre_text'?)"),
+        (["+recipe=fre_text", "scale=smok"], "scale=smok: no such scale preset (did you mean 'smoke'?)"),
+        (["+recipe=fre_text", "algorithm=grp"], "algorithm=grp: no such algorithm preset (did you mean 'grpo'?)"),
+        (["+recipe=fre_text", "deterministc=true"], "unknown key 'deterministc' (did you mean 'deterministic'?)"),
+        (["+recipe=fre_text", "+deterministc=true"], "unknown key 'deterministc' (did you mean 'deterministic'?)"),
+        (["+recipe=fre_text", "+output_dirr=x"], "unknown key 'output_dirr' (did you mean 'output_dir'?)"),
+        (["+recipe=fre_text", "+ray.adress=auto"], "unknown key 'ray.adress' (did you mean 'address'?)"),
+        (["+recipe=fre_text", "+model.pth=x"], "unknown key 'model.pth' (did you mean 'path'?)"),
+        (["+recipe=fre_text", "+data.roott=x"], "unknown key 'data.roott' (did you mean 'root'?)"),
+        (["+recipe=fre_text", "+data.root=/x"], "data=samples does not read it"),
+        (["+recipe=fre_text", "+algorithm.kl_coeff=0.1"], "algorithm: unknown key 'algorithm.kl_coeff' (did you mean 'kl_coef'?)"),
+        (["+recipe=fre_text", "+seed=3"], "'seed' is already a setting; set it without the '+': seed=3"),
+        (["+recipe=fre_text", "stages.fre_text.mini_batch_size=2"], "+stages.fre_text.mini_batch_size=2"),
+        (["+recipe=fre_text", "stages.fre_text.actor_lr=[1"], "cannot read this override"),
+        (["+recipe=fre_text", "+stages.fre_text.verl.trainer.save_freq=abc"], "'trainer.save_freq' = 'abc': verl expects an integer"),
+        (
+            ["+recipe=fre_text", "+stages.fre_text.verl.actor_rollout_ref.rollout.enable_sleep_mod=false"],
+            "did you mean 'actor_rollout_ref.rollout.enable_sleep_mode'?",
+        ),
         (["+recipe=fre_text", "nonsense_key=1"], "nonsense_key"),
         ([], "no recipe chosen"),
         (["+recipe=fre_text", "data.train_files=[/no/such/file.parquet]"], "does not exist"),
@@ -81,6 +101,7 @@ def test_bad_input_fails_fast_with_a_clear_message(tmp_path, lmmr1_env, args, ne
     out = lmmr1_main(*args, "verbose=true", env=lmmr1_env, cwd=tmp_path, timeout=120)
     assert out.returncode != 0
     assert needle in out.stderr, out.stderr[-2000:]
+    assert "Traceback" not in out.stderr and "HYDRA_FULL_ERROR" not in out.stderr, out.stderr[-2000:]
     assert "starting a local Ray" not in out.stderr
 
 
@@ -142,3 +163,23 @@ def test_the_one_gpu_preset_is_a_vllm_config_verl_accepts(tmp_path, lmmr1_env):
     ((_, doc),) = _documents(out.stdout)
     assert doc["actor_rollout_ref"]["rollout"]["name"] == "vllm" and doc["trainer"]["n_gpus_per_node"] == 1
     assert doc["trainer"]["device"] == "cuda" and doc["actor_rollout_ref"]["model"]["path"] == "tiny:qwen2_5_vl"
+
+
+def test_a_dataclass_only_verl_key_is_accepted_and_a_conflict_is_named(tmp_path, lmmr1_env):
+    """verl keys that its config dataclasses hold but its YAML does not list pass; a raw key that replaces an
+    lmmr1 setting is said once on stderr and listed by explain=true (issue 21)."""
+    out = lmmr1_main(
+        "+recipe=fre_text",
+        "stages.fre_text.actor_lr=3e-6",
+        "+stages.fre_text.verl.actor_rollout_ref.actor.optim.lr=0.5",
+        "+stages.fre_text.verl.actor_rollout_ref.rollout.enable_sleep_mode=false",
+        "explain=true",
+        env=lmmr1_env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    line = "stages.fre_text.verl.actor_rollout_ref.actor.optim.lr = 0.5 replaces lmmr1's value 3e-06 (from actor_lr)"
+    assert out.stderr.count(line) == 1, out.stderr
+    assert line in out.stdout
+    assert "enable_sleep_mode" in out.stdout and "replaces lmmr1's value True" not in out.stdout

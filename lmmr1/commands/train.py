@@ -30,6 +30,5 @@ def run(overrides: list[str]) -> int:
     """Hand every argument to the Hydra app (``--help``, ``--cfg job`` included)."""
     from lmmr1 import main as app
 
-    sys.argv = ["lmmr1 train", *overrides]
-    app.main()  # Hydra parses sys.argv (and exits on its own usage errors)
-    return app._EXIT_CODE
+    sys.argv = ["lmmr1 train"]
+    return app.run_app(list(overrides))
