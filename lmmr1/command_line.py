@@ -78,9 +78,7 @@ def explain_hydra_error(exc: Exception, overrides: list[str]) -> str:
         key = unknown.group(1)
         if _settable_with_plus(key):
             typed = _typed(overrides, key)
-            return (
-                f"{typed}: the recipe does not set '{key}', so Hydra needs a '+' to add it: +{typed.lstrip('+')}"
-            )
+            return f"{typed}: the recipe does not set '{key}', so Hydra needs a '+' to add it: +{typed.lstrip('+')}"
         parent, _, leaf = key.rpartition(".")
         candidates = _keys_at(parent, [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != key])
         where = f"'{parent}'" if parent else "the top level"

@@ -93,7 +93,9 @@ def dry_run_text(run: RunConfig) -> str:
             try:
                 validate_sft_with_verl(verl_cfg)
             except Exception as exc:  # verl raises assertions, ValueErrors and Hydra instantiation errors
-                raise ConfigError(f"stages.{stage.name}: verl's config validation refused the stage: {_why(exc)}") from None
+                raise ConfigError(
+                    f"stages.{stage.name}: verl's config validation refused the stage: {_why(exc)}"
+                ) from None
             documents.append(f"---\n# stage: {stage.name} (sft: verl.trainer.sft_trainer_ray)\n{to_yaml(verl_cfg)}")
             continue
         check_cfg = verl_cfg

@@ -71,7 +71,9 @@ class LoopbackCluster:
 def _start(args: list[str], env: dict[str, str]) -> None:
     result = subprocess.run(["bash", str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=180)
     if result.returncode != 0:
-        raise RuntimeError(f"ray_cluster.sh {' '.join(args[:2])} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
+        raise RuntimeError(
+            f"ray_cluster.sh {' '.join(args[:2])} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+        )
 
 
 @contextmanager

@@ -32,7 +32,10 @@ def _node_ids_of_training_workers(cluster) -> set[str]:
     )
     out = subprocess.run(
         [sys.executable, "-c", probe, cluster.dashboard],
-        env=dict(cluster.env, RAY_AUTH_MODE="token"), capture_output=True, text=True, timeout=120,
+        env=dict(cluster.env, RAY_AUTH_MODE="token"),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     return {node for name, node in json.loads(out.stdout.strip().splitlines()[-1]) if "WorkerDict" in (name or "")}
@@ -81,8 +84,13 @@ def test_under_resourced_cluster_fails_fast_naming_the_shortfall(tmp_path, lmmr1
         env.update(cluster.env)
         started = time.time()
         result = _main(
-            ["+recipe=sanity", "scale=smoke", "scale.nnodes=2", f"ray.address={cluster.address}",
-             f"output_dir={tmp_path / 'run'}"],
+            [
+                "+recipe=sanity",
+                "scale=smoke",
+                "scale.nnodes=2",
+                f"ray.address={cluster.address}",
+                f"output_dir={tmp_path / 'run'}",
+            ],
             env,
             tmp_path,
             timeout=300,

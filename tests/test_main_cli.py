@@ -68,11 +68,17 @@ def test_hydra_cfg_job_works(tmp_path, lmmr1_env):
         (["+recipe=fre_text", "+model.pth=x"], "unknown key 'model.pth' (did you mean 'path'?)"),
         (["+recipe=fre_text", "+data.roott=x"], "unknown key 'data.roott' (did you mean 'root'?)"),
         (["+recipe=fre_text", "+data.root=/x"], "data=samples does not read it"),
-        (["+recipe=fre_text", "+algorithm.kl_coeff=0.1"], "algorithm: unknown key 'algorithm.kl_coeff' (did you mean 'kl_coef'?)"),
+        (
+            ["+recipe=fre_text", "+algorithm.kl_coeff=0.1"],
+            "algorithm: unknown key 'algorithm.kl_coeff' (did you mean 'kl_coef'?)",
+        ),
         (["+recipe=fre_text", "+seed=3"], "'seed' is already a setting; set it without the '+': seed=3"),
         (["+recipe=fre_text", "stages.fre_text.mini_batch_size=2"], "+stages.fre_text.mini_batch_size=2"),
         (["+recipe=fre_text", "stages.fre_text.actor_lr=[1"], "cannot read this override"),
-        (["+recipe=fre_text", "+stages.fre_text.verl.trainer.save_freq=abc"], "'trainer.save_freq' = 'abc': verl expects an integer"),
+        (
+            ["+recipe=fre_text", "+stages.fre_text.verl.trainer.save_freq=abc"],
+            "'trainer.save_freq' = 'abc': verl expects an integer",
+        ),
         (
             ["+recipe=fre_text", "+stages.fre_text.verl.actor_rollout_ref.rollout.enable_sleep_mod=false"],
             "did you mean 'actor_rollout_ref.rollout.enable_sleep_mode'?",
