@@ -34,6 +34,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="lmmr1",
         description="LMM-R1 tools. Training: lmmr1 train +recipe=NAME (= python -m lmmr1.main +recipe=NAME)",
     )
+    parser.add_argument("-V", "--version", action="store_true", help="print lmmr1's version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
         if only is not None and name != only:
@@ -46,10 +47,15 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from lmmr1.errors import guarded
+
     if argv and argv[0] == "train":  # everything after it is Hydra's, options included (--help, --cfg job)
         from lmmr1.commands.train import run
 
-        return int(run(argv[1:]) or 0)
+        return guarded("lmmr1 train", lambda: run(argv[1:]))
+    if argv and argv[0] in ("--version", "-V"):
+        print(f"lmmr1 {_version()}")
+        return 0
     wanted = argv[0] if argv and argv[0] in COMMANDS else None
     parser = build_parser(only=wanted)
     args = parser.parse_args(argv)
@@ -57,11 +63,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 2
+    return guarded(f"lmmr1 {args.command}", lambda: func(args))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
-        return int(func(args) or 0)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        return version("lmmr1")
+    except PackageNotFoundError:  # a source tree that was not installed
+        from lmmr1 import __version__
+
+        return __version__
 
 
 if __name__ == "__main__":  # pragma: no cover

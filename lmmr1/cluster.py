@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
+from lmmr1.errors import UserError
+
 RAY_VERSIONS = ("2.60.",)  # the token-auth behaviour below was read from these releases
 AUTH_MODE_ENV = "RAY_AUTH_MODE"
 TOKEN_ENV = "RAY_AUTH_TOKEN"
@@ -33,7 +35,7 @@ TOKEN_HELP = (
 )
 
 
-class ClusterError(RuntimeError):
+class ClusterError(UserError, RuntimeError):
     """The cluster cannot run the stage as configured; the message says what is short and what sizes it."""
 
 

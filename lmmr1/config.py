@@ -32,10 +32,11 @@ from typing import Any, Optional
 
 from omegaconf import DictConfig, OmegaConf
 
+from lmmr1.errors import UserError
 from lmmr1.typecheck import SettingError, close_match, coerce
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A configuration problem the user can fix; the message says what, where and how."""
 
 
@@ -940,6 +941,12 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
     output_dir = Path(os.path.expanduser(str(cfg.output_dir)))
     if not output_dir.is_absolute():
         output_dir = Path(os.environ.get("LMMR1_LAUNCH_DIR", os.getcwd())) / output_dir
+    from lmmr1.outputs import OutputError, check_output_dir
+
+    try:
+        check_output_dir(output_dir, "output_dir")  # a dry run refuses it too: the real run would fail
+    except OutputError as exc:
+        raise ConfigError(str(exc)) from None
     address = cfg.ray.get("address") or os.environ.get("RAY_ADDRESS") or None
     top = {
         "seed": (cfg.seed, int),

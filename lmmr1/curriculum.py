@@ -131,6 +131,32 @@ def link_ray_logs(run: RunConfig, stage: StageSpec, attempt: int) -> Optional[Pa
     return link
 
 
+def keep_stage_logs(link: Optional[Path], since: float) -> None:
+    """Replace ``OUTPUT/logs/STAGE-ATTEMPT`` (a link into Ray's temp folder, which a reboot deletes) by a copy.
+
+    Only the files written since the stage started are copied: on a shared cluster the session's log folder
+    also holds other jobs' files.
+    """
+    import shutil
+
+    if link is None or not link.is_symlink():
+        return
+    source = link.resolve()
+    if not source.is_dir():
+        return
+    staging = link.with_name(link.name + ".copying")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for path in source.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime >= since - 1:
+                shutil.copy2(path, staging / path.name)
+        except OSError:  # a file Ray rotated away meanwhile
+            continue
+    link.unlink()
+    staging.rename(link)
+
+
 def run_curriculum(run: RunConfig) -> int:
     """Run every pending stage in order; returns a process exit code."""
     from lmmr1.inputs import materialise
@@ -267,6 +293,9 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     total = expected_steps(verl_cfg)
     where = f" (resuming after step {resumed_step})" if resumed_step else ""
     logs = link_ray_logs(run, stage, record.attempts)
+    import time
+
+    started = time.time()
     rows = _rows(stage.data.train_files)
     method = (
         f"sft (lr {stage.sft.lr:g}, batch {stage.sft.batch_size})"
@@ -315,6 +344,7 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
         watch.stop()
         relay.stop()
         record.ended_at = mf.now()
+        keep_stage_logs(logs, started)
     if not interrupted and record.status == mf.RUNNING:
         step, checkpoint = latest_checkpoint(dirs["checkpoints"])
         export = hf_export_of(checkpoint) if checkpoint else None
@@ -363,7 +393,8 @@ def _link_final(link: Path, target: Path) -> None:
     try:
         if link.is_symlink() or link.exists():
             link.unlink()
-        link.symlink_to(target, target_is_directory=True)
+        # relative: the run directory can be copied or moved and the link still points into it
+        link.symlink_to(os.path.relpath(target, link.parent), target_is_directory=True)
     except OSError:
         pass
 

@@ -19,11 +19,12 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from lmmr1.cluster import ClusterError
 from lmmr1.config import ConfigError, RunConfig, build_run_config, explain_text
+from lmmr1.errors import UserError
 
 logger = logging.getLogger("lmmr1")
 _EXIT_CODE = 0
+_ERROR: Optional[BaseException] = None  # an unexpected failure inside the Hydra app, reported by lmmr1.errors
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -184,7 +185,7 @@ def _check_gpus(cfg: DictConfig) -> Optional[str]:
 
 @hydra.main(config_path="pkg://lmmr1.recipes", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> None:
-    global _EXIT_CODE
+    global _EXIT_CODE, _ERROR
     verbose = bool(cfg.get("verbose", False))
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr, format="[%(name)s] %(message)s"
@@ -226,10 +227,12 @@ def main(cfg: DictConfig) -> None:
         from lmmr1.curriculum import run_curriculum
 
         _EXIT_CODE = run_curriculum(run)
-    except (ConfigError, ClusterError) as exc:
+    except UserError as exc:  # settings, files, output_dir, cluster, manifest
         _EXIT_CODE = _fail(str(exc))
     except KeyboardInterrupt:
         _EXIT_CODE = _fail("interrupted", 130)
+    except Exception as exc:  # not Hydra's to report (it prints a traceback): run_app re-raises it to guarded()
+        _ERROR = exc
 
 
 def run_app(argv: list[str]) -> int:
@@ -241,11 +244,15 @@ def run_app(argv: list[str]) -> int:
         return _fail(problem)
     sys.argv = [sys.argv[0] or "lmmr1.main", *argv]
     main()  # Hydra parses sys.argv (and exits on its own usage errors)
+    if _ERROR is not None:
+        raise _ERROR
     return _EXIT_CODE
 
 
 def entry() -> None:
-    sys.exit(run_app(sys.argv[1:]))
+    from lmmr1.errors import guarded
+
+    sys.exit(guarded("lmmr1", lambda: run_app(sys.argv[1:])))
 
 
 if __name__ == "__main__":

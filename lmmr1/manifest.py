@@ -7,14 +7,63 @@ second run of the same command reads it to skip finished stages and resume the r
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
+from lmmr1.errors import UserError
+
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+STATUSES = (PENDING, RUNNING, DONE, FAILED)
+
+
+_PATH_FIELDS = ("init_model", "checkpoint_dir", "hf_export")
+
+
+def _rebase(data: dict[str, Any], root: Path) -> None:
+    """A run directory copied or moved elsewhere: its recorded paths follow it (they were absolute)."""
+    old = data.get("output_dir")
+    if not old:  # written before the manifest recorded its folder: STAGE/checkpoints tells it
+        for stage in data.get("stages", []):
+            checkpoints = stage.get("checkpoint_dir")
+            if isinstance(checkpoints, str) and Path(checkpoints).name == "checkpoints":
+                old = str(Path(checkpoints).parents[1])
+                break
+    if not old or Path(old) == root:
+        return
+    prefix = str(old).rstrip("/") + "/"
+    for stage in data.get("stages", []):
+        for key in _PATH_FIELDS:
+            value = stage.get(key)
+            if isinstance(value, str) and value.startswith(prefix):
+                stage[key] = str(root / value[len(prefix) :])
+
+
+class ManifestError(UserError, ValueError):
+    """``manifest.json`` is not one lmmr1 wrote (wrong shape), not JSON, or another recipe's."""
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The manifest's JSON, checked for the shape lmmr1 writes; ManifestError says what is wrong and what to do."""
+    fix = "move it away (or use another output_dir) to start a fresh run"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ManifestError(f"{path} is not a text file; {fix}") from None
+    except json.JSONDecodeError as exc:
+        raise ManifestError(f"{path} is not valid JSON ({exc}); {fix}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("stages", []), list):
+        raise ManifestError(f"{path} is not an lmmr1 manifest (expected {{recipe, stages: [...]}}); {fix}")
+    for i, stage in enumerate(data.get("stages", [])):
+        if not isinstance(stage, dict) or not isinstance(stage.get("name"), str):
+            raise ManifestError(f"{path}: stages[{i}] is not a stage record (needs a 'name'); {fix}")
+        if stage.get("status", PENDING) not in STATUSES:
+            raise ManifestError(
+                f"{path}: stages[{i}].status = {stage.get('status')!r}, expected one of {', '.join(STATUSES)}; {fix}"
+            )
+    _rebase(data, path.parent)
+    return data
 
 
 def now() -> str:
@@ -51,12 +100,9 @@ class Manifest:
     @classmethod
     def load_or_create(cls, path: Path, recipe: str, stage_names: list[str]) -> Manifest:
         if path.exists():
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path} is not valid JSON ({exc}); move it away to start a fresh run") from None
+            data = read_manifest(path)
             if data.get("recipe") != recipe:
-                raise ValueError(
+                raise ManifestError(
                     f"{path} belongs to recipe '{data.get('recipe')}', not '{recipe}'. "
                     "Use another output_dir=... (or delete that directory) to start this recipe."
                 )
@@ -66,7 +112,7 @@ class Manifest:
                 for s in data.get("stages", [])
             }
             stages = [known.get(name, StageRecord(name)) for name in stage_names]
-            extra = {k: v for k, v in data.items() if k not in ("recipe", "stages")}
+            extra = {k: v for k, v in data.items() if k not in ("recipe", "stages", "output_dir")}
             return cls(recipe, path, stages, extra)
         return cls(recipe, path, [StageRecord(name) for name in stage_names])
 
@@ -77,12 +123,14 @@ class Manifest:
         raise KeyError(name)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"recipe": self.recipe, **self.extra, "stages": [asdict(s) for s in self.stages]}
+        return {
+            "recipe": self.recipe,
+            **self.extra,
+            "output_dir": str(self.path.parent),  # where the paths below were written (see _rebase)
+            "stages": [asdict(s) for s in self.stages],
+        }
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".manifest-", dir=self.path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(self.to_dict(), fh, indent=2)
-            fh.write("\n")
-        os.replace(tmp, self.path)
+        from lmmr1.outputs import write_text
+
+        write_text(self.path, json.dumps(self.to_dict(), indent=2) + "\n")  # whole, with the umask's mode

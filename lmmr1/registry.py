@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, Generic, TypeVar
 
+from lmmr1.errors import UserError
+
 T = TypeVar("T")
 
 
-class RegistryError(LookupError):
+class RegistryError(UserError, LookupError):
     """Raised on an unknown name or a conflicting duplicate registration."""
 
 

@@ -17,8 +17,10 @@ import typing
 from collections.abc import Iterable
 from typing import Any, Union
 
+from lmmr1.errors import UserError
 
-class SettingError(ValueError):
+
+class SettingError(UserError, ValueError):
     """A setting's value or name is not accepted; the message says which, and what is."""
 
 

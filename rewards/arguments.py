@@ -52,6 +52,26 @@ def _literal_choices(fn: Callable[..., Any]) -> dict[str, tuple[Any, ...]]:
     return choices
 
 
+def _check_reward_signature(name: str, fn: Any) -> None:
+    """A reward is called as ``fn(data_source, solution_str, ground_truth, extra_info=...)`` (verl's custom
+    reward signature); anything else (``os:system``, a class, a constant) is refused before it is called."""
+    import inspect
+
+    if not callable(fn):
+        raise RewardArgumentError(f"reward '{name}' is a {type(fn).__name__}, not a function")
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return  # a callable Python cannot describe (some C functions): judged when called
+    try:
+        signature.bind("source", "response", "gold", extra_info=None)
+    except TypeError:
+        raise RewardArgumentError(
+            f"reward '{name}' is not a reward function: a reward takes (data_source, solution_str, ground_truth, "
+            f"extra_info=None, **kwargs), but '{name}' takes {signature}"
+        ) from None
+
+
 def check_reward_arguments(name: str, kwargs: Mapping[str, Any]) -> Callable[..., Any]:
     """The reward ``name`` (registry name or ``module:function``), after checking ``kwargs`` against it."""
     from lmmr1.registry import RegistryError
@@ -66,6 +86,7 @@ def check_reward_arguments(name: str, kwargs: Mapping[str, Any]) -> Callable[...
         raise RewardArgumentError(f"{exc}{hint}") from None
     except (ImportError, AttributeError) as exc:
         raise RewardArgumentError(f"reward '{name}' could not be loaded: {exc}") from None
+    _check_reward_signature(name, fn)
     accepted = reward_parameters(fn)
     if accepted is None:
         return fn

@@ -156,10 +156,18 @@ def handler(args: argparse.Namespace) -> int:
     if func is None:
         args.data_parser.print_help()
         return 2
+    from lmmr1.outputs import check_output_dir, check_output_file
+
+    # every place a sub-command writes is checked before it reads a row
+    for option in ("output", "train_output", "val_output"):
+        if getattr(args, option, None):
+            check_output_file(getattr(args, option), "--" + option.replace("_", "-"))
+    if getattr(args, "out", None):
+        check_output_dir(args.out, "--out")
     try:
         return int(func(args) or 0)
     except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"lmmr1 data: error: {exc}", file=sys.stderr)
         return 1
 
 

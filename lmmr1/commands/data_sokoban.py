@@ -28,6 +28,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from lmmr1.commands.arguments import int_at_least, positive_int
+from lmmr1.data.errors import DataError
 from lmmr1.data.generate import generate_football_set, generate_level_set
 from lmmr1.prompts import SOKOBAN_AGENT_NAMES
 
@@ -47,12 +49,12 @@ def register_football(data_subparsers: argparse._SubParsersAction) -> argparse.A
     from lmmr1.envs.football import SCENARIOS
 
     parser = data_subparsers.add_parser("football", help="prompts for the online football agent loop")
-    parser.add_argument("--n", type=int, default=1000, help="number of games (default 1000)")
+    parser.add_argument("--n", type=positive_int, default=1000, help="number of games (default 1000)")
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="academy_3_vs_1_with_keeper")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(func=_run_football, data_func=_run_football)
+    parser.set_defaults(data_func=_run_football)
     return parser
 
 
@@ -70,20 +72,32 @@ def _dim(text: str) -> tuple[int, int]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    summary = generate_level_set(
-        n=args.n,
-        dim=args.dim,
-        boxes=args.boxes,
-        seed=args.seed,
-        out=Path(args.out).resolve(),
-        task=args.task,
-        tile_size=args.tile_size,
-        max_steps=args.max_steps,
-        solve=args.solve,
-        min_moves=args.min_moves,
-        generator=args.generator,
-        progress=not args.quiet,
-    )
+    height, width = args.dim
+    interior = (height - 2) * (width - 2)
+    if 2 * args.boxes + 1 > interior:  # a box and a target each, and the player, on the floor inside the walls
+        raise DataError(
+            f"--boxes {args.boxes} do not fit a {height}x{width} room ({interior} cells inside the walls hold at "
+            f"most {(interior - 1) // 2} boxes with their targets); use a larger --dim or fewer --boxes"
+        )
+    try:
+        summary = generate_level_set(
+            n=args.n,
+            dim=args.dim,
+            boxes=args.boxes,
+            seed=args.seed,
+            out=Path(args.out).resolve(),
+            task=args.task,
+            tile_size=args.tile_size,
+            max_steps=args.max_steps,
+            solve=args.solve,
+            min_moves=args.min_moves,
+            generator=args.generator,
+            progress=not args.quiet,
+        )
+    except RuntimeError as exc:
+        if "could not generate" not in str(exc):
+            raise
+        raise DataError(str(exc)) from None  # the room and box count the user chose admit no level
     print(
         f"wrote {summary['levels']} levels ({args.dim[0]}x{args.dim[1]}, {args.boxes} boxes, seed {args.seed}, "
         f"task {args.task}) to {summary['out']} in {summary['seconds']:.1f}s "
@@ -100,9 +114,9 @@ def register_sokoban(data_subparsers: argparse._SubParsersAction) -> argparse.Ar
         help="generate a Sokoban level set (levels, first frames, verl prompts)",
         description=__doc__.split("\n\n")[0],
     )
-    parser.add_argument("--n", type=int, default=5000, help="number of levels (default 5000, as LMM-R1)")
+    parser.add_argument("--n", type=positive_int, default=5000, help="number of levels (default 5000, as LMM-R1)")
     parser.add_argument("--dim", type=_dim, default=(7, 7), help="room size: N or HxW (default 7)")
-    parser.add_argument("--boxes", type=int, default=2, help="boxes per level (default 2)")
+    parser.add_argument("--boxes", type=positive_int, default=2, help="boxes per level (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="base seed; level i depends on (seed, i) only")
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument(
@@ -111,8 +125,10 @@ def register_sokoban(data_subparsers: argparse._SubParsersAction) -> argparse.Ar
         default="global",
         help="global: one image in, all moves out (LMM-R1); online: multi-turn agent loop",
     )
-    parser.add_argument("--tile-size", type=int, default=16, help="pixels per cell of the frames (default 16)")
-    parser.add_argument("--max-steps", type=int, default=120, help="episode step limit (default 120)")
+    parser.add_argument(
+        "--tile-size", type=int_at_least(4), default=16, help="pixels per cell of the frames (default 16)"
+    )
+    parser.add_argument("--max-steps", type=positive_int, default=120, help="episode step limit (default 120)")
     parser.add_argument("--solve", action="store_true", help="also record each level's optimal move count (slower)")
     parser.add_argument(
         "--min-moves",
@@ -127,7 +143,7 @@ def register_sokoban(data_subparsers: argparse._SubParsersAction) -> argparse.Ar
         help="dfs: gym-sokoban's method and difficulty (default); walk: easier levels, for curricula that start easy",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(func=_run, data_func=_run)  # data_func: what `lmmr1 data` dispatches on
+    parser.set_defaults(data_func=_run)  # data_func: what `lmmr1 data` dispatches on
     return parser
 
 

@@ -14,6 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from lmmr1.commands.arguments import positive_int
+
 DEFAULT_BENCHMARKS = (
     "math500,gpqa_diamond,olympiadbench,mathvision,mathverse,mmstar,mathvista,sokoban_global,football_online"
 )
@@ -32,17 +34,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data-dir", required=True, help="folder holding one downloaded dataset folder per benchmark")
     p.add_argument("--output", required=True, help="results folder (items.jsonl, summary.json); resumable")
     p.add_argument("--protocol", default="lmm_r1", choices=["lmm_r1", "rule"])
-    p.add_argument("--limit", type=int, help="first N items of each benchmark")
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--limit", type=positive_int, help="first N items of each benchmark")
+    p.add_argument("--batch-size", type=positive_int, default=8)
     p.add_argument(
         "--backend",
         choices=["auto", "vllm", "hf"],
         default="auto",
         help="generation engine (auto: vLLM when a GPU is visible and vLLM is installed, else HF)",
     )
-    p.add_argument("--tensor-parallel", type=int, default=1, help="vLLM tensor parallel size")
-    p.add_argument("--max-new-tokens", type=int, help="cap the protocol's generation budget (recorded in the summary)")
-    p.add_argument("--agent-steps", type=int, help="Football-Online episode length (protocol: 400)")
+    p.add_argument("--tensor-parallel", type=positive_int, default=1, help="vLLM tensor parallel size")
+    p.add_argument(
+        "--max-new-tokens", type=positive_int, help="cap the protocol's generation budget (recorded in the summary)"
+    )
+    p.add_argument("--agent-steps", type=positive_int, help="Football-Online episode length (protocol: 400)")
     p.add_argument(
         "--football-engine",
         choices=["lmmr1", "gfootball"],
@@ -99,6 +103,14 @@ def handler(args: argparse.Namespace) -> int:
         print("lmmr1 eval: pass --model PATH or --responses FILE.jsonl", file=sys.stderr)
         return 2
     names = [n.strip() for n in args.benchmarks.split(",") if n.strip()]
+    if not names:
+        print(
+            f"lmmr1 eval: --benchmarks {args.benchmarks!r} names no benchmark (comma-separated names)", file=sys.stderr
+        )
+        return 2
+    from lmmr1.outputs import check_output_dir
+
+    check_output_dir(args.output)
     try:
         from lmmr1.eval import BENCHMARKS
 

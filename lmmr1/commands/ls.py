@@ -23,9 +23,11 @@ def _rewards() -> list[str]:
 
 
 def _recipes() -> list[str]:
-    from lmmr1.recipes_index import recipe_names
+    from lmmr1.recipes_index import recipe_descriptions
 
-    return recipe_names()
+    described = recipe_descriptions()
+    width = max((len(n) for n in described), default=0)
+    return [f"{name:<{width}}  {text}".rstrip() for name, text in described.items()]
 
 
 def _envs() -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,12 +26,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handler(args: argparse.Namespace) -> int:
+    from lmmr1.outputs import check_output_dir
     from lmmr1.report.curves import plot_run
     from lmmr1.report.run_dir import RunDirError, load_run
 
     try:
         run = load_run(args.run_dir)
-        paths = plot_run(run, Path(args.output) if args.output else run.path / "plots")
+        run.warn("lmmr1 plot")
+        out = check_output_dir(args.output if args.output else run.path / "plots")
+        paths = plot_run(run, out)
     except (RunDirError, ValueError) as exc:
         print(f"lmmr1 plot: {exc}", file=sys.stderr)
         return 2

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +22,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("paths", nargs="*", help="eval output folders, summary.json files or run directories")
-    p.add_argument("--output", default="report", help="folder for report.md and the PNG charts (default: report/)")
+    p.add_argument(
+        "--output",
+        help="folder for report.md and the PNG charts (default: report/; with --paper-only nothing is written "
+        "unless --output is given)",
+    )
     p.add_argument("--paper-only", action="store_true", help="print the published tables alone")
     p.set_defaults(func=handler)
 
@@ -40,7 +43,10 @@ def handler(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    out = Path(args.output)
+    from lmmr1.outputs import check_output_dir, write_text
+
+    write = bool(args.output) or not args.paper_only
+    out = check_output_dir(args.output or "report") if write else None
     parts = ["# LMM-R1 reproduction report", ""]
     for path, summary in summaries:
         parts.append(
@@ -72,11 +78,12 @@ def handler(args: argparse.Namespace) -> int:
             continue
         rows = build(table, user)
         parts.append(markdown(table, rows))
-        chart = bar_chart(table, rows, out / f"{table}.png")
-        parts.append(f"![{table}]({chart.name})\n")
+        if out is not None:
+            chart = bar_chart(table, rows, out / f"{table}.png")
+            parts.append(f"![{table}]({chart.name})\n")
     text = "\n".join(parts)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.md").write_text(text, encoding="utf-8")
     print(text)
-    print(f"[lmmr1] report written to {out / 'report.md'} (+ PNG charts)", file=sys.stderr)
+    if out is not None:
+        write_text(out / "report.md", text)
+        print(f"[lmmr1] report written to {out / 'report.md'} (+ PNG charts)", file=sys.stderr)
     return 0

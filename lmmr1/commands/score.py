@@ -57,12 +57,33 @@ def _read_rows(path: str) -> list[tuple[dict[str, Any] | None, str | None]]:
         if missing:
             rows.append((None, f"line {lineno}: missing field(s) {', '.join(missing)}"))
             continue
+        response = row["response"]
+        if isinstance(response, (int, float)) and not isinstance(response, bool):
+            row["response"] = json.dumps(response)  # a bare number answered is the text of that number
+        elif not isinstance(response, str):
+            rows.append((None, f"line {lineno}: 'response' is {_json_type(response)}, expected text (a string)"))
+            continue
         rows.append((row, None))
     return rows
 
 
+def _json_type(value: Any) -> str:
+    names = {bool: "true/false", type(None): "null", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
 def handler(args: argparse.Namespace) -> int:
+    from lmmr1.outputs import check_output_file, write_text
     from lmmr1.registry import RegistryError
+
+    if not args.timeout > 0:
+        print(f"lmmr1 score: --timeout {args.timeout:g}: seconds per row, must be more than 0", file=sys.stderr)
+        return 2
+    if args.workers < 1:
+        print(f"lmmr1 score: --workers {args.workers}: worker processes, must be 1 or more", file=sys.stderr)
+        return 2
+    if args.output:
+        check_output_file(args.output)
     from lmmr1.rewards.scoring import Scorer
 
     try:
@@ -108,13 +129,11 @@ def handler(args: argparse.Namespace) -> int:
     scorer.close()
     elapsed = time.perf_counter() - t0
 
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    try:
-        for result in results:
-            out.write(json.dumps(result) + "\n")
-    finally:
-        if args.output:
-            out.close()
+    lines = "".join(json.dumps(result) + "\n" for result in results)
+    if args.output:
+        write_text(args.output, lines)
+    else:
+        sys.stdout.write(lines)
     n = len(results)
     mean = sum(r["score"] for r in results) / n if n else 0.0
     timeouts = sum(int(r.get("timeout", 0)) for r in results)
@@ -124,4 +143,10 @@ def handler(args: argparse.Namespace) -> int:
         f"mean score {mean:.4f}, timeouts {timeouts}, errors {errors}",
         file=sys.stderr,
     )
+    if not good:
+        print(
+            f"lmmr1 score: error: no row of {args.input} could be scored (each output row's 'error' says why)",
+            file=sys.stderr,
+        )
+        return 1
     return 0

@@ -38,6 +38,7 @@ def handler(args: argparse.Namespace) -> int:
 
     try:
         run = load_run(args.run_dir)
+        run.warn("lmmr1 status")
     except RunDirError as exc:
         print(f"lmmr1 status: {exc}", file=sys.stderr)
         return 2

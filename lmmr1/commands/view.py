@@ -41,8 +41,13 @@ def handler(args: argparse.Namespace) -> int:
     if args.max_rows < 1 or args.response_chars < 1 or args.max_images < 0:
         print("lmmr1 view: --max-rows and --response-chars must be 1 or more, --max-images 0 or more", file=sys.stderr)
         return 2
+    from lmmr1.outputs import check_output_file, write_text
+
+    if args.output:
+        check_output_file(args.output)  # before the page is built, not after
     try:
         run = load_run(args.run_dir)
+        run.warn("lmmr1 view")
         page, counts = build_html(
             run, [Path(p) for p in args.eval], args.max_rows, args.response_chars, args.max_images
         )
@@ -50,9 +55,6 @@ def handler(args: argparse.Namespace) -> int:
         print(f"lmmr1 view: {exc}", file=sys.stderr)
         return 2
     out = Path(args.output) if args.output else run.path / "view.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out)
+    write_text(check_output_file(out), page)
     print(f"lmmr1 view: {out} ({len(page) / 1e6:.1f} MB, {counts['rows']:,} of {counts['rows_total']:,} responses)")
     return 0

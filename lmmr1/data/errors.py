@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from lmmr1.errors import UserError
 
-class DataError(Exception):
+
+class DataError(UserError):
     """A data problem the user must fix (bad arguments, unreadable input, failed validation)."""
 
 

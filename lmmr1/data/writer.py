@@ -12,10 +12,9 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -54,19 +53,12 @@ def skipped_report_path(output: str) -> str:
     return root + ".skipped.jsonl"
 
 
-@contextlib.contextmanager
-def atomic_path(output: str) -> Iterator[str]:
-    """Yield a temporary path next to ``output``; rename it over ``output`` only if the block succeeds."""
-    folder = os.path.dirname(os.path.abspath(output))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(output) + ".", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        yield tmp
-        os.replace(tmp, output)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def atomic_path(output: str) -> contextlib.AbstractContextManager[str]:
+    """A temporary path next to ``output`` that replaces it only if the block succeeds (lmmr1.outputs: the
+    file gets the umask's mode, not mkstemp's 0600)."""
+    from lmmr1.outputs import atomic_path as _atomic
+
+    return _atomic(output)
 
 
 def progress(total: int | None, desc: str, enabled: bool = True):

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Optional
 
+from lmmr1.errors import UserError
 from lmmr1.prompts import SYSTEM_PROMPT
 
 
-class EvalDataError(ValueError):
+class EvalDataError(UserError, ValueError):
     """A benchmark folder is missing or malformed; the message names the file, the column and the fix."""
 
 

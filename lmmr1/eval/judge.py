@@ -14,8 +14,10 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Optional
 
+from lmmr1.errors import UserError
 
-class JudgeError(RuntimeError):
+
+class JudgeError(UserError, RuntimeError):
     """The judge endpoint failed or answered in an unexpected shape."""
 
 

@@ -85,6 +85,21 @@ def evaluate(
     """Evaluate one model (or score given ``responses``); returns the summary written to ``OUT/summary.json``."""
     if options.protocol not in PROTOCOLS:
         raise EvalDataError(f"--protocol {options.protocol!r}: choose one of {', '.join(PROTOCOLS)}")
+    # every benchmark's data is read before anything is written: a missing folder is named with all the
+    # others that are missing, and no empty items.jsonl is left behind
+    if not options.benchmarks:
+        raise EvalDataError("no benchmarks to evaluate: name at least one with --benchmarks")
+    loaded_sets: dict[str, Any] = {}
+    problems: list[str] = []
+    for name in options.benchmarks:
+        bench = load_benchmark(name)
+        try:
+            loaded_sets[name] = (bench, bench.load(options.data_dir / name))
+        except EvalDataError as exc:
+            problems.append(str(exc))
+    if problems:
+        head = f"{len(problems)} of {len(options.benchmarks)} benchmarks cannot be read: " if len(problems) > 1 else ""
+        raise EvalDataError(head + " | ".join(problems))
     out = options.output
     out.mkdir(parents=True, exist_ok=True)
     items_path = out / "items.jsonl"
@@ -103,8 +118,7 @@ def evaluate(
 
     with open(items_path, "a", encoding="utf-8") as sink:
         for name in options.benchmarks:
-            bench = load_benchmark(name)
-            loaded = bench.load(options.data_dir / name)
+            bench, loaded = loaded_sets[name]
             items = loaded.items[: options.limit] if options.limit else loaded.items
             todo = [it for it in items if (name, it.id) not in done]
             settings = _settings(bench, options)
@@ -270,9 +284,9 @@ def _merge_summary(path: Path, summary: dict[str, Any]) -> None:
         merged = dict(old.get("benchmarks", {}))
         merged.update(summary["benchmarks"])
         summary = {**old, **{k: v for k, v in summary.items() if v is not None}, "benchmarks": merged}
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-    tmp.replace(path)
+    from lmmr1.outputs import write_text
+
+    write_text(path, json.dumps(summary, indent=2, default=str))
 
 
 def models_of(path: str) -> list[tuple[str, str, str]]:

@@ -92,6 +92,13 @@ def plot_run(run: RunView, out_dir: Path) -> list[Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator, ScalarFormatter
+
+    from lmmr1.outputs import atomic_path
+
+    def save(fig: Any, path: Path) -> None:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png")
 
     xs, rows, starts = curriculum_series(run)
     if not rows:
@@ -121,6 +128,10 @@ def plot_run(run: RunView, out_dir: Path) -> list[Path]:
                 color="dimgrey",
             )
         ax.set_title(panel.title, fontsize=10)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
+        formatter = ax.yaxis.get_major_formatter()
+        if isinstance(formatter, ScalarFormatter):  # 1.2345e-3 + 0.5 offsets hide the values read off the axis
+            formatter.set_useOffset(False)
         ax.set_xlabel("curriculum step (all stages, in order)")
         ax.set_ylabel(panel.ylabel)
         ax.grid(alpha=0.3)
@@ -131,7 +142,7 @@ def plot_run(run: RunView, out_dir: Path) -> list[Path]:
         draw(ax, panel, keys)
         fig.tight_layout()
         path = out_dir / panel.file
-        fig.savefig(path)
+        save(fig, path)
         plt.close(fig)
         written.append(path)
     cols = 2
@@ -141,9 +152,11 @@ def plot_run(run: RunView, out_dir: Path) -> list[Path]:
         draw(ax, panel, keys)
     for ax in list(axes.flat)[len(chosen) :]:
         ax.axis("off")
-    fig.suptitle(f"{run.manifest.get('recipe', run.path.name)}: {' -> '.join(n for _, n in starts)}")
+    recipe = str(run.manifest.get("recipe", run.path.name))
+    names = [n for _, n in starts]
+    fig.suptitle(recipe if names in ([], [recipe]) else f"{recipe}: {' -> '.join(names)}")
     fig.tight_layout()
     overview = out_dir / "overview.png"
-    fig.savefig(overview)
+    save(fig, overview)
     plt.close(fig)
     return [overview, *written]

@@ -14,8 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
+from lmmr1.errors import UserError
 
-class RunDirError(ValueError):
+
+class RunDirError(UserError, ValueError):
     """The folder is not an lmmr1 run directory (or its files are unreadable)."""
 
 
@@ -46,6 +48,16 @@ class RunView:
     manifest: dict[str, Any]
     metrics: list[dict[str, Any]]
     stages: list[StageView]
+    problems: list[str] = field(default_factory=list)  # lines of the run's files that could not be read
+
+    def warn(self, prefix: str) -> None:
+        """Name, on stderr, the lines left out (a view must not silently show fewer steps)."""
+        import sys
+
+        for line in self.problems[:20]:
+            print(f"{prefix}: warning: {line}", file=sys.stderr)
+        if len(self.problems) > 20:
+            print(f"{prefix}: warning: {len(self.problems) - 20} more unreadable lines", file=sys.stderr)
 
     def next_action(self) -> str:
         """What running the same command again would do (the curriculum's resume rules)."""
@@ -58,12 +70,29 @@ class RunView:
         return "nothing: every stage is done (re-running skips them all)"
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Complete JSON lines of a run's file (a torn last line of a killed run is left out), read the way the
-    stage runner reads them while a run is going (``lmmr1.stage.read_new_records``)."""
-    from lmmr1.stage import read_new_records
-
-    return read_new_records(path, 0)[0]
+def read_jsonl(path: Path, problems: Optional[list[str]] = None) -> list[dict[str, Any]]:
+    """Complete JSON lines of a run's file. A last line without its newline (a run still writing, or killed)
+    is left out quietly; any other line that is not a JSON object is left out and named in ``problems``
+    as ``FILE:LINE: ...`` so that a view never shows fewer steps without saying why."""
+    if not path.exists():
+        return []
+    data = path.read_bytes()
+    complete = data[: data.rfind(b"\n") + 1]
+    records = []
+    for lineno, line in enumerate(complete.split(b"\n")[:-1], start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:  # JSON errors and bytes that are not UTF-8
+            if problems is not None:
+                problems.append(f"{path}:{lineno}: not a complete JSON line (left out)")
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+        elif problems is not None:
+            problems.append(f"{path}:{lineno}: not a JSON object (left out)")
+    return records
 
 
 def _seconds(record: dict[str, Any]) -> Optional[float]:
@@ -94,11 +123,14 @@ def load_run(path: Path | str) -> RunView:
         raise RunDirError(
             f"{root}: no manifest.json here; pass the output_dir of a run (`python -m lmmr1.main ... output_dir=DIR`)"
         )
+    from lmmr1.manifest import ManifestError, read_manifest
+
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise RunDirError(f"{manifest_path}: not valid JSON ({exc})") from None
-    metrics = list(read_jsonl(root / "metrics.jsonl"))
+        manifest = read_manifest(manifest_path)
+    except ManifestError as exc:
+        raise RunDirError(str(exc)) from None
+    problems: list[str] = []
+    metrics = read_jsonl(root / "metrics.jsonl", problems)
     stages = []
     for record in manifest.get("stages", []):
         name = record.get("name", "?")
@@ -119,7 +151,7 @@ def load_run(path: Path | str) -> RunView:
                 last_loss=losses[-1] if losses else record.get("last_loss"),
             )
         )
-    return RunView(root, manifest, metrics, stages)
+    return RunView(root, manifest, metrics, stages, problems)
 
 
 def reward_rows(run: RunView, stage: str) -> Iterator[dict[str, Any]]:

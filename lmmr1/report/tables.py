@@ -18,6 +18,8 @@ from pathlib import Path
 from statistics import mean
 from typing import Any, Optional
 
+from lmmr1.errors import UserError
+
 TABLES: dict[str, dict[str, Any]] = {
     "table1": {
         "title": "Table 1: text and multimodal reasoning (%)",
@@ -135,18 +137,32 @@ def user_row(table: str, summary: dict[str, Any], label: str) -> Optional[Row]:
     return Row(label, values, source, False, notes)
 
 
+class ReportInputError(UserError, ValueError):
+    """A path given to ``lmmr1 report`` that is missing or holds no readable lmmr1 eval summary."""
+
+
 def find_summaries(paths: list[str]) -> list[tuple[Path, dict[str, Any]]]:
+    """Every ``lmmr1 eval`` summary.json under ``paths`` (files or folders). A missing path, a file that is not
+    a summary, or a corrupt summary.json in a folder is refused by name: a report must not silently leave a
+    result out."""
     found = []
     for path in paths:
         p = Path(path)
+        if not p.exists():
+            raise ReportInputError(f"{p}: no such file or folder")
         candidates = [p] if p.is_file() else sorted(p.rglob("summary.json"))
         for candidate in candidates:
             try:
                 data = json.loads(candidate.read_text(encoding="utf-8"))
-            except ValueError:
-                continue
-            if isinstance(data, dict) and "benchmarks" in data and "protocol" in data:
-                found.append((candidate, data))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise ReportInputError(
+                    f"{candidate}: not valid JSON ({exc}); re-run `lmmr1 eval` for it or move it away"
+                ) from None
+            if not (isinstance(data, dict) and isinstance(data.get("benchmarks"), dict) and "protocol" in data):
+                raise ReportInputError(
+                    f"{candidate}: not an lmmr1 eval summary (expected 'protocol' and a 'benchmarks' mapping)"
+                )
+            found.append((candidate, data))
     return found
 
 

@@ -22,7 +22,7 @@ def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="lmmr1 data")
     register_sokoban(parser.add_subparsers(dest="dataset"))
     args = parser.parse_args(["sokoban", *argv, "--quiet"])
-    return args.func(args)
+    return args.data_func(args)
 
 
 def test_writes_levels_frames_and_verl_parquet(tmp_path):
@@ -92,7 +92,7 @@ def test_football_rows_for_the_online_loop(tmp_path):
     parser = argparse.ArgumentParser(prog="lmmr1 data")
     register_football(parser.add_subparsers(dest="dataset"))
     args = parser.parse_args(["football", "--n", "3", "--scenario", "5_vs_5", "--out", str(tmp_path), "--quiet"])
-    assert args.func(args) == 0
+    assert args.data_func(args) == 0
     rows = pq.read_table(tmp_path / "train.parquet").to_pylist()
     assert [r["agent_name"] for r in rows] == ["football_online"] * 3
     extra = rows[1]["extra_info"]

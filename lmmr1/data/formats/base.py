@@ -99,7 +99,18 @@ def iter_jsonl(path: str) -> Iterator[tuple[int, Any]]:
     except OSError as exc:
         raise DataError(f"cannot open {path}: {exc.strerror}") from None
     with fh:
-        for lineno, line in enumerate(fh, 1):
+        # bytes, decoded line by line: one line that is not UTF-8 (or a binary file) is that line's error
+        for lineno, raw in enumerate(fh.buffer, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield (
+                    lineno,
+                    BadRow(
+                        f"{path}:{lineno}", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+                    ),
+                )
+                continue
             if not line.strip():
                 continue
             try:

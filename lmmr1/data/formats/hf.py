@@ -82,6 +82,8 @@ class Table:
         if self.kind == "arrow":
             return list(self.dataset().column_names)
         for _, rec in self.records():
+            if isinstance(rec, BadRow):  # the column names come from the first row: it must be readable
+                raise DataError(f"{rec} (the column names are read from the first row)")
             return list(rec) if isinstance(rec, dict) else []
         return []
 
@@ -98,6 +100,8 @@ class Table:
             with open(self.path, encoding="utf-8") as fh:
                 try:
                     data = json.load(fh)
+                except UnicodeDecodeError as exc:
+                    raise DataError(f"{self.path}: not valid UTF-8 (at byte {exc.start}); save it as UTF-8") from None
                 except json.JSONDecodeError as exc:
                     raise DataError(f"{self.path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
             if isinstance(data, dict) and isinstance(data.get("data"), list):

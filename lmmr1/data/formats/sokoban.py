@@ -87,14 +87,16 @@ def render_first_frame(xsb: str) -> bytes:
 
 
 def _frame_path(directory: str, obj: dict[str, Any]) -> str | None:
+    """The level's frame, as an absolute path (load_image resolves relative paths against ``directory``
+    itself, so a relative ``directory`` joined here as well would be joined twice)."""
     for key in ("image", "png", "frame"):
         if isinstance(obj.get(key), str):
-            return os.path.join(directory, obj[key])
+            return os.path.abspath(os.path.join(directory, obj[key]))
     lid = str(obj.get("id"))
     for candidate in (f"{lid}.png", os.path.join("images", f"{lid}.png"), os.path.join("frames", f"{lid}.png")):
         path = os.path.join(directory, candidate)
         if os.path.exists(path):
-            return path
+            return os.path.abspath(path)
     return None
 
 
