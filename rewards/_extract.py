@@ -1,12 +1,18 @@
 """Where the final answer is in a response, in a fixed, documented order.
 
+The response is first cleaned (``_reading.clean_response``: end tokens, calculator annotations, markdown
+emphasis, currency dollar signs, control characters). Then:
+
 1. the last complete ``<answer>...</answer>`` span (its last ``\\boxed{}`` if it has one);
 2. the last ``\\boxed{}`` outside ``<think>``;
-3. the phrase after the last "the answer is" / "final answer:" (innermost when nested, as in MATH's
-   few-shot line "Final Answer: The final answer is $100$. I hope it is correct."; "The largest $n$ is
-   34" gives ``34``);
+3. the phrase after the last "the answer is" / "final answer:" / "the correct option is" / "答案：" (innermost
+   when nested, as in MATH's few-shot line "Final Answer: The final answer is $100$. I hope it is
+   correct."; "The largest $n$ is 34" gives ``34``; when the phrase ends the line, the next line), or a last
+   line ``A: 16`` (few-shot GSM8K);
 4. ``fallback="last_math"`` (default): whichever comes later of the last math span (``$...$``, ``\\(...\\)``,
-   ``\\[...\\]``) and a closing sentence "... is 12." -- only when 1-3 found nothing;
+   ``\\[...\\]``) and a closing sentence "... is 12." (on the last line that has a digit, so a closing
+   "Let me know if you need more help." does not hide it); and, when nothing else is found, a short
+   one-line response taken whole (``7``, ``(B) 3``, ``12 meters``) -- only when 1-3 found nothing;
    ``fallback="none"``: nothing.
 
 Text inside ``<think>`` never counts. Every box of the region the answer came from is kept too, so a
@@ -19,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ._reading import clean_response
 from ._text import brace_pairs
 
 FALLBACKS = ("last_math", "none")
@@ -28,7 +35,9 @@ _TAIL_CHARS = 3000  # the fallbacks read only the end of a response
 @dataclass(frozen=True)
 class Extraction:
     answer: str | None
-    source: str  # answer_boxed | answer_tag | boxed | answer_is | last_math | last_sentence | none
+    source: (
+        str  # answer_boxed | answer_tag | boxed | answer_is | answer_line | last_math | last_sentence | whole | none
+    )
     boxes: tuple[str, ...] = ()  # every box in the region the answer came from, in order
 
 
@@ -89,7 +98,12 @@ def boxed_all(text: str) -> list[str]:
     return found
 
 
-_ANSWER_IS = re.compile(r"(?:final\s+answer|the\s+answer|answer)\s*(?:is|:|=)\s*:?\s*(.{1,300})", re.IGNORECASE)
+_ANSWER_IS = re.compile(
+    r"(?:final\s+answer|the\s+(?:correct\s+|right\s+)?answer|correct\s+(?:option|choice)|answer|答案)"
+    r"\s*(?:is|:|=|：|是|为)\s*[:：]?[ \t]*(.{0,300})",
+    re.IGNORECASE | re.DOTALL,
+)
+_GSM8K_LINE = re.compile(r"^\s*A\s*[:：]\s*(\S.{0,200})$")
 
 
 def answer_is(text: str) -> str | None:
@@ -100,6 +114,8 @@ def answer_is(text: str) -> str | None:
     if last is None:
         return None
     tail = last.group(1)
+    if not tail.split("\n", 1)[0].strip():  # "The final answer is:\n\n5": the answer is on the next line
+        tail = tail.lstrip()
     tail = tail.split("\n", 1)[0]
     # a nested phrase ("Final Answer: The final answer is $100$. I hope it is correct."): take the innermost
     for _ in range(3):
@@ -130,20 +146,71 @@ _MATH_SPAN = re.compile(
 )
 
 
+def _last_line_with_digit(tail: str) -> tuple[int, str]:
+    """(offset, text) of the last of the final four non-empty lines that holds a digit."""
+    end = len(tail.rstrip())
+    for _ in range(4):
+        start = tail.rfind("\n", 0, end) + 1
+        line = tail[start:end]
+        if line.strip() and re.search(r"\d", line):
+            return start, line
+        if start == 0:
+            break
+        end = start - 1
+        while end > 0 and tail[end - 1] == "\n":
+            end -= 1
+    return -1, ""
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=\S)")
+_END_NUMBER = re.compile(r"([-+]?\d[\d,]*(?:\.\d+)?%?)(?:\s+[A-Za-z°]+){0,2}\s*[.!]?\s*$")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _closing_value(line: str) -> tuple[int, str | None]:
+    """(offset, value) stated by the last sentence of ``line`` that has a digit: "... is 12", or the number a
+    sentence ends on ("so she pays 19", "he earns 2,400 dollars")."""
+    start = 0
+    sentence = line
+    for piece in _SENTENCE_END.split(line):
+        at = line.find(piece, start)
+        start = at + len(piece)
+        if re.search(r"\d", piece):
+            sentence, sentence_start = piece, at
+    if sentence is line:
+        sentence_start = 0
+    m = _LAST_IS.search(sentence)
+    if m and re.search(r"\d", m.group(1)) and "$" not in m.group(1):
+        value = m.group(1)
+        if len(_WORD.findall(value)) < 2:
+            return sentence_start + m.start(1), value
+    if len(sentence.split()) >= 4:
+        end = _END_NUMBER.search(sentence)
+        if end:
+            return sentence_start + end.start(1), end.group(1)
+    if m and re.search(r"\d", m.group(1)) and "$" not in m.group(1):
+        return sentence_start + m.start(1), m.group(1)
+    return -1, None
+
+
 def _fallback(visible: str) -> tuple[str | None, str]:
     tail = visible[-_TAIL_CHARS:]
     math_at, math_text = -1, None
     for m in _MATH_SPAN.finditer(tail):
         math_at, math_text = m.start(), next(g for g in m.groups() if g is not None)
     sentence_at, sentence = -1, None
-    last_line = tail.rstrip().rsplit("\n", 1)[-1]
-    m = _LAST_IS.search(last_line)
-    if m and re.search(r"\d", m.group(1)) and "$" not in m.group(1):
-        sentence_at, sentence = len(tail) - len(last_line) + m.start(1), m.group(1)
-    if sentence_at > math_at:
+    line_at, line = _last_line_with_digit(tail)
+    if line:
+        sentence_at, sentence = _closing_value(line)
+        if sentence is not None:
+            sentence_at += line_at
+    if sentence is not None and sentence_at > math_at:
         return sentence, "last_sentence"
     if math_text is not None and math_text.strip():
         return math_text, "last_math"
+    whole = visible.strip()
+    if whole and "\n" not in whole and len(whole) <= 60:  # "7", "(B) 3", "12 meters", "C. Decrease"
+        return whole.rstrip(".").strip(), "whole"
     return None, "none"
 
 
@@ -151,7 +218,7 @@ def extract(response: str, fallback: str = "last_math") -> Extraction:
     """The model's final answer, where it came from, and the boxes around it (see the module docstring)."""
     if fallback not in FALLBACKS:
         raise ValueError(f"fallback must be one of {FALLBACKS}, got {fallback!r}")
-    visible = strip_think(response)
+    visible = strip_think(clean_response(response))
     span = answer_span(visible)
     if span is not None:
         boxes = tuple(boxed_all(span))
@@ -167,6 +234,10 @@ def extract(response: str, fallback: str = "last_math") -> Extraction:
         if boxes:
             return Extraction(boxes[-1], "answer_is", boxes)
         return Extraction(_refine_phrase(phrase), "answer_is")
+    last_line = visible.rstrip().rsplit("\n", 1)[-1]
+    gsm8k = _GSM8K_LINE.match(last_line)
+    if gsm8k:
+        return Extraction(gsm8k.group(1).strip().rstrip(".").strip(), "answer_line")
     if fallback == "last_math":
         answer, source = _fallback(visible)
         return Extraction(answer, source)

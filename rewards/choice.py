@@ -15,16 +15,13 @@ import re
 from typing import Any
 
 from ._extract import extract_answer
+from ._options import option_letters
 from ._text import MAX_GOLD_CHARS, MAX_RESPONSE_CHARS, BadInput, check_text
 from .contract import reward_contract
 
-_MARK = r"(?:^|(?<=[\s,;(/\[{]))\(?([{L}])(?:\)|\]|[.:]|(?=\s*(?:,|/|;|$|and\b|or\b|&|\}})))"
-
 
 def _letters_in(text: str, letters: str) -> list[str]:
-    pattern = re.compile(_MARK.replace("{L}", re.escape(letters)))
-    t = re.sub(r"\\text\s*\{([^{}]*)\}", r"\1", text).strip()
-    return list(dict.fromkeys(m.group(1) for m in pattern.finditer(t)))
+    return option_letters(text, letters)
 
 
 @reward_contract(components=("acc",), fast_path="self")

@@ -48,7 +48,7 @@ def lmm_r1_reward(
     bad_gold: Literal["zero", "one"] = "zero",
     boxes: Literal["all", "last"] = "all",
     fallback: Literal["last_math", "none"] = "last_math",
-    approximate: bool = True,
+    approximate: bool = False,
     math_verify: bool = True,
     **kwargs: Any,
 ) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def _fast_path(
     bad_gold: str = "zero",
     boxes: str = "all",
     fallback: str = "last_math",
-    approximate: bool = True,
+    approximate: bool = False,
     math_verify: bool = True,
     **kwargs: Any,
 ) -> dict[str, Any] | None:

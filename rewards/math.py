@@ -11,9 +11,11 @@ Arguments (a stage's ``reward.kwargs``):
   one box per item, the last k boxes read as the list; ``"last"`` -- only the last box counts.
 * ``fallback``: ``"last_math"`` (default) or ``"none"`` (a response without an answer tag, box or answer
   phrase scores 0: the stricter policy when the format itself is what a stage trains).
-* ``approximate``: ``True`` (default) -- a decimal with at least two places and three significant digits
-  equals the irrational or non-terminating value it rounds (``1.41`` for ``\\sqrt{2}``); ``False`` -- only
-  exact values (evaluation turns it off for questions that ask for an exact or simplest form).
+* ``approximate``: ``False`` (default) -- only exact values: ``3.14`` is not ``\\pi`` and ``0.333`` is not
+  ``\\frac{1}{3}``, as MATH's graders and math-verify judge, so a training reward never teaches a policy to
+  stop giving exact forms; ``True`` -- a decimal with at least two places and three significant digits equals
+  the irrational or non-terminating value it rounds (``1.41`` for ``\\sqrt{2}``; evaluation turns it on for
+  questions that ask for a decimal or a rounded value).
 * ``math_verify``: ``True`` (default) -- pairs lmmr1's parser cannot read (matrix expressions) are decided
   by math-verify in the time-limited worker; ``False`` -- they score 0.
 
@@ -29,8 +31,9 @@ from typing import Any, Literal
 
 from . import _equiv as E
 from . import _latex as L
-from ._extract import FALLBACKS, boxed_all, extract
+from ._extract import FALLBACKS, _refine_phrase, answer_is, boxed_all, extract
 from ._normalize import compact, normalize
+from ._reading import clean_response, readings
 from ._structure import parse_answer
 from ._text import (
     MAX_GOLD_CHARS,
@@ -55,6 +58,10 @@ def _gold_answers(ground_truth: Any) -> list[str]:
         boxes = boxed_all(text)
         if boxes:
             text = boxes[-1]
+        elif " " in text.strip() and re.search(r"[A-Za-z]{3}", text):
+            phrase = answer_is(clean_response(text))  # a gold written as prose: "The answer is 2500."
+            if phrase:
+                text = _refine_phrase(phrase)
         out.append(text)
     if not out or not any(normalize(g).text for g in out):
         raise BadInput("ground_truth is empty")
@@ -103,7 +110,7 @@ def grade(
     boxes: str = "all",
     fallback: str = "last_math",
     math_verify: bool = True,
-    approximate: bool = True,
+    approximate: bool = False,
 ) -> dict[str, Any]:
     """{"score", "acc"} plus "error" when the pair could not be scored; raises E.NeedSlow in fast mode."""
     _check_policies(boxes, fallback)
@@ -126,6 +133,7 @@ def grade(
         candidates = [answer]
         if boxes == "all" and 2 <= gold_items <= len(found.boxes):
             candidates.append(", ".join(found.boxes[-gold_items:]))  # one box per item
+        candidates += readings(answer)[1:]  # "3(4+1) = 15" -> 15, "\\frac{\\sqrt2}2 \\approx 0.707" -> each side
         for candidate in candidates:
             if _is_hedged(candidate, gold, gold_items):
                 continue
@@ -153,7 +161,7 @@ def math_reward(
     boxes: Literal["all", "last"] = "all",
     fallback: Literal["last_math", "none"] = "last_math",
     math_verify: bool = True,
-    approximate: bool = True,
+    approximate: bool = False,
     **kwargs: Any,
 ) -> dict[str, Any]:
     """Accuracy reward: {"score": 0/1, "acc": 0/1} (+ "error" with a reason)."""
@@ -168,7 +176,7 @@ def _fast_path(
     boxes: str = "all",
     fallback: str = "last_math",
     math_verify: bool = True,
-    approximate: bool = True,
+    approximate: bool = False,
     **kwargs: Any,
 ) -> dict[str, Any] | None:
     try:

@@ -130,7 +130,7 @@ class Benchmark(abc.ABC):
         )
 
     def correct(self, item: Item, extracted: Optional[str]) -> bool:
-        return bool(extracted) and math_equal(extracted, item.gold, approximate=not asks_exact_form(item.question))
+        return bool(extracted) and math_equal(extracted, item.gold, approximate=allows_rounding(item.question))
 
     def aggregate(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         """``{"score": per cent, "correct": k, "n": N}`` plus sub-fields where the paper reports them."""
@@ -162,11 +162,24 @@ def asks_exact_form(question: str) -> bool:
     return bool(_EXACT_FORM.search(question or ""))
 
 
-def math_equal(extracted: str, gold: Any, approximate: bool = True) -> bool:
+_DECIMAL_ASKED = re.compile(
+    r"nearest\s+(?:tenth|hundredth|thousandth|whole|integer|cent|dollar|percent|degree|unit|foot|inch|meter)|"
+    r"decimal|round(?:ed)?\b|approximat|significant\s+(?:figure|digit)|to\s+\d+\s+(?:decimal\s+)?places",
+    re.IGNORECASE,
+)
+
+
+def allows_rounding(question: str) -> bool:
+    """A rounded decimal counts only where the question asks for one ("to the nearest tenth", "as a
+    decimal"); everywhere else exact values are required, as MATH's graders and math-verify judge."""
+    return bool(_DECIMAL_ASKED.search(question or "")) and not asks_exact_form(question)
+
+
+def math_equal(extracted: str, gold: Any, approximate: bool = False) -> bool:
     """lmmr1's ``math`` reward on a bare answer, with its time limit (sympy runs in killable workers).
 
-    ``approximate=False``: a rounded decimal does not count for an irrational gold (``2.83`` for
-    ``2\\sqrt{2}`` when the question asks for the simplest form)."""
+    ``approximate=False`` (default): a rounded decimal does not count for an irrational gold (``2.83`` for
+    ``2\\sqrt{2}``); ``True`` where the question asks for a rounded value (:func:`allows_rounding`)."""
     if IN_REWARD_WORKER:
         from lmmr1.rewards.math import grade
 
@@ -181,18 +194,16 @@ def math_equal(extracted: str, gold: Any, approximate: bool = True) -> bool:
 
 
 def letter_of(text: Optional[str], letters: str = "ABCDEFGHIJ") -> Optional[str]:
-    """The single option letter an extracted answer names (``B``, ``(B)``, ``B.``, ``\\text{B}``), else None."""
-    if not text:
-        return None
-    t = re.sub(r"\\(?:text|mathrm|textbf)\s*\{([^{}]*)\}", r"\1", text).strip().strip("$").strip()
-    t = re.sub(r"^\\boxed\s*\{(.*)\}$", r"\1", t).strip()
-    m = _LETTER.match(t)
-    if m and m.group(1) in letters:
-        return m.group(1)
-    m = re.match(r"^\(?([A-J])\)?[.:)]\s", t + " ")
-    if m and m.group(1) in letters:
-        return m.group(1)
-    return None
+    """The single option letter an extracted answer names (``B``, ``(B) 3``, ``C (the left lobe)``,
+    ``\\boxed{c}``), else None: the ``choice`` reward's reader, so a hedge naming two options is wrong here too."""
+    from lmmr1.rewards._options import single_option
+
+    return single_option(text, letters)
+
+
+_LEADING_NUMBER = re.compile(
+    r"^([-+]?\d[\d,]*(?:\.\d+)?)\s*(?:\\?%|°|\^\s*\{?\\circ\}?|[A-Za-z][A-Za-z ./²³^0-9]*)?\.?$"
+)
 
 
 def number_of(text: Optional[str]) -> Optional[float]:
@@ -204,4 +215,7 @@ def number_of(text: Optional[str]) -> Optional[float]:
         return float(t)
     except ValueError:
         m = re.fullmatch(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", t)
-        return float(m.group(0)) if m else None
+        if m:
+            return float(m.group(0))
+        unit = _LEADING_NUMBER.match(t)  # "12 meters", "3.5 cm", "45°": the number before its unit
+        return float(unit.group(1).replace(",", "")) if unit else None

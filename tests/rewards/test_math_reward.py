@@ -10,8 +10,12 @@ import pytest
 from lmmr1.rewards.math import math_reward
 
 
-def score(response: str, gold) -> float:
-    return math_reward("test", response, gold)["score"]
+def score(response: str, gold, **kwargs) -> float:
+    return math_reward("test", response, gold, **kwargs)["score"]
+
+
+# a rounded decimal for an exact value: equal only with approximate=True (off by default, issue 22)
+APPROXIMATE = {("0.333", "\\frac{1}{3}"), ("1.732", "\\sqrt{3}")}
 
 
 def wrap(answer: str) -> str:
@@ -115,6 +119,10 @@ NOT_EQUAL = [
 
 @pytest.mark.parametrize("answer,gold", EQUAL)
 def test_equivalent_answers_score_one(answer, gold):
+    if (answer, gold) in APPROXIMATE:
+        assert score(wrap(answer), gold) == 0.0
+        assert score(wrap(answer), gold, approximate=True) == 1.0
+        return
     assert score(wrap(answer), gold) == 1.0
 
 
@@ -179,11 +187,14 @@ def test_identical_huge_expression_still_matches_as_text():
     assert score(wrap("2^{10^{10}}"), "2^{10^{10}}") == 1.0
 
 
+def test_a_control_character_is_read_as_a_space():
+    assert math_reward("t", "\\boxed{3}\x00", "3") == {"score": 1.0, "acc": 1.0}
+
+
 @pytest.mark.parametrize(
     "response,reason",
     [
         ("\\boxed{3}\ud800", "surrogate"),
-        ("\\boxed{3}\x00", "control character"),
         ("x" * 1_000_000 + "\\boxed{3}", "too long"),
         (None, "missing"),
     ],

@@ -34,7 +34,14 @@ def _options_text(options: list[Any]) -> str:
 
 
 def _norm_text(text: Any) -> str:
-    return re.sub(r"\s+", " ", str(text)).strip().strip(".").casefold()
+    """Option and answer texts compared as written, minus what does not change them: spacing, case, a final
+    full stop, and math delimiters on either side (``\\frac{49}{6}`` = ``$\\frac{49}{6}$``)."""
+    text = re.sub(r"\s+", " ", str(text)).strip().strip(".").strip()
+    if text.startswith("$") and text.endswith("$") and len(text) > 1:
+        text = text.strip("$").strip()
+    elif text.startswith("\\(") and text.endswith("\\)"):
+        text = text[2:-2].strip()
+    return text.casefold()
 
 
 class OlympiadBench(Benchmark):
