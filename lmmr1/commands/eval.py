@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from lmmr1.commands.arguments import positive_int
+from lmmr1.commands.arguments import float_above, int_at_least, positive_int
 
 DEFAULT_BENCHMARKS = (
     "math500,gpqa_diamond,olympiadbench,mathvision,mathverse,mmstar,mathvista,sokoban_global,football_online"
@@ -28,7 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--model", help="model folder, or a run directory (each finished stage's export)")
+    p.add_argument(
+        "--model",
+        help="model folder, a run directory (each finished stage's export), or tiny:KIND (built offline, as "
+        "model.path=tiny:KIND in training)",
+    )
     p.add_argument("--responses", help="score this JSONL (benchmark, id, response per line) instead of generating")
     p.add_argument("--benchmarks", default=DEFAULT_BENCHMARKS, help="comma-separated names (default: all nine)")
     p.add_argument("--data-dir", required=True, help="folder holding one downloaded dataset folder per benchmark")
@@ -66,6 +70,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--judge-model", default="Qwen2.5-14B-Instruct", help="model name sent to the judge")
     p.add_argument("--judge-api-key", help="bearer token for the judge endpoint, if it needs one")
+    p.add_argument("--judge-timeout", type=float_above(0), default=60.0, help="seconds per judge request (default 60)")
+    p.add_argument(
+        "--judge-retries",
+        type=int_at_least(0),
+        default=2,
+        help="more tries per question after a connection error, timeout, 429 or 5xx (default 2)",
+    )
     p.add_argument("--label", help="row label in reports (default: the stage name, or the model folder name)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=handler)
@@ -111,6 +122,13 @@ def handler(args: argparse.Namespace) -> int:
     from lmmr1.outputs import check_output_dir
 
     check_output_dir(args.output)
+    if args.model and args.model.startswith("tiny:"):  # as model.path=tiny:KIND in training: built offline
+        from lmmr1.config import resolve_model_path
+        from lmmr1.tiny_models import ensure_tiny_model
+
+        resolve_model_path(args.model)  # an unknown kind is refused with the kinds there are
+        args.label = args.label or args.model
+        args.model = ensure_tiny_model(args.model[len("tiny:") :])
     try:
         from lmmr1.eval import BENCHMARKS
 
@@ -142,7 +160,17 @@ def handler(args: argparse.Namespace) -> int:
             except (ModuleNotFoundError, RuntimeError) as exc:
                 print(f"lmmr1 eval: --football-engine gfootball: {exc}", file=sys.stderr)
                 return 2
-        judge = Judge(args.judge, args.judge_model, args.judge_api_key) if args.judge else None
+        judge = (
+            Judge(
+                args.judge,
+                args.judge_model,
+                args.judge_api_key,
+                timeout_s=args.judge_timeout,
+                retries=args.judge_retries,
+            )
+            if args.judge
+            else None
+        )
         base = EvalOptions(
             benchmarks=names,
             data_dir=Path(args.data_dir).expanduser(),
@@ -183,9 +211,15 @@ def _print(summary: dict, output: Path) -> None:
     for name, result in summary["benchmarks"].items():
         score = result.get("score")
         parts.append(f"{name} {score:.2f}" if isinstance(score, (int, float)) else f"{name} n/a")
+    judge = summary.get("judge_stats")
+    asked = (
+        f"; judge {judge['model']}: {judge['calls']} calls, {judge['cache_hits']} cached, {judge['seconds']:.1f} s"
+        if judge
+        else ""
+    )
     print(
         f"[lmmr1] eval {summary.get('label') or summary.get('model')} ({summary['protocol']}): "
         + ", ".join(parts)
-        + f" -> {output / 'summary.json'}",
+        + f" -> {output / 'summary.json'}{asked}",
         flush=True,
     )

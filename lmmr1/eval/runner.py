@@ -103,6 +103,8 @@ def evaluate(
     out = options.output
     out.mkdir(parents=True, exist_ok=True)
     items_path = out / "items.jsonl"
+    if options.judge is not None:
+        options.judge.use_cache(out / "judge_cache.jsonl")  # a resumed run never asks a question twice
     previous = _read_items(items_path)
     for record in previous:
         if record.get("protocol") != options.protocol:
@@ -214,6 +216,7 @@ def evaluate(
         if generator is not None
         else ("responses file" if responses is not None else None),
         "judge": judge_label,
+        "judge_stats": options.judge.stats() if options.judge is not None else None,
         "max_new_tokens_cap": options.max_new_tokens,
         "agent_steps": options.agent_steps,
         "football_engine": options.football_engine,

@@ -64,6 +64,8 @@ class Row:
     source: str  # published source tag, or the protocol/summary a user's row came from
     published: bool
     notes: dict[str, str] = field(default_factory=dict)
+    # columns scored on fewer items than the benchmark holds: column -> (items scored, items in the benchmark)
+    partial: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def published_sources() -> list[dict[str, Any]]:
@@ -124,6 +126,28 @@ def user_row(table: str, summary: dict[str, Any], label: str) -> Optional[Row]:
             values["avg"] = bench["mathverse"].get("score")
     if not any(v is not None for v in values.values()):
         return None
+    partial: dict[str, tuple[int, int]] = {}
+    for name, result in bench.items():
+        size = _partial_size(result)
+        if size is None:
+            continue
+        if table in ("table1", "table3"):
+            columns = [BENCHMARK_COLUMN.get(name)]
+        elif name == "mathvision":
+            columns = list((result.get("table2") or {}).keys())
+        elif name == "mathverse":
+            columns = [*(result.get("versions") or {}).keys(), "avg"]
+        else:
+            columns = []
+        for column in columns:
+            if column in values:
+                partial[column] = size
+    if table == "table1":
+        for avg, parts in (("Text avg", TEXT_COLUMNS), ("MM avg", MM_COLUMNS)):
+            if values.get(avg) is not None and any(c in partial for c in parts):
+                scored = sum(partial[c][0] for c in parts if c in partial)
+                full = sum(partial[c][1] for c in parts if c in partial)
+                partial[avg] = (scored, full)
     notes = {}
     for name, result in bench.items():
         column = BENCHMARK_COLUMN.get(name)
@@ -134,7 +158,17 @@ def user_row(table: str, summary: dict[str, Any], label: str) -> Optional[Row]:
     source = f"yours, protocol {summary.get('protocol')}" + (
         f", judge {summary['judge']}" if summary.get("judge") else ""
     )
-    return Row(label, values, source, False, notes)
+    return Row(label, values, source, False, notes, partial)
+
+
+def _partial_size(result: dict[str, Any]) -> Optional[tuple[int, int]]:
+    """(scored, full size) when a benchmark was scored on fewer items than it holds (``--limit``), else None."""
+    scored, rows_in = result.get("scored"), result.get("rows_in")
+    if not isinstance(scored, int) or not isinstance(rows_in, int):
+        return None
+    excluded = result.get("excluded") or {}
+    full = rows_in - sum(v for v in excluded.values() if isinstance(v, int))
+    return (scored, full) if 0 <= scored < full else None
 
 
 class ReportInputError(UserError, ValueError):
@@ -194,6 +228,8 @@ def markdown(table: str, rows: list[Row]) -> str:
         cells = []
         for column in columns:
             text = _fmt(row.values.get(column))
+            if column in row.partial and row.values.get(column) is not None:
+                text += f" (n={row.partial[column][0]}/{row.partial[column][1]})"
             if column in row.notes:
                 footnotes.append(f"{row.label} / {column}: {row.notes[column]}")
                 text += f" [{len(footnotes)}]"
@@ -201,11 +237,13 @@ def markdown(table: str, rows: list[Row]) -> str:
         lines.append(f"| {row.label} | {row.source} | " + " | ".join(cells) + " |")
         reference = published.get(row.label)
         if not row.published and reference is not None:
-            lines.append(
-                f"| Δ {row.label} vs paper | | "
-                + " | ".join(_delta(row.values.get(c), reference.values.get(c)) for c in columns)
-                + " |"
-            )
+            deltas = []
+            for c in columns:
+                delta = _delta(row.values.get(c), reference.values.get(c))
+                if c in row.partial and delta != "—":
+                    delta += " (partial)"  # not comparable to the paper's full-benchmark figure
+                deltas.append(delta)
+            lines.append(f"| Δ {row.label} vs paper | | " + " | ".join(deltas) + " |")
     notes = [f"[{i}] {text}" for i, text in enumerate(footnotes, start=1)] + table_notes(table)
     if notes:
         lines += [""] + notes

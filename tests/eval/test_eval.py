@@ -259,15 +259,13 @@ def test_without_a_judge_the_summary_says_rules_were_used(data_dir, tmp_path):
 
 @pytest.mark.slow
 def test_eval_then_report_with_a_tiny_model_on_every_benchmark(data_dir, tmp_path):
-    """Generation on CPU (HF), all nine benchmarks, resumable, then the three tables and their charts."""
-    from lmmr1.tiny_models import ensure_tiny_model
-
-    model = ensure_tiny_model("qwen2_5_vl")
+    """Generation on CPU (HF), all nine benchmarks, resumable, then the three tables and their charts.
+    ``--model tiny:qwen2_5_vl`` is the training side's ``model.path=tiny:KIND`` (built offline)."""
     out = tmp_path / "eval"
     args = [
         "eval",
         "--model",
-        model,
+        "tiny:qwen2_5_vl",
         "--data-dir",
         str(data_dir),
         "--output",
@@ -308,6 +306,7 @@ def test_eval_then_report_with_a_tiny_model_on_every_benchmark(data_dir, tmp_pat
     for title in ("Table 1", "Table 2", "Table 3"):
         assert title in report.stdout
     assert "| FRE-Text | yours, protocol lmm_r1 |" in report.stdout and "Δ FRE-Text vs paper" in report.stdout
+    assert "(n=2/" in report.stdout and "(partial)" in report.stdout  # --limit 2: not the paper's full figure
     assert all((tmp_path / "report" / f"table{i}.png").exists() for i in (1, 2, 3))
 
 

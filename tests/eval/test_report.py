@@ -117,3 +117,23 @@ def test_paper_only_cli_prints_the_three_tables_and_writes_charts(tmp_path):
     for table in TABLES.values():
         assert table["title"] in out.stdout
     assert all((tmp_path / "r" / f"table{i}.png").read_bytes()[:4] == b"\x89PNG" for i in (1, 2, 3))
+
+
+def test_a_benchmark_scored_on_part_of_its_items_shows_n_and_a_partial_delta(tmp_path):
+    """--limit results are not the paper's figure: n beside the score, the delta marked partial (issue 22)."""
+    summary = {
+        "protocol": "rule",
+        "benchmarks": {
+            "math500": {"score": 60.0, "scored": 64, "rows_in": 500, "excluded": {}},
+            "gpqa_diamond": {"score": 40.0, "scored": 198, "rows_in": 198, "excluded": {}},
+        },
+    }
+    row = user_row("table1", summary, "FRE-Text")
+    text = markdown("table1", build("table1", [row]))
+    assert "60.00 (n=64/500)" in text and "40.00 |" in text and "40.00 (n=" not in text
+    assert "-5.40 (partial)" in text and "+3.13 |" in text
+    assert "| 50.00 (n=" in text  # the text average stands on a partial benchmark too
+    paper_only = subprocess.run(
+        [sys.executable, "-m", "lmmr1.cli", "report", "--paper-only"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert paper_only.returncode == 0 and list(tmp_path.iterdir()) == []  # printed, nothing written
