@@ -103,7 +103,10 @@ _ANSWER_IS = re.compile(
     r"\s*(?:is|:|=|：|是|为)\s*[:：]?[ \t]*(.{0,300})",
     re.IGNORECASE | re.DOTALL,
 )
-_GSM8K_LINE = re.compile(r"^\s*A\s*[:：]\s*(\S.{0,200})$")
+_GSM8K_LINE = re.compile(r"^\s*(?:A\s*[:：]|####)\s*(\S.{0,200})$")  # few-shot "A: 72"; GSM8K's "#### 72"
+_ANSWER_HEADING = re.compile(
+    r"(?:^|\n)[ \t#*]*(?:final\s+answer|answer|答案)[ \t]*[:：]?[ \t]*\n+[ \t]*(\S[^\n]{0,200})", re.IGNORECASE
+)  # a markdown heading "### Final Answer" with the answer on the next line
 
 
 def answer_is(text: str) -> str | None:
@@ -165,6 +168,9 @@ def _last_line_with_digit(tail: str) -> tuple[int, str]:
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=\S)")
 _END_NUMBER = re.compile(r"([-+]?\d[\d,]*(?:\.\d+)?%?)(?:\s+[A-Za-z°]+){0,2}\s*[.!]?\s*$")
 _WORD = re.compile(r"[A-Za-z]{2,}")
+_LEAD_NUMBER = re.compile(r"([-+]?\d(?:[\d,]*\d)?(?:\.\d+)?%?),?\s+[A-Za-z]")
+_VERB = re.compile(r"(?:^|\s)(?:is|are|equals|=)\s+")
+_ANY_NUMBER = re.compile(r"(?<![\w.^_])([-+]?\d[\d,]*(?:\.\d+)?%?)(?![\w^_])")
 
 
 def _closing_value(line: str) -> tuple[int, str | None]:
@@ -179,15 +185,25 @@ def _closing_value(line: str) -> tuple[int, str | None]:
             sentence, sentence_start = piece, at
     if sentence is line:
         sentence_start = 0
-    m = _LAST_IS.search(sentence)
+    m = None
+    for found in _VERB.finditer(sentence):  # the last "is / are / equals / =" whose tail states a number
+        tail = _LAST_IS.match(sentence, found.start())
+        if tail and re.search(r"\d", tail.group(1)):
+            m = tail
     if m and re.search(r"\d", m.group(1)) and "$" not in m.group(1):
         value = m.group(1)
         if len(_WORD.findall(value)) < 2:
             return sentence_start + m.start(1), value
+        lead = _LEAD_NUMBER.match(value)  # "are 56 pencils in total": the number the clause states
+        if lead:
+            return sentence_start + m.start(1), lead.group(1)
     if len(sentence.split()) >= 4:
         end = _END_NUMBER.search(sentence)
         if end:
             return sentence_start + end.start(1), end.group(1)
+        numbers = list(_ANY_NUMBER.finditer(sentence))
+        if len(numbers) == 1:  # "The ladder reaches 15 feet up the wall.": the one value the sentence states
+            return sentence_start + numbers[0].start(1), numbers[0].group(1)
     if m and re.search(r"\d", m.group(1)) and "$" not in m.group(1):
         return sentence_start + m.start(1), m.group(1)
     return -1, None
@@ -238,6 +254,10 @@ def extract(response: str, fallback: str = "last_math") -> Extraction:
     gsm8k = _GSM8K_LINE.match(last_line)
     if gsm8k:
         return Extraction(gsm8k.group(1).strip().rstrip(".").strip(), "answer_line")
+    headings = list(_ANSWER_HEADING.finditer(visible[-_TAIL_CHARS:]))
+    if headings:
+        heading = headings[-1]
+        return Extraction(heading.group(1).strip().rstrip(".").strip(), "answer_line")
     if fallback == "last_math":
         answer, source = _fallback(visible)
         return Extraction(answer, source)

@@ -27,6 +27,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # markdown bold/underline markers, not Python's power operator between two operands (2**3)
 _EMPHASIS = re.compile(r"(?<![\w)\]])(?:\*\*|__)|(?:\*\*|__)(?![\w(\[])")
 _DOLLAR_NUMBER = re.compile(r"\$(?=\d)")
+_ESCAPED_DOLLAR = re.compile(r"\\\$")  # LaTeX's \$ is a currency sign inside math
+_FULL_WIDTH = str.maketrans({"。": ". ", "，": ", ", "：": ": ", "（": "(", "）": ")", "；": "; "})
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
@@ -39,11 +41,13 @@ def clean_response(text: str) -> str:
     """The response without end tokens, calculator annotations, emphasis markers and currency dollar signs."""
     text = clean_control(text)
     text = _END_TOKENS.sub("", text)
+    text = text.translate(_FULL_WIDTH)  # Chinese punctuation read as its ASCII twin ("答案为 B。")
     if "<<" in text:
         text = _CALCULATOR.sub("", text)
     if "**" in text or "__" in text:
         text = _EMPHASIS.sub("", text)
     if "$" in text:
+        text = _ESCAPED_DOLLAR.sub("", text)
         text = strip_currency(text)
     return text
 

@@ -58,10 +58,10 @@ ROWS: list[tuple[str, str, str, int]] = [
     ("relation", QWEN.format(t="Solve.", a="t \\gt 4"), "(4, \\infty)", 1),
     ("relation", QWEN.format(t="Solve.", a="t \\geq 4"), "(4, \\infty)", 0),
     ("relation", QWEN.format(t="Solve.", a="x \\leqslant -2"), "(-\\infty,-2]", 1),
-    ("relation", QWEN.format(t="Estimate.", a="\\approx 2.718"), "e", 1),
-    ("relation", QWEN.format(t="Estimate.", a="\\approx 2.72"), "e", 1),
+    ("relation", QWEN.format(t="Estimate.", a="\\approx 2.718"), "e", 0),  # rounded: exact by default
+    ("relation", QWEN.format(t="Estimate.", a="\\approx 2.72"), "e", 0),
     ("relation", QWEN.format(t="Estimate.", a="\\approx 2.71"), "e", 0),
-    ("relation", QWEN.format(t="Estimate.", a="r \\approx 1.73"), "\\sqrt3", 1),
+    ("relation", QWEN.format(t="Estimate.", a="r \\approx 1.73"), "\\sqrt3", 0),
     # equivalent inequalities
     ("inequality", R1.format(t="isolate", a="$-2y < 6$"), "y > -3", 1),
     ("inequality", R1.format(t="isolate", a="$-2y < 6$"), "y < -3", 0),
@@ -80,13 +80,14 @@ ROWS: list[tuple[str, str, str, int]] = [
     ("number_form", QWEN.format(t="Share.", a="3\\frac{3}{4}"), "\\frac{15}{4}", 1),
     ("number_form", QWEN.format(t="Share.", a="3\\frac{1}{4}"), "\\frac{15}{4}", 0),
     ("number_form", QWEN.format(t="Share.", a="\\frac{15}{4}"), "3\\frac34", 1),
-    # rounded irrational against its exact form
-    ("rounded", QWEN.format(t="Area of the circle.", a="28.27"), "9\\pi", 1),
+    # rounded irrational against its exact form. Labelled under the default exact policy (issue 22: MATH's
+    # graders and math-verify reject a rounding of an exact gold); with approximate=true the right roundings count
+    ("rounded", QWEN.format(t="Area of the circle.", a="28.27"), "9\\pi", 0),
     ("rounded", QWEN.format(t="Area of the circle.", a="28.28"), "9\\pi", 0),
-    ("rounded", QWEN.format(t="Diagonal.", a="7.07"), "5\\sqrt{2}", 1),
+    ("rounded", QWEN.format(t="Diagonal.", a="7.07"), "5\\sqrt{2}", 0),
     ("rounded", QWEN.format(t="Diagonal.", a="7.1"), "5\\sqrt{2}", 0),
-    ("rounded", QWEN.format(t="Diagonal.", a="5\\sqrt{2}"), "7.07", 1),
-    ("rounded", QWEN.format(t="Log.", a="0.693"), "\\ln 2", 1),
+    ("rounded", QWEN.format(t="Diagonal.", a="5\\sqrt{2}"), "7.07", 0),
+    ("rounded", QWEN.format(t="Log.", a="0.693"), "\\ln 2", 0),
     # matrices
     (
         "matrix",
