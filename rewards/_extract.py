@@ -99,8 +99,8 @@ def boxed_all(text: str) -> list[str]:
 
 
 _ANSWER_IS = re.compile(
-    r"(?:final\s+answer|the\s+(?:correct\s+|right\s+)?answer|correct\s+(?:option|choice)|answer|答案)"
-    r"\s*(?:is|:|=|：|是|为)\s*[:：]?[ \t]*(.{0,300})",
+    r"(?:final\s+answers?|the\s+(?:correct\s+|right\s+)?answers?|correct\s+(?:option|choice)|answers?|答案)"
+    r"\s*(?:is|are|:|=|：|是|为)\s*[:：]?[ \t]*(.{0,300})",
     re.IGNORECASE | re.DOTALL,
 )
 _GSM8K_LINE = re.compile(r"^\s*(?:A\s*[:：]|####)\s*(\S.{0,200})$")  # few-shot "A: 72"; GSM8K's "#### 72"
@@ -119,6 +119,9 @@ def answer_is(text: str) -> str | None:
     tail = last.group(1)
     if not tail.split("\n", 1)[0].strip():  # "The final answer is:\n\n5": the answer is on the next line
         tail = tail.lstrip()
+        items = _list_items(tail)
+        if len(items) >= 2:  # "The answers are:\n- 2\n- 3": the list is the answer
+            return ", ".join(items)
     tail = tail.split("\n", 1)[0]
     # a nested phrase ("Final Answer: The final answer is $100$. I hope it is correct."): take the innermost
     for _ in range(3):
@@ -131,6 +134,22 @@ def answer_is(text: str) -> str | None:
     if m:
         tail = tail[: m.start()]
     return tail.strip()
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+(\S.*?)\s*$")
+
+
+def _list_items(text: str) -> list[str]:
+    """The items of a markdown list at the start of ``text`` ("- 2", "1. 3"), markers removed."""
+    items = []
+    for line in text.split("\n"):
+        m = _LIST_ITEM.match(line)
+        if not m:
+            if line.strip():
+                break
+            continue
+        items.append(m.group(1).rstrip(".,;"))
+    return items
 
 
 _LAST_IS = re.compile(r"(?:^|\s)(?:is|are|equals|=)\s+([^\n]{1,80}?)\s*[.!]?\s*$")

@@ -128,6 +128,11 @@ def grade(
         ok = any(compact(g) == answer_compact for g in golds)
         return {"score": float(ok), "acc": float(ok)}
     for gold in golds:
+        letter = _SINGLE_LETTER_GOLD.match(normalize(gold).text)
+        if letter and re.fullmatch(r"\(?([a-j])\)?", normalize(answer).text.strip()):
+            # an option letter written in lower case (\\boxed{c} for C): the same option
+            ok = normalize(answer).text.strip("()").upper() == letter.group(1)
+            return {"score": float(ok), "acc": float(ok)}
         # the gold's item count matters only for several boxes or an "or" in the answer: parse it lazily
         gold_items = _items(gold) if len(found.boxes) >= 2 or _HEDGE.search(answer) else 1
         candidates = [answer]

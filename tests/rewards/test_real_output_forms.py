@@ -32,6 +32,14 @@ MATH_FORMS = [
     ("答案：12", "12", "21"),
     ("**Answer:** 45", "45", "54"),
     ("The length of the bus is 20 feet.</s><s>", "20", "30"),
+    ("So the answers are:\n- 2\n- 3", "2, 3", "2, 4"),
+    ("Therefore, the answer is:\n\n1. -1\n2. 4", "-1, 4", "1, 4"),
+    ("\\boxed{c}", "C", "B"),
+    (
+        "Weng earns 12/60 = $<<12/60=0.2>>0.2 per minute.\nSo she earned 0.2 x 50 = $<<0.2*50=10>>10.\n#### 10",
+        "10",
+        "50",
+    ),
 ]
 
 
