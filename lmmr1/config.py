@@ -47,6 +47,10 @@ ESTIMATORS = ("reinforce_plus_plus_baseline", "reinforce_plus_plus", "grpo", "ga
 SCALE_BLOCKS = ("smoke", "paper")
 # training precisions a scale may name (lmmr1.verl_bridge.mixed_precision maps them onto verl's FSDP block)
 SCALE_DTYPES = ("float32", "fp32", "bfloat16", "bf16")
+SCALE_DEVICES = ("cpu", "cuda")
+# hf: lmmr1's HF-generate rollout (CPU runs); vllm / sglang: verl's GPU rollout servers
+SCALE_ENGINES = ("hf", "vllm", "sglang")
+SCALE_STRATEGIES = ("fsdp", "fsdp2")
 
 
 @dataclass
@@ -796,6 +800,18 @@ def _scale(cfg: DictConfig) -> tuple[ScaleSpec, dict[str, Any]]:
             typed[key] = coerce(value, _HINTS[ScaleSpec][key], f"scale.{key}")
         except SettingError as exc:
             raise ConfigError(str(exc)) from None
+    for key in ("nnodes", "gpus_per_node", "tensor_parallel", "micro_batch_per_gpu"):
+        if typed[key] < 1:
+            raise ConfigError(f"scale.{key} = {typed[key]}: must be 1 or more")
+    if not 0 < typed["gpu_memory_utilization"] <= 1:
+        raise ConfigError(
+            f"scale.gpu_memory_utilization = {typed['gpu_memory_utilization']}: a fraction of each GPU's memory, in (0, 1]"
+        )
+    for key, accepted in (("device", SCALE_DEVICES), ("rollout_engine", SCALE_ENGINES), ("strategy", SCALE_STRATEGIES)):
+        if typed[key] not in accepted:
+            raise ConfigError(
+                f"scale.{key} = {typed[key]!r}{close_match(str(typed[key]), accepted)}; accepted: {', '.join(accepted)}"
+            )
     if typed["dtype"] not in SCALE_DTYPES:
         raise ConfigError(
             f"scale.dtype = {typed['dtype']!r}: the training precision; accepted: {', '.join(SCALE_DTYPES)} "
@@ -877,6 +893,10 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
     check_known_keys(cfg)
     user = parse_user_overrides(overrides or [])
     recipe = cfg.recipe.name
+    if not OmegaConf.is_list(cfg.curriculum):
+        raise ConfigError(f"curriculum = {_plain(cfg.curriculum)!r}: expected a list of stage names, e.g. [fre_text]")
+    if not OmegaConf.is_dict(cfg.stages):
+        raise ConfigError(f"stages = {_plain(cfg.stages)!r}: expected a mapping of stage name -> stage settings")
     order = [str(s) for s in cfg.curriculum]
     if not order:
         raise ConfigError("the recipe defines no curriculum: set `curriculum: [stage, ...]` in the recipe")
@@ -894,6 +914,12 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
     default_algorithm = dict(_plain(cfg.algorithm) or {})
 
     data_cfg = cfg.get("data") or {}
+    for key in ("train_files", "val_files"):
+        value = _plain(data_cfg.get(key))
+        if value is not None and not value:
+            raise ConfigError(
+                f"data.{key} = {value!r}: empty; give at least one file, or drop the key to use the recipe's"
+            )
     data_override = {key: _plain(data_cfg.get(key)) for key in ("train_files", "val_files") if data_cfg.get(key)}
     if data_override and len(order) > 1:
         raise ConfigError(
@@ -938,6 +964,8 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
         raise ConfigError("model.path is not set: pass model=NAME (see recipes/model/) or model.path=/path")
     model_path = resolve_model_path(str(model_spec))
 
+    if cfg.output_dir is None or not str(cfg.output_dir).strip():
+        raise ConfigError("output_dir is empty: give the folder a run writes to, e.g. output_dir=runs/my_run")
     output_dir = Path(os.path.expanduser(str(cfg.output_dir)))
     if not output_dir.is_absolute():
         output_dir = Path(os.environ.get("LMMR1_LAUNCH_DIR", os.getcwd())) / output_dir
@@ -964,6 +992,9 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
             checked[key] = coerce(value, kind, key)
         except SettingError as exc:
             raise ConfigError(str(exc)) from None
+    for key, low in (("max_attempts", 1), ("ray.num_cpus", 1)):
+        if checked[key] < low:
+            raise ConfigError(f"{key} = {checked[key]}: must be {low} or more")
     restart_from = _plain(cfg.get("restart_from", None))
     if restart_from is not None and restart_from not in order:
         raise ConfigError(

@@ -29,6 +29,7 @@ def _workspace(root: Path) -> Path:
     (root / "binary.jsonl").write_bytes(bytes(range(256)) * 8)
     (root / "adir").mkdir()
     (root / "afile").write_text("a file, not a folder\n")
+    (root / "bad.parquet").write_text("not parquet\n")
     # run directories: wrong shape, stages of the wrong shape, corrupt, another recipe's, a good one
     for name, manifest in {
         "run_list": "[1, 2]",
@@ -126,6 +127,15 @@ CASES: list[tuple[list[str], list[str]]] = [
     (["view", "run_corrupt"], ["not valid JSON"]),
     (["view", "run_good", "--output", "adir"], ["adir", "is a directory"]),
     (["view", "run_good", "--output", "afile/page.html"], ["afile", "not a folder"]),
+    (
+        ["data", "prepare", "--format", "hf", "--input", "bad.parquet", "--output", "o.parquet"],
+        ["not a readable parquet"],
+    ),
+    (["view", "run_good", "--eval", "nothere"], ["--eval nothere", "no such folder"]),
+    (
+        ["eval", "--responses", "resp.jsonl", "--data-dir", "d", "--output", "ev", "--judge", "notaurl"],
+        ["--judge", "http"],
+    ),
     # lmmr1 ls / train
     (["ls", "recipe"], ["invalid choice"]),
     (["train", "+recipe=fre_txt"], ["no such recipe", "fre_text"]),
@@ -141,6 +151,13 @@ MAIN_CASES: list[tuple[list[str], list[str]]] = [
     (["+recipe=sanity", "output_dir=run_list"], ["not an lmmr1 manifest"]),
     (["+recipe=sanity", "+stages.sanity.verl.trainer.save_freq=abc", "dry_run=true"], ["save_freq", "integer"]),
     (["+recipe=sanity", "scale=smok"], ["scale=smok", "smoke"]),
+    (["+recipe=sanity", "scale.nnodes=0", "dry_run=true"], ["scale.nnodes = 0"]),
+    (["+recipe=sanity", "scale=smoke", "scale.device=gpu", "dry_run=true"], ["scale.device", "cuda"]),
+    (["+recipe=sanity", "output_dir=", "dry_run=true"], ["output_dir is empty"]),
+    (["+recipe=sanity", "max_attempts=0", "dry_run=true"], ["max_attempts"]),
+    (["+recipe=sanity", "data.train_files=[]", "dry_run=true"], ["data.train_files", "empty"]),
+    (["+recipe=sanity", "stages=5", "dry_run=true"], ["stages = 5"]),
+    (["+recipe=sanity", "curriculum=5", "dry_run=true"], ["curriculum = 5"]),
 ]
 
 

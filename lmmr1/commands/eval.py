@@ -121,6 +121,11 @@ def handler(args: argparse.Namespace) -> int:
         return 2
     from lmmr1.outputs import check_output_dir
 
+    if args.judge and not args.judge.startswith(("http://", "https://")):
+        print(
+            f"lmmr1 eval: --judge {args.judge!r}: expected an http(s) URL such as http://HOST:8000/v1", file=sys.stderr
+        )
+        return 2
     check_output_dir(args.output)
     if args.model and args.model.startswith("tiny:"):  # as model.path=tiny:KIND in training: built offline
         from lmmr1.config import resolve_model_path

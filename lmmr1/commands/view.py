@@ -45,6 +45,10 @@ def handler(args: argparse.Namespace) -> int:
 
     if args.output:
         check_output_file(args.output)  # before the page is built, not after
+    missing = [folder for folder in args.eval if not Path(folder).is_dir()]
+    if missing:
+        print(f"lmmr1 view: error: --eval {', '.join(missing)}: no such folder", file=sys.stderr)
+        return 2
     try:
         run = load_run(args.run_dir)
         run.warn("lmmr1 view")

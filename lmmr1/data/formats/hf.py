@@ -69,7 +69,7 @@ class Table:
 
     def count(self) -> int | None:
         if self.kind == "parquet":
-            return pq.ParquetFile(self.path).metadata.num_rows
+            return _parquet(self.path).metadata.num_rows
         if self.kind == "jsonl":
             return count_lines(self.path)
         if self.kind == "arrow":
@@ -78,7 +78,7 @@ class Table:
 
     def columns(self) -> list[str]:
         if self.kind == "parquet":
-            return list(pq.ParquetFile(self.path).schema_arrow.names)
+            return list(_parquet(self.path).schema_arrow.names)
         if self.kind == "arrow":
             return list(self.dataset().column_names)
         for _, rec in self.records():
@@ -90,7 +90,7 @@ class Table:
     def records(self) -> Iterator[tuple[int, Any]]:
         if self.kind == "parquet":
             line = 0
-            for batch in pq.ParquetFile(self.path).iter_batches(batch_size=BATCH):
+            for batch in _parquet(self.path).iter_batches(batch_size=BATCH):
                 for rec in batch.to_pylist():
                     line += 1
                     yield line, rec
@@ -143,6 +143,14 @@ def find_tables(inputs: list[str], hf_split: str | None) -> list[Table]:
         else:
             tables.append(Table(path, _kind(path)))
     return tables
+
+
+def _parquet(path: str) -> pq.ParquetFile:
+    """The parquet file at ``path``, or a DataError naming it (a text or truncated file is the user's to fix)."""
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"{path}: not a readable parquet file ({exc})") from None
 
 
 def _kind(path: str) -> str:
