@@ -246,7 +246,9 @@ class PendingPlacementWatch:
         parts = []
         for pg in pending[:4]:
             bundles = list((pg.get("bundles") or {}).values())
-            shape = ", ".join(sorted({str({k: _num(v) for k, v in b.items()}) for b in bundles}))
+            shape = ", ".join(
+                sorted({"{" + ", ".join(f"{k}: {_num(v)}" for k, v in sorted(b.items())) + "}" for b in bundles})
+            )
             parts.append(f"{pg.get('name') or pg.get('placement_group_id', '?')[:8]} ({len(bundles)} x {shape})")
         offers = "; ".join(o.describe(("GPU", "CPU")) for o in node_offers())
         return f"waiting for Ray to place {', '.join(parts)}; free now: {offers}"

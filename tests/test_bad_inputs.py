@@ -260,3 +260,28 @@ def test_score_reads_a_bare_number_as_its_text(tmp_path):
     assert first == as_text and not first.get("error")  # scored exactly as the text "7"
     assert second["score"] == 0.0 and "'response' is a list, expected text" in second["error"]
     assert "AttributeError" not in second["error"]
+
+
+def test_a_relative_sokoban_folder_prepares_as_docs_show(tmp_path):
+    """`data sokoban --out raw/s` then `data prepare --format sokoban --input raw/s`: the folder was joined twice."""
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "lmmr1.cli", *a], cwd=tmp_path, capture_output=True, text=True, env=_env(), timeout=300
+    )
+    made = run("data", "sokoban", "--n", "3", "--out", "raw/s", "--quiet")
+    assert made.returncode == 0, made.stderr
+    prepared = run("data", "prepare", "--format", "sokoban", "--input", "raw/s", "--output", "s.parquet", "--quiet")
+    assert prepared.returncode == 0, prepared.stderr
+    assert "wrote 3 rows" in prepared.stderr
+
+
+def test_ls_recipes_prints_each_purpose_and_version_prints_the_version():
+    out = subprocess.run(
+        [sys.executable, "-m", "lmmr1.cli", "ls", "recipes"], capture_output=True, text=True, env=_env(), timeout=120
+    )
+    assert out.returncode == 0
+    lines = dict(line.split(None, 1) for line in out.stdout.splitlines())
+    assert lines["fre_text"].startswith("FRE-Text") and all(lines.values())
+    version = subprocess.run(
+        [sys.executable, "-m", "lmmr1.cli", "--version"], capture_output=True, text=True, env=_env(), timeout=120
+    )
+    assert version.returncode == 0 and version.stdout.startswith("lmmr1 0.")
