@@ -67,7 +67,7 @@ def test_hydra_cfg_job_works(tmp_path, lmmr1_env):
         (["+recipe=fre_text", "+ray.adress=auto"], "unknown key 'ray.adress' (did you mean 'address'?)"),
         (["+recipe=fre_text", "+model.pth=x"], "unknown key 'model.pth' (did you mean 'path'?)"),
         (["+recipe=fre_text", "+data.roott=x"], "unknown key 'data.roott' (did you mean 'root'?)"),
-        (["+recipe=fre_text", "+data.root=/x"], "data=samples does not read it"),
+        (["+recipe=fre_text", "data.root=/x"], "data=samples does not read it"),
         (
             ["+recipe=fre_text", "+algorithm.kl_coeff=0.1"],
             "algorithm: unknown key 'algorithm.kl_coeff' (did you mean 'kl_coef'?)",
@@ -189,3 +189,14 @@ def test_a_dataclass_only_verl_key_is_accepted_and_a_conflict_is_named(tmp_path,
     assert out.stderr.count(line) == 1, out.stderr
     assert line in out.stdout
     assert "enable_sleep_mode" in out.stdout and "replaces lmmr1's value True" not in out.stdout
+
+
+def test_settings_typed_beside_an_automatic_choice_compose(tmp_path, lmmr1_env):
+    """scale=auto and data=auto declare their presets' keys: scale.nnodes=2 and data.root=... (docs/data.md's
+    paper-scale launch) apply to the preset chosen, instead of failing as unknown keys."""
+    out = lmmr1_main(
+        "+recipe=fre_text", "scale=paper", "data.root=/prepared", "scale.nnodes=2", "dry_run=true",
+        env=lmmr1_env, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "/prepared/deepscaler/train.parquet" in out.stdout and "nnodes: 2" in out.stdout
