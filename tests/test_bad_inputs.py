@@ -186,24 +186,22 @@ def _env() -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize("args,needles", CASES, ids=[" ".join(a)[:60] for a, _ in CASES])
-def test_every_command_refuses_bad_input_cleanly(tmp_path, args, needles):
+def _refused(module: str, args: list[str], needles: list[str], tmp_path: Path) -> None:
     root = _workspace(tmp_path)
     before = _snapshot(root)
-    result = subprocess.run(
-        [sys.executable, "-m", "lmmr1.cli", *args], capture_output=True, text=True, cwd=root, env=_env(), timeout=300
-    )
+    argv = [sys.executable, "-m", module, *args]
+    result = subprocess.run(argv, capture_output=True, text=True, cwd=root, env=_env(), timeout=600)
     _check(result, root, before, needles)
+
+
+@pytest.mark.parametrize("args,needles", CASES, ids=[" ".join(a)[:60] for a, _ in CASES])
+def test_every_command_refuses_bad_input_cleanly(tmp_path, args, needles):
+    _refused("lmmr1.cli", args, needles, tmp_path)
 
 
 @pytest.mark.parametrize("args,needles", MAIN_CASES, ids=[" ".join(a)[:60] for a, _ in MAIN_CASES])
 def test_the_training_entry_refuses_bad_input_cleanly(tmp_path, args, needles):
-    root = _workspace(tmp_path)
-    before = _snapshot(root)
-    result = subprocess.run(
-        [sys.executable, "-m", "lmmr1.main", *args], capture_output=True, text=True, cwd=root, env=_env(), timeout=600
-    )
-    _check(result, root, before, needles)
+    _refused("lmmr1.main", args, needles, tmp_path)
 
 
 def test_an_unexpected_error_is_one_line_and_a_log_file(tmp_path):
