@@ -120,7 +120,8 @@ def _first_line(exc: BaseException) -> str:
 # ------------------------------------------------------------------------------------------ placement
 @dataclass(frozen=True)
 class PlacementDemand:
-    """What verl's trainer pool asks of the cluster: ``nnodes`` groups, each on one node (STRICT_PACK)."""
+    """What verl's trainer pool asks of the cluster: ``nnodes`` placement groups of ``gpus_per_node`` bundles,
+    each group packed on one node (STRICT_PACK); a node large enough may hold several groups."""
 
     nnodes: int
     gpus_per_node: int
@@ -138,7 +139,12 @@ class NodeOffer:
     available: dict[str, float]
 
     def holds(self, need: dict[str, float]) -> bool:
-        return all(self.available.get(k, 0.0) + 1e-9 >= v for k, v in need.items())
+        return self.capacity(need) >= 1
+
+    def capacity(self, need: dict[str, float]) -> int:
+        """How many groups of ``need`` this node can hold at once."""
+        counts = [int((self.available.get(k, 0.0) + 1e-9) // v) for k, v in need.items() if v > 0]
+        return min(counts) if counts else 0
 
     def describe(self, keys: tuple[str, ...]) -> str:
         have = ", ".join(f"{_num(self.available.get(k, 0.0))} {k}" for k in keys)
@@ -181,15 +187,16 @@ def node_offers() -> list[NodeOffer]:
 def placement_shortfall(demand: PlacementDemand, offers: list[NodeOffer]) -> Optional[str]:
     """None when ``demand`` fits the offers (one group per node), else a line naming what is short."""
     need = demand.per_node()
-    fitting = [o for o in offers if o.holds(need)]
-    if len(fitting) >= demand.nnodes:
+    room = sum(o.capacity(need) for o in offers)
+    if room >= demand.nnodes:
         return None
     keys = (demand.resource, "CPU")
     listing = "; ".join(o.describe(keys) for o in offers) or "no alive nodes"
     return (
-        f"the stage needs {demand.nnodes} node(s) each with {_num(need[demand.resource])} {demand.resource} and "
-        f"{_num(need['CPU'])} CPU free (scale.gpus_per_node={demand.gpus_per_node} workers per node, verl reserves "
-        f"{demand.cpus_per_gpu} CPUs beside each), but {len(fitting)} of {len(offers)} node(s) can hold that. "
+        f"the stage needs {demand.nnodes} worker group(s) of {_num(need[demand.resource])} {demand.resource} and "
+        f"{_num(need['CPU'])} CPU, each group on one node (scale.nnodes={demand.nnodes}, "
+        f"scale.gpus_per_node={demand.gpus_per_node} workers per group, verl reserves {demand.cpus_per_gpu} CPUs "
+        f"beside each), but the {len(offers)} node(s) can hold {room}. "
         f"Free now: {listing}. Lower scale.nnodes / scale.gpus_per_node, start the nodes with more "
         "--num-cpus / --num-gpus, or add ray.wait_for_resources=true on an autoscaling cluster."
     )

@@ -49,11 +49,13 @@ def test_the_shortfall_names_what_each_node_offers_and_the_setting_that_sizes_it
     demand = PlacementDemand(nnodes=2, gpus_per_node=1, cpus_per_gpu=3)
     assert placement_shortfall(demand, [_node("1", 1, 8), _node("2", 1, 8)]) is None
     text = placement_shortfall(demand, [_node("1", 1, 2), _node("2", 1, 2)])
-    assert "needs 2 node(s) each with 1 GPU and 3 CPU" in text and "0 of 2 node(s)" in text
+    assert "needs 2 worker group(s) of 1 GPU and 3 CPU" in text and "the 2 node(s) can hold 0" in text
     assert "10.0.0.1" in text and "2 CPU" in text and "scale.nnodes" in text and "ray.wait_for_resources" in text
-    # a node with the resources split across two nodes does not count: verl packs a node's workers together
+    # resources split across two nodes do not hold one group: verl packs a group's workers on one node
     two_per_node = PlacementDemand(nnodes=1, gpus_per_node=2, cpus_per_gpu=3)
     assert placement_shortfall(two_per_node, [_node("1", 1, 8), _node("2", 1, 8)]) is not None
+    # one large node holds several groups (a local Ray with scale.nnodes=2 runs on one machine)
+    assert placement_shortfall(demand, [_node("1", 2, 16)]) is None
 
 
 def test_waiting_is_said_instead_of_failing_when_asked(monkeypatch, capsys):
@@ -62,7 +64,7 @@ def test_waiting_is_said_instead_of_failing_when_asked(monkeypatch, capsys):
     monkeypatch.setattr(cluster, "node_offers", lambda: [_node("1", 0, 2)])
     monkeypatch.setattr(cluster, "verl_cpus_per_gpu", lambda: 3)
     cfg = OmegaConf.create({"trainer": {"nnodes": 1, "n_gpus_per_node": 1}})
-    with pytest.raises(ClusterError, match="stage s: the stage needs 1 node"):
+    with pytest.raises(ClusterError, match="stage s: the stage needs 1 worker group"):
         cluster.check_placement(cfg, "s", wait=False)
     cluster.check_placement(cfg, "s", wait=True)
     assert "waiting for resources (ray.wait_for_resources=true)" in capsys.readouterr().err

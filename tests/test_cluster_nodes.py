@@ -100,8 +100,8 @@ def test_under_resourced_cluster_fails_fast_naming_the_shortfall(tmp_path, lmmr1
     assert took < 120, took
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     err = result.stderr
-    assert "needs 2 node(s) each with 1 GPU and 3 CPU" in err, err[-2000:]
-    assert "0 of 2 node(s)" in err and "scale.nnodes" in err and "2 CPU" in err
+    assert "needs 2 worker group(s) of 1 GPU and 3 CPU" in err, err[-2000:]
+    assert "the 2 node(s) can hold 0" in err and "scale.nnodes" in err and "2 CPU" in err
 
 
 def test_driver_without_the_token_is_told_how_to_get_it(tmp_path, lmmr1_env):
