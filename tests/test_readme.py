@@ -1,6 +1,6 @@
-"""Every command line in the README works, and a test runs it.
+"""Every command line in the README and the docs pages works, and a test runs it.
 
-The README's command lines (fenced ``bash`` blocks and inline code that starts like a command) are
+The README's and ``docs/*.md``'s command lines (fenced ``bash`` blocks and inline code that starts like a command) are
 collected here; each must match one rule below saying how it is checked:
 
 * ``run``: executed here as written (paths the reader would supply are substituted by fixtures);
@@ -31,6 +31,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
+DOCS = REPO / "docs"
+# docs pages whose commands are not yet collected: data.md walks through downloads from a hub and
+# preparing the full LMM-R1 datasets (its commands need those files; the README's data commands, which the
+# page repeats in short, are run here). Recorded as open work, not forgotten.
+DOCS_NOT_YET_RUN = {"data.md"}
 PREFIXES = ("python -m lmmr1", "lmmr1 ", "./scripts/", ".venv/bin/", "pip install")
 
 # (pattern, kind, detail)
@@ -107,12 +112,23 @@ def rule_for(command: str) -> tuple[str, str, str] | None:
     return None
 
 
-COMMANDS = readme_commands()
+README_COMMANDS = readme_commands()
+COMMANDS = list(
+    dict.fromkeys(
+        README_COMMANDS
+        + [
+            command
+            for page in sorted(DOCS.glob("*.md"))
+            if page.name not in DOCS_NOT_YET_RUN
+            for command in readme_commands(page.read_text(encoding="utf-8"))
+        ]
+    )
+)
 
 
 def test_readme_has_the_two_quick_start_commands():
-    assert "./scripts/setup.sh && .venv/bin/python -m lmmr1.main +recipe=fre_text" in COMMANDS
-    assert "./scripts/setup.sh && .venv/bin/python -m pytest" in COMMANDS
+    assert "./scripts/setup.sh && .venv/bin/python -m lmmr1.main +recipe=fre_text" in README_COMMANDS
+    assert "./scripts/setup.sh && .venv/bin/python -m pytest" in README_COMMANDS
     assert "./scripts/setup.sh && .venv/bin/python -m pytest" in (REPO / ".ci" / "run").read_text()
 
 
@@ -250,3 +266,13 @@ def test_readme_command_runs(command, tmp_path, lmmr1_env):
         assert "eval MGT-PerceReason (lmm_r1)" in result.stdout
     if command.startswith("lmmr1 report eval"):
         assert "yours, protocol rule" in result.stdout and (tmp_path / "report" / "table1.png").exists()
+
+
+def test_the_readme_is_short_and_links_every_docs_page():
+    """A newcomer reads the README in minutes; the manual lives in docs/ and each page is linked from it."""
+    text = README.read_text(encoding="utf-8")
+    assert len(text.encode()) <= 12_000, f"README is {len(text.encode())} bytes"
+    for page in sorted(DOCS.glob("*.md")):
+        assert f"(docs/{page.name})" in text, f"README does not link docs/{page.name}"
+    for page in sorted(DOCS.glob("*.md")):  # and every page links back
+        assert "(../README.md)" in page.read_text(encoding="utf-8"), page.name
