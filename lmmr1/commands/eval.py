@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from lmmr1.commands.arguments import float_above, int_at_least, positive_int
+from lmmr1.errors import UserError
 
 DEFAULT_BENCHMARKS = (
     "math500,gpqa_diamond,olympiadbench,mathvision,mathverse,mmstar,mathvista,sokoban_global,football_online"
@@ -111,21 +112,14 @@ def handler(args: argparse.Namespace) -> int:
     from lmmr1.eval.runner import EvalOptions, evaluate, models_of
 
     if not args.model and not args.responses:
-        print("lmmr1 eval: pass --model PATH or --responses FILE.jsonl", file=sys.stderr)
-        return 2
+        raise UserError("pass --model PATH or --responses FILE.jsonl")
     names = [n.strip() for n in args.benchmarks.split(",") if n.strip()]
     if not names:
-        print(
-            f"lmmr1 eval: --benchmarks {args.benchmarks!r} names no benchmark (comma-separated names)", file=sys.stderr
-        )
-        return 2
+        raise UserError(f"--benchmarks {args.benchmarks!r} names no benchmark (comma-separated names)")
     from lmmr1.outputs import check_output_dir
 
     if args.judge and not args.judge.startswith(("http://", "https://")):
-        print(
-            f"lmmr1 eval: --judge {args.judge!r}: expected an http(s) URL such as http://HOST:8000/v1", file=sys.stderr
-        )
-        return 2
+        raise UserError(f"--judge {args.judge!r}: expected an http(s) URL such as http://HOST:8000/v1")
     check_output_dir(args.output)
     if args.model and args.model.startswith("tiny:"):  # as model.path=tiny:KIND in training: built offline
         from lmmr1.config import resolve_model_path
@@ -147,24 +141,16 @@ def handler(args: argparse.Namespace) -> int:
                 else n
                 for n in unknown
             ]
-            print(
-                f"lmmr1 eval: unknown benchmark(s) {', '.join(hints)}; installed: {', '.join(BENCHMARKS.names())}",
-                file=sys.stderr,
-            )
-            return 2
+            raise UserError(f"unknown benchmark(s) {', '.join(hints)}; installed: {', '.join(BENCHMARKS.names())}")
         if args.football_frame == "grf" and args.football_engine != "gfootball":
-            print(
-                "lmmr1 eval: --football-frame grf is GRF's own render: add --football-engine gfootball", file=sys.stderr
-            )
-            return 2
+            raise UserError("--football-frame grf is GRF's own render: add --football-engine gfootball")
         if args.football_engine == "gfootball" and "football_online" in names:
             from lmmr1.envs.football.gfootball_engine import require_gfootball
 
             try:
                 require_gfootball()
             except (ModuleNotFoundError, RuntimeError) as exc:
-                print(f"lmmr1 eval: --football-engine gfootball: {exc}", file=sys.stderr)
-                return 2
+                raise UserError(f"--football-engine gfootball: {exc}") from None
         judge = (
             Judge(
                 args.judge,
@@ -207,8 +193,7 @@ def handler(args: argparse.Namespace) -> int:
             _print(summary, options.output)
         return 0
     except (EvalDataError, JudgeError) as exc:
-        print(f"lmmr1 eval: {exc}", file=sys.stderr)
-        return 1
+        raise UserError(f"{exc}") from None
 
 
 def _print(summary: dict, output: Path) -> None:

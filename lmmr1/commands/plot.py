@@ -10,7 +10,8 @@ components, accuracy, format, response length, KL, entropy, value loss (GAE stag
 from __future__ import annotations
 
 import argparse
-import sys
+
+from lmmr1.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,8 +37,7 @@ def handler(args: argparse.Namespace) -> int:
         out = check_output_dir(args.output if args.output else run.path / "plots")
         paths = plot_run(run, out)
     except (RunDirError, ValueError) as exc:
-        print(f"lmmr1 plot: {exc}", file=sys.stderr)
-        return 2
+        raise UserError(f"{exc}") from None
     print(f"lmmr1 plot: {len(paths)} PNG files in {paths[0].parent}")
     for path in paths:
         print(f"  {path.name}")

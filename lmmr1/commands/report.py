@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from lmmr1.errors import UserError
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -37,12 +39,10 @@ def handler(args: argparse.Namespace) -> int:
 
     summaries = [] if args.paper_only else find_summaries(args.paths)
     if not args.paper_only and not summaries:
-        print(
-            f"lmmr1 report: no lmmr1 eval summary.json under {', '.join(args.paths) or '(no path given)'}; "
-            "run `lmmr1 eval ... --output DIR` first, or pass --paper-only",
-            file=sys.stderr,
+        raise UserError(
+            f"no lmmr1 eval summary.json under {', '.join(args.paths) or '(no path given)'}; "
+            "run `lmmr1 eval ... --output DIR` first, or pass --paper-only"
         )
-        return 1
     from lmmr1.outputs import check_output_dir, write_text
 
     write = bool(args.output) or not args.paper_only

@@ -16,6 +16,8 @@ import sys
 import time
 from typing import Any
 
+from lmmr1.errors import UserError
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -77,11 +79,9 @@ def handler(args: argparse.Namespace) -> int:
     from lmmr1.registry import RegistryError
 
     if not args.timeout > 0:
-        print(f"lmmr1 score: --timeout {args.timeout:g}: seconds per row, must be more than 0", file=sys.stderr)
-        return 2
+        raise UserError(f"--timeout {args.timeout:g}: seconds per row, must be more than 0")
     if args.workers < 1:
-        print(f"lmmr1 score: --workers {args.workers}: worker processes, must be 1 or more", file=sys.stderr)
-        return 2
+        raise UserError(f"--workers {args.workers}: worker processes, must be 1 or more")
     if args.output:
         check_output_file(args.output)
     from lmmr1.rewards.scoring import Scorer
@@ -89,24 +89,20 @@ def handler(args: argparse.Namespace) -> int:
     try:
         kwargs = json.loads(args.reward_kwargs)
     except ValueError as exc:
-        print(f"lmmr1 score: --reward-kwargs is not valid JSON: {exc}", file=sys.stderr)
-        return 2
+        raise UserError(f"--reward-kwargs is not valid JSON: {exc}") from None
     if not isinstance(kwargs, dict):
-        print("lmmr1 score: --reward-kwargs must be a JSON object", file=sys.stderr)
-        return 2
+        raise UserError("--reward-kwargs must be a JSON object")
     from lmmr1.rewards.arguments import RewardArgumentError, check_reward_arguments
 
     try:
         check_reward_arguments(args.reward, kwargs)
         scorer = Scorer({"name": args.reward, "kwargs": kwargs}, workers=args.workers, timeout_s=args.timeout)
     except (RewardArgumentError, RegistryError, ImportError, AttributeError) as exc:
-        print(f"lmmr1 score: {exc}", file=sys.stderr)
-        return 2
+        raise UserError(f"{exc}") from None
     try:
         rows = _read_rows(args.input)
     except OSError as exc:
-        print(f"lmmr1 score: cannot read {args.input}: {exc}", file=sys.stderr)
-        return 2
+        raise UserError(f"cannot read {args.input}: {exc}") from None
 
     t0 = time.perf_counter()
     good = [(i, row) for i, (row, _) in enumerate(rows) if row is not None]
@@ -144,9 +140,5 @@ def handler(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     if not good:
-        print(
-            f"lmmr1 score: error: no row of {args.input} could be scored (each output row's 'error' says why)",
-            file=sys.stderr,
-        )
-        return 1
+        raise UserError(f"no row of {args.input} could be scored (each output row's 'error' says why)")
     return 0

@@ -11,7 +11,8 @@ with the same ``output_dir`` would do (resume a stage, start one, or nothing).
 from __future__ import annotations
 
 import argparse
-import sys
+
+from lmmr1.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,8 +41,7 @@ def handler(args: argparse.Namespace) -> int:
         run = load_run(args.run_dir)
         run.warn("lmmr1 status")
     except RunDirError as exc:
-        print(f"lmmr1 status: {exc}", file=sys.stderr)
-        return 2
+        raise UserError(f"{exc}") from None
     print(f"run {run.path} (recipe {run.manifest.get('recipe', '?')}, scale {run.manifest.get('scale', '?')})")
     header = f"{'stage':<20} {'status':<8} {'steps':>9} {'reward':>10} {'time':>8}  checkpoint"
     print(header)

@@ -14,8 +14,9 @@ from the network.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from lmmr1.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,16 +40,14 @@ def handler(args: argparse.Namespace) -> int:
     from lmmr1.report.run_dir import RunDirError, load_run
 
     if args.max_rows < 1 or args.response_chars < 1 or args.max_images < 0:
-        print("lmmr1 view: --max-rows and --response-chars must be 1 or more, --max-images 0 or more", file=sys.stderr)
-        return 2
+        raise UserError("--max-rows and --response-chars must be 1 or more, --max-images 0 or more")
     from lmmr1.outputs import check_output_file, write_text
 
     if args.output:
         check_output_file(args.output)  # before the page is built, not after
     missing = [folder for folder in args.eval if not Path(folder).is_dir()]
     if missing:
-        print(f"lmmr1 view: error: --eval {', '.join(missing)}: no such folder", file=sys.stderr)
-        return 2
+        raise UserError(f"--eval {', '.join(missing)}: no such folder")
     try:
         run = load_run(args.run_dir)
         run.warn("lmmr1 view")
@@ -56,8 +55,7 @@ def handler(args: argparse.Namespace) -> int:
             run, [Path(p) for p in args.eval], args.max_rows, args.response_chars, args.max_images
         )
     except RunDirError as exc:
-        print(f"lmmr1 view: {exc}", file=sys.stderr)
-        return 2
+        raise UserError(f"{exc}") from None
     out = Path(args.output) if args.output else run.path / "view.html"
     write_text(check_output_file(out), page)
     print(f"lmmr1 view: {out} ({len(page) / 1e6:.1f} MB, {counts['rows']:,} of {counts['rows_total']:,} responses)")
