@@ -125,7 +125,7 @@ class PlacementDemand:
 
     nnodes: int
     gpus_per_node: int
-    cpus_per_gpu: int
+    cpus_per_gpu: int  # 3 for verl's PPO trainer pool, 10 for its SFT trainer (see verl_cpus_per_gpu)
     resource: str = "GPU"
 
     def per_node(self) -> dict[str, float]:
@@ -155,18 +155,26 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
-def verl_cpus_per_gpu() -> int:
-    """CPUs verl reserves beside each GPU of its trainer pool (verl 0.9.1: ``max_colocate_count`` = 3)."""
-    from verl.single_controller.ray.base import ResourcePoolManager
+def verl_cpus_per_gpu(sft: bool = False) -> int:
+    """CPUs verl reserves beside each GPU worker: its PPO trainer's ``ResourcePoolManager.max_colocate_count``
+    (3 in verl 0.9.1), or for the SFT trainer, which builds a ``RayResourcePool`` directly, that class's
+    default (10 in verl 0.9.1). Read from verl itself, so a new verl's figures are checked, not assumed."""
+    import inspect
 
+    from verl.single_controller.ray.base import RayResourcePool, ResourcePoolManager
+
+    if sft:
+        return int(inspect.signature(RayResourcePool.__init__).parameters["max_colocate_count"].default)
     return int(ResourcePoolManager.__dataclass_fields__["max_colocate_count"].default)
 
 
 def demand_of(verl_cfg: Any) -> PlacementDemand:
+    from lmmr1.verl_bridge import is_sft_config
+
     return PlacementDemand(
         nnodes=int(verl_cfg.trainer.nnodes),
         gpus_per_node=int(verl_cfg.trainer.n_gpus_per_node),
-        cpus_per_gpu=verl_cpus_per_gpu(),
+        cpus_per_gpu=verl_cpus_per_gpu(sft=is_sft_config(verl_cfg)),
     )
 
 

@@ -62,7 +62,7 @@ def test_waiting_is_said_instead_of_failing_when_asked(monkeypatch, capsys):
     from omegaconf import OmegaConf
 
     monkeypatch.setattr(cluster, "node_offers", lambda: [_node("1", 0, 2)])
-    monkeypatch.setattr(cluster, "verl_cpus_per_gpu", lambda: 3)
+    monkeypatch.setattr(cluster, "verl_cpus_per_gpu", lambda sft=False: 3)
     cfg = OmegaConf.create({"trainer": {"nnodes": 1, "n_gpus_per_node": 1}})
     with pytest.raises(ClusterError, match="stage s: the stage needs 1 worker group"):
         cluster.check_placement(cfg, "s", wait=False)
@@ -70,9 +70,13 @@ def test_waiting_is_said_instead_of_failing_when_asked(monkeypatch, capsys):
     assert "waiting for resources (ray.wait_for_resources=true)" in capsys.readouterr().err
 
 
-def test_verl_still_reserves_three_cpus_per_gpu_worker():
-    """The demand lmmr1 checks is read from verl's own default; this pins the figure the README states."""
-    assert cluster.verl_cpus_per_gpu() == 3
+def test_verl_still_reserves_three_cpus_per_gpu_worker_and_ten_for_sft():
+    """The demand lmmr1 checks is read from verl's own defaults; this pins the figures the docs state."""
+    from omegaconf import OmegaConf
+
+    assert cluster.verl_cpus_per_gpu() == 3 and cluster.verl_cpus_per_gpu(sft=True) == 10
+    sft = OmegaConf.create({"engine": {}, "trainer": {"nnodes": 1, "n_gpus_per_node": 2}})
+    assert cluster.demand_of(sft).per_node() == {"GPU": 2, "CPU": 20}
 
 
 @pytest.mark.slow  # a local Ray (~10 s)
