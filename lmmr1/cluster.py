@@ -138,9 +138,6 @@ class NodeOffer:
     address: str
     available: dict[str, float]
 
-    def holds(self, need: dict[str, float]) -> bool:
-        return self.capacity(need) >= 1
-
     def capacity(self, need: dict[str, float]) -> int:
         """How many groups of ``need`` this node can hold at once."""
         counts = [int((self.available.get(k, 0.0) + 1e-9) // v) for k, v in need.items() if v > 0]

@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -293,8 +294,6 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     total = expected_steps(verl_cfg)
     where = f" (resuming after step {resumed_step})" if resumed_step else ""
     logs = link_ray_logs(run, stage, record.attempts)
-    import time
-
     started = time.time()
     rows = _rows(stage.data.train_files)
     method = (

@@ -31,8 +31,6 @@ def fail(prefix: str, message: str, code: int = 2) -> int:
 def describe_os_error(exc: OSError) -> str:
     name = exc.filename if exc.filename is not None else ""
     reason = exc.strerror or str(exc)
-    if isinstance(exc, UnicodeError):
-        return str(exc)
     return f"{name}: {reason}" if name else reason
 
 

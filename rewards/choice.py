@@ -20,10 +20,6 @@ from ._text import MAX_GOLD_CHARS, MAX_RESPONSE_CHARS, BadInput, check_text
 from .contract import reward_contract
 
 
-def _letters_in(text: str, letters: str) -> list[str]:
-    return option_letters(text, letters)
-
-
 @reward_contract(components=("acc",), fast_path="self")
 def choice_reward(
     data_source: str | None,
@@ -38,7 +34,7 @@ def choice_reward(
         golds = ground_truth if isinstance(ground_truth, (list, tuple)) else [ground_truth]
         gold_set = set()
         for g in golds:
-            found = _letters_in(check_text(g, "ground_truth", MAX_GOLD_CHARS).strip().upper(), letters)
+            found = option_letters(check_text(g, "ground_truth", MAX_GOLD_CHARS).strip().upper(), letters)
             if len(found) != 1:
                 raise BadInput(f"ground_truth {g!r} is not a single option letter")
             gold_set.add(found[0])
@@ -47,7 +43,7 @@ def choice_reward(
     answer, _ = extract_answer(response)
     if answer is None:
         return {"score": 0.0, "acc": 0.0}
-    given = set(_letters_in(answer.strip(), letters))
+    given = set(option_letters(answer.strip(), letters))
     if not given and extra_info and isinstance(extra_info, dict) and extra_info.get("choices") is not None:
         wanted = re.sub(r"\s+", " ", answer).strip().casefold()
         for letter, option in zip(letters, list(extra_info["choices"])):

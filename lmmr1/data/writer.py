@@ -8,7 +8,6 @@ written file's own metadata; a bad row is never dropped silently (it stops the r
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
@@ -22,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lmmr1.data.errors import BadRow, DataError, RowCountMismatch
+from lmmr1.outputs import atomic_path  # whole files with the umask's mode (also used by generate.py)
 
 FILTERED = object()  # a source row deliberately left out (``--where``), counted but not an error
 Item = tuple[str, Union[dict[str, Any], BadRow, object]]  # (where, row | BadRow | FILTERED)
@@ -51,14 +51,6 @@ class WriteReport:
 def skipped_report_path(output: str) -> str:
     root = output[: -len(".parquet")] if output.endswith(".parquet") else output
     return root + ".skipped.jsonl"
-
-
-def atomic_path(output: str) -> contextlib.AbstractContextManager[str]:
-    """A temporary path next to ``output`` that replaces it only if the block succeeds (lmmr1.outputs: the
-    file gets the umask's mode, not mkstemp's 0600)."""
-    from lmmr1.outputs import atomic_path as _atomic
-
-    return _atomic(output)
 
 
 def progress(total: int | None, desc: str, enabled: bool = True):
