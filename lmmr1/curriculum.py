@@ -252,7 +252,9 @@ def _check_settings_unchanged(run: RunConfig, manifest: mf.Manifest) -> None:
         if record.settings is None or record.status == mf.PENDING:
             continue
         now = stage_settings(run, stage)
-        changed = sorted(k for k in set(now) | set(record.settings) if now.get(k) != record.settings.get(k))
+        changed = sorted(
+            k for k in set(now) | set(record.settings) if mf.portable(now.get(k)) != mf.portable(record.settings.get(k))
+        )
         if not changed:
             continue
         listing = "; ".join(f"{k}: {record.settings.get(k)!r} -> {now.get(k)!r}" for k in changed[:12])

@@ -7,6 +7,7 @@ second run of the same command reads it to skip finished stages and resume the r
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,6 +39,27 @@ def _rebase(data: dict[str, Any], root: Path) -> None:
             value = stage.get(key)
             if isinstance(value, str) and value.startswith(prefix):
                 stage[key] = str(root / value[len(prefix) :])
+
+
+# A file in lmmr1's cache: ``CACHE/data/NAME-DIGEST/...`` (prepared samples) or ``CACHE/models/tiny-KIND-DIGEST``
+# (tiny models). The digest names the content, so the same tail is the same file on any machine.
+_CACHED = re.compile(r"^/.+/(?P<tail>(?:data|models)/[A-Za-z0-9_.-]+-[0-9a-f]{12}(?:/.*)?)$")
+
+
+def portable(value: Any) -> Any:
+    """A recorded setting with the machine-specific part of cache paths removed (``cache:TAIL``).
+
+    A run directory carried to another machine (another ``$LMMR1_CACHE``) records the same bundled data
+    and tiny model under another absolute path; compared this way it is not "run with other settings".
+    """
+    if isinstance(value, str):
+        match = _CACHED.match(value)
+        return f"cache:{match.group('tail')}" if match else value
+    if isinstance(value, list):
+        return [portable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: portable(v) for k, v in value.items()}
+    return value
 
 
 class ManifestError(UserError, ValueError):
