@@ -27,7 +27,7 @@ INSTALL_REQUIRES = [
     "tqdm>=4.60",
     # evaluation reports and run plots (PNG bar charts and curves)
     "matplotlib>=3.8",
-    # version checks of lmmr1's run-time patches (lmmr1/patches.py)
+    # version checks of lmmr1's run-time patches (lmmr1/verl/patches.py)
     "packaging>=23",
     # verl 0.9.1 builds the critic (value model) of a vision-language model with trl's
     # AutoModelForCausalLMWithValueHead, which trl 1.13 removed: GAE stages (MGT-Geo, MGT-Sokoban) need it

@@ -3,7 +3,7 @@
 Hydra composes YAML (``recipes/``); :func:`build_run_config` turns the result into a :class:`RunConfig`
 once, up front, so that a typo, a wrong type or an impossible setting fails in a second with a message
 naming the key, the value and what is accepted, not an hour later inside a Ray worker. The verl config is
-derived from this in :mod:`lmmr1.verl_bridge` and nowhere else.
+derived from this in :mod:`lmmr1.verl.bridge` and nowhere else.
 
 **One precedence rule** for every stage setting (later wins)::
 
@@ -16,7 +16,7 @@ wins at every scale. ``algorithm=NAME`` applies that preset to every stage; ``st
 to one. Every value keeps the layer that set it (:attr:`StageSpec.provenance`, ``explain=true``).
 
 Composition has no side effects: it reads configs and nothing else. Bundled samples (``sample:NAME``) and
-tiny models (``tiny:KIND``) stay as specs here and are written when a run starts (:mod:`lmmr1.inputs`).
+tiny models (``tiny:KIND``) stay as specs here and are written when a run starts (:mod:`lmmr1.run.inputs`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ LOSS_AGG_MODES = ("token-mean", "seq-mean-token-sum", "seq-mean-token-mean", "se
 # verl 0.9.1 advantage estimators lmmr1 wires (verl/trainer/ppo/core_algos.py::AdvantageEstimator)
 ESTIMATORS = ("reinforce_plus_plus_baseline", "reinforce_plus_plus", "grpo", "gae", "rloo", "remax", "opo", "gpg")
 SCALE_BLOCKS = ("smoke", "paper")
-# training precisions a scale may name (lmmr1.verl_bridge.mixed_precision maps them onto verl's FSDP block)
+# training precisions a scale may name (lmmr1.verl.bridge.mixed_precision maps them onto verl's FSDP block)
 SCALE_DTYPES = ("float32", "fp32", "bfloat16", "bf16")
 SCALE_DEVICES = ("cpu", "cuda")
 # hf: lmmr1's HF-generate rollout (CPU runs); vllm / sglang: verl's GPU rollout servers
@@ -180,7 +180,7 @@ class ScaleSpec:
 class RunConfig:
     recipe: str
     output_dir: Path
-    model_path: str  # a local directory, a hub id, or "tiny:KIND" until the run builds it (lmmr1.inputs)
+    model_path: str  # a local directory, a hub id, or "tiny:KIND" until the run builds it (lmmr1.run.inputs)
     model_name: str
     scale: ScaleSpec
     stages: list[StageSpec]
@@ -721,7 +721,7 @@ def _check_agent_loops(stage: StageSpec) -> None:
     accepts any keyword and ignores the unknown ones, so a misspelt setting would be silently dropped)."""
     if not stage.agent_loops:
         return
-    from lmmr1.agent_loops import check_agent_loop_settings
+    from lmmr1.verl.agent_loops import check_agent_loop_settings
 
     try:
         check_agent_loop_settings({k: dict(v) if isinstance(v, Mapping) else v for k, v in stage.agent_loops.items()})
@@ -946,7 +946,7 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
             _check_rewards(stage)
             _check_agent_loops(stage)
         if stage.verl:
-            from lmmr1.verl_bridge import check_verl_keys
+            from lmmr1.verl.bridge import check_verl_keys
 
             try:
                 check_verl_keys(stage.verl, stage.kind)
@@ -1034,7 +1034,7 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
     )
 
 
-# verl 0.9.1's tracking backends (verl.utils.tracking.Tracking.supported_backend; tests/test_config.py
+# verl 0.9.1's tracking backends (verl.utils.tracking.Tracking.supported_backend; tests/config/test_config.py
 # compares this with the installed verl) and the package each needs
 VERL_LOGGERS: dict[str, Optional[str]] = {
     "console": None,
@@ -1094,7 +1094,7 @@ def stage_settings(run: RunConfig, stage: StageSpec) -> dict[str, Any]:
 
 def explain_text(run: RunConfig, conflicts: Optional[list[str]] = None) -> str:
     """Every stage's effective settings with the layer that set each one (``explain=true``), and the raw verl
-    keys that replace a value lmmr1 derives (``conflicts``, from :func:`lmmr1.verl_bridge.raw_key_conflicts`)."""
+    keys that replace a value lmmr1 derives (``conflicts``, from :func:`lmmr1.verl.bridge.raw_key_conflicts`)."""
     lines = [
         f"# recipe {run.recipe}, model {run.model_path}",
         "# precedence: default < recipe < scale < stage block < command line",

@@ -38,7 +38,7 @@ def _auto_overrides(cfg: DictConfig) -> tuple[list[str], Optional[str]]:
     note = None
     scale = cfg.scale.name
     if scale == "auto":
-        from lmmr1.devices import visible_gpus
+        from lmmr1.run.devices import visible_gpus
 
         address = cfg.ray.get("address") or os.environ.get("RAY_ADDRESS") or None
         count, where = visible_gpus(address)
@@ -83,9 +83,9 @@ def dry_run_text(run: RunConfig) -> str:
     Every stage's config goes through verl's own ``validate_config`` here, so a run that verl would refuse
     fails before Ray starts (and a dry run shows only configs verl accepts).
     """
-    from lmmr1.curriculum import init_model_for
-    from lmmr1.stage import validate_sft_with_verl, validate_with_verl
-    from lmmr1.verl_bridge import stage_verl_config, to_yaml
+    from lmmr1.run.curriculum import init_model_for
+    from lmmr1.run.stage import validate_sft_with_verl, validate_with_verl
+    from lmmr1.verl.bridge import stage_verl_config, to_yaml
 
     documents = []
     for stage in run.stages:
@@ -132,10 +132,10 @@ def _why(exc: BaseException) -> str:
 
 
 def _print_estimates(run: RunConfig) -> None:
-    """GPU-hour estimate per stage on stderr (see lmmr1/estimate.py for the formula and assumptions)."""
+    """GPU-hour estimate per stage on stderr (see lmmr1/run/estimate.py for the formula and assumptions)."""
     from pathlib import Path
 
-    from lmmr1.estimate import assumptions, estimate
+    from lmmr1.run.estimate import assumptions, estimate
 
     if run.scale.device == "cpu" or run.scale.name == "gpu1":  # minutes, not GPU-hours
         return
@@ -145,7 +145,7 @@ def _print_estimates(run: RunConfig) -> None:
         rows = None
         files = stage.data.train_files
         if files and all(f.endswith(".parquet") and Path(f).exists() for f in files):
-            from lmmr1.data.verl_compat import parquet_row_count
+            from lmmr1.verl.data_compat import parquet_row_count
 
             rows = parquet_row_count(files)
         result = estimate(stage, run.scale, rows)
@@ -155,8 +155,8 @@ def _print_estimates(run: RunConfig) -> None:
 
 
 def _raw_key_conflicts(run: RunConfig) -> list[str]:
-    from lmmr1.curriculum import init_model_for
-    from lmmr1.verl_bridge import raw_key_conflicts
+    from lmmr1.run.curriculum import init_model_for
+    from lmmr1.verl.bridge import raw_key_conflicts
 
     lines: list[str] = []
     for stage in run.stages:
@@ -169,7 +169,7 @@ def _check_gpus(cfg: DictConfig) -> Optional[str]:
     scale = cfg.scale
     if scale.device == "cpu":
         return None
-    from lmmr1.devices import visible_gpus
+    from lmmr1.run.devices import visible_gpus
 
     need = int(scale.gpus_per_node) * int(scale.nnodes)
     have, where = visible_gpus(cfg.ray.get("address") or os.environ.get("RAY_ADDRESS") or None)
@@ -224,7 +224,7 @@ def main(cfg: DictConfig) -> None:
             sys.stdout.write(text)
             sys.stdout.flush()
             return
-        from lmmr1.curriculum import run_curriculum
+        from lmmr1.run.curriculum import run_curriculum
 
         _EXIT_CODE = run_curriculum(run)
     except UserError as exc:  # settings, files, output_dir, cluster, manifest

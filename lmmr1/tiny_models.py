@@ -262,7 +262,7 @@ def _image_processor() -> Any:
 
 def _video_processor() -> Any:
     """The real video processor needs torchvision; without it, an image-only stand-in (same saved name)."""
-    from lmmr1.data import verl_compat
+    from lmmr1.verl import data_compat as verl_compat
 
     if verl_compat.torchvision_available():
         from transformers import Qwen2VLVideoProcessor

@@ -218,8 +218,8 @@ def test_an_unexpected_error_is_one_line_and_a_log_file(tmp_path):
 
 def test_written_files_follow_the_umask(tmp_path):
     """Files lmmr1 writes atomically get 0666 & ~umask (mkstemp's 0600 made shared data folders unreadable)."""
-    from lmmr1.manifest import Manifest
     from lmmr1.outputs import write_text
+    from lmmr1.run.manifest import Manifest
 
     old = os.umask(0o022)
     try:

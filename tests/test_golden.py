@@ -3,7 +3,7 @@
 A verl, transformers or torch upgrade (or an lmmr1 change) that alters how an advantage is normalised, a
 loss aggregated or a value fitted changes these numbers. ``deterministic=true`` makes the runs repeatable:
 each rollout sample has its own seed, and verl's batches are ordered by prompt and sample slot
-(lmmr1.determinism, lmmr1.verl_fixes); the smoke scale trains in float32.
+(lmmr1.verl.determinism, lmmr1.verl.fixes); the smoke scale trains in float32.
 
 * ``sanity`` (GRPO family): scores, policy loss, gradient norm, entropy of its first 3 steps;
 * ``direct_rl_geo`` (GAE, a critic initialised from the actor): the same plus the value loss and values.

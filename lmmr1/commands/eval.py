@@ -87,7 +87,7 @@ def _generator_factory(args: argparse.Namespace, model: str):
     def build():
         backend = args.backend
         if backend == "auto":
-            from lmmr1.devices import local_gpu_count
+            from lmmr1.run.devices import local_gpu_count
 
             backend = "hf"
             if local_gpu_count() > 0:

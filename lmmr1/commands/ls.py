@@ -47,7 +47,7 @@ def _benchmarks() -> list[str]:
 
 
 def _patches() -> list[str]:
-    from lmmr1.patches import table
+    from lmmr1.verl.patches import table
 
     return table()
 

@@ -5,8 +5,8 @@
 * :mod:`lmmr1.data.mix` - weighted mixtures, deterministic train/val splits, deduplication;
 * :mod:`lmmr1.data.inspect` - row/source/image statistics and prompt token lengths with a model's
   processor (the over-long prompts behind "image features and image tokens do not match");
-* :mod:`lmmr1.data.verl_compat` - what verl's RLHFDataset needs on a machine without torchvision, and a
-  dataset class (:mod:`lmmr1.data.verl_dataset`) that fails loudly when verl drops rows.
+* :mod:`lmmr1.verl.data_compat` - what verl's RLHFDataset needs on a machine without torchvision, and a
+  dataset class (:mod:`lmmr1.verl.dataset`) that fails loudly when verl drops rows.
 
 Importing this package is cheap (no torch, verl or transformers); the heavy parts import lazily.
 """

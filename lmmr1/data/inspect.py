@@ -76,7 +76,7 @@ def geometry_of(processor: Any, max_pixels: int | None, min_pixels: int | None) 
 
 def load_processor(model: str) -> tuple[Any, Any]:
     """(processor or None, tokenizer) from a local model directory."""
-    from lmmr1.data import verl_compat
+    from lmmr1.verl import data_compat as verl_compat
 
     verl_compat.apply()
     from transformers import AutoProcessor, AutoTokenizer, PreTrainedTokenizerBase

@@ -73,7 +73,7 @@ class HFGenerator:
         import torch
         from transformers import AutoConfig
 
-        from lmmr1.data import verl_compat
+        from lmmr1.verl import data_compat as verl_compat
 
         verl_compat.apply()  # Qwen2.5-VL processors without torchvision (CPU hosts)
         self.path = model_path

@@ -123,7 +123,7 @@ def load_run(path: Path | str) -> RunView:
         raise RunDirError(
             f"{root}: no manifest.json here; pass the output_dir of a run (`python -m lmmr1.main ... output_dir=DIR`)"
         )
-    from lmmr1.manifest import ManifestError, read_manifest
+    from lmmr1.run.manifest import ManifestError, read_manifest
 
     try:
         manifest = read_manifest(manifest_path)

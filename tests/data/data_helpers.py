@@ -59,7 +59,7 @@ def build_qwen_vl_processor_dir(out: Path) -> str:
     from transformers import PreTrainedTokenizerFast, Qwen2_5_VLProcessor
     from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
 
-    from lmmr1.data import verl_compat
+    from lmmr1.verl import data_compat as verl_compat
 
     verl_compat.apply()
     tok = Tokenizer(models.BPE())

@@ -41,7 +41,7 @@ def prepared_files(tmp_path, lmmr1_jsonl, sokoban_dir):
 
 
 def test_rlhf_dataset_keeps_every_row_and_builds_image_messages(qwen_vl_model_dir, prepared_files, tmp_path):
-    from lmmr1.data import verl_compat
+    from lmmr1.verl import data_compat as verl_compat
 
     verl_compat.apply()
     from verl.utils import hf_processor, hf_tokenizer
@@ -75,7 +75,7 @@ def test_checked_dataset_fails_loudly_when_verl_drops_rows(qwen_vl_model_dir, tm
     from verl.utils import hf_processor, hf_tokenizer
 
     from lmmr1.data.errors import RowCountMismatch
-    from lmmr1.data.verl_dataset import CheckedRLHFDataset
+    from lmmr1.verl.dataset import CheckedRLHFDataset
 
     (images_dir / "big.png").write_bytes(png_bytes(1400, 1000))
     src = write_jsonl(
@@ -98,7 +98,7 @@ def test_checked_dataset_reads_several_formats_at_once(qwen_vl_model_dir, prepar
     and every row has an agent loop (text rows get verl's default instead of None)."""
     from verl.utils import hf_processor, hf_tokenizer
 
-    from lmmr1.data.verl_dataset import CheckedRLHFDataset
+    from lmmr1.verl.dataset import CheckedRLHFDataset
 
     ds = CheckedRLHFDataset(
         prepared_files, hf_tokenizer(qwen_vl_model_dir), verl_config(tmp_path), hf_processor(qwen_vl_model_dir)
@@ -113,7 +113,7 @@ def test_without_the_compat_fix_verl_silently_drops_image_rows(qwen_vl_model_dir
     code = textwrap.dedent(f"""
         import transformers, importlib
         from omegaconf import OmegaConf
-        from lmmr1.data import verl_compat
+        from lmmr1.verl import data_compat as verl_compat
         verl_compat.install_image_only_video_processor()   # processor only; qwen_vl_utils left broken
         from verl.utils import hf_processor, hf_tokenizer
         from verl.utils.dataset.rl_dataset import RLHFDataset

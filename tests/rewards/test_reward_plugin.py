@@ -95,7 +95,7 @@ def test_lmmr1_score_uses_the_plugin(plugin_env, tmp_path):
 def test_verl_hook_uses_the_plugin_by_name(plugin_env):
     """What a training run does: compute_score with lmmr1_reward={name: contains_answer}."""
     code = (
-        "from lmmr1.reward_manager import compute_score; "
+        "from lmmr1.verl.reward_manager import compute_score; "
         "print(compute_score('any', '<answer>42</answer>', '42', lmmr1_reward={'name': 'contains_answer'}))"
     )
     out = subprocess.run([sys.executable, "-c", code], env=plugin_env, capture_output=True, text=True, check=True)

@@ -1,0 +1,416 @@
+"""Chain the stages of a recipe: each stage starts from the previous stage's exported model.
+
+The curriculum owns the Ray lifetime (start a local Ray or join a cluster; always shut a local one
+down, Ctrl-C included) and the manifest. Finished stages are skipped on a re-run; an unfinished one
+resumes from its newest checkpoint (verl's ``resume_mode=auto``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+from lmmr1.config import ConfigError, RunConfig, StageSpec
+from lmmr1.run import manifest as mf
+from lmmr1.run.devices import CPU_RUNTIME_ENV, VERL_FIXES_MODULE
+from lmmr1.run.stage import (
+    REWARD_KEY,
+    SFT_LOSS_KEY,
+    MetricsRelay,
+    hf_export_of,
+    latest_checkpoint,
+    prune_metrics,
+    recover_steps,
+    run_verl,
+    run_verl_sft,
+)
+from lmmr1.verl.bridge import expected_steps, stage_dirs, stage_verl_config
+
+logger = logging.getLogger("lmmr1")
+
+
+def init_model_for(run: RunConfig, stage: StageSpec, manifest: Optional[mf.Manifest]) -> str:
+    """Resolve ``stage.init`` to a concrete model path (or hub id)."""
+    if stage.init == "model":
+        return run.model_path
+    if stage.init.startswith("stage:"):
+        source = stage.init[len("stage:") :]
+        if manifest is not None:
+            record = manifest.record(source)
+            if record.hf_export:
+                return record.hf_export
+        # not trained yet (dry run, or an earlier stage pending): where it will be
+        return str(stage_dirs(run.output_dir, source)["root"] / "final_hf")
+    return stage.init  # a path or hub id (checked by lmmr1.config, built by lmmr1.run.inputs)
+
+
+@contextmanager
+def ray_session(run: RunConfig) -> Iterator[None]:
+    """Join ``run.ray_address`` or start a local Ray sized for the scale; shut a local Ray down on exit."""
+    import ray
+    from verl.trainer.constants_ppo import get_ppo_ray_runtime_env
+
+    env_vars = dict(get_ppo_ray_runtime_env().get("env_vars", {}))
+    import lmmr1.verl.fixes  # noqa: F401  (the driver builds models too, e.g. for validation of configs)
+
+    cpu = run.scale.device == "cpu"
+    modules = [VERL_FIXES_MODULE]
+    if cpu:
+        env_vars.update(CPU_RUNTIME_ENV)
+        modules = CPU_RUNTIME_ENV["VERL_USE_EXTERNAL_MODULES"].split(",")
+    # keep the user's own verl plug-in modules, if any
+    user_modules = [m for m in os.environ.get("VERL_USE_EXTERNAL_MODULES", "").split(",") if m and m not in modules]
+    env_vars["VERL_USE_EXTERNAL_MODULES"] = ",".join(modules + user_modules)
+    if run.deterministic:
+        # what verl's run_ppo exports for rollout.full_determinism, which it cannot do once Ray is up
+        env_vars.update(VERL_FULL_DETERMINISM="1", VLLM_BATCH_INVARIANT="1", PYTHONHASHSEED=str(run.seed))
+    if cpu:
+        os.environ.update(CPU_RUNTIME_ENV)  # the driver resolves verl's platform too
+        import lmmr1.verl.cpu_backend  # noqa: F401  (registers the platform and the hf rollout here)
+    # quiet console: verl's and the workers' output stay in Ray's log files (linked under OUTPUT/logs/)
+    kwargs: dict = {
+        "runtime_env": {"env_vars": env_vars},
+        "logging_level": "WARNING" if run.verbose else "ERROR",
+        "log_to_driver": run.verbose,
+    }
+    if run.ray_address:
+        from lmmr1.run.cluster import connect
+
+        print(f"[lmmr1] joining Ray cluster at {run.ray_address}", file=sys.stderr)
+        connect(run.ray_address, **kwargs)
+    else:
+        # address="local": always a fresh Ray of our own, even if a `ray start` cluster runs on this
+        # machine (plain ray.init() would attach to it); join clusters explicitly with ray.address.
+        kwargs.update(address="local", num_cpus=run.ray_num_cpus, include_dashboard=False)
+        if cpu:
+            # verl counts GPUs when placing workers; on a CPU host each logical GPU is one worker slot.
+            kwargs["num_gpus"] = run.scale.gpus_per_node * run.scale.nnodes
+        if run.verbose:
+            print("[lmmr1] starting a local Ray", file=sys.stderr)
+        ray.init(**kwargs)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def _sigterm(signum, frame):  # turn SIGTERM into the same clean path as Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        ray.shutdown()
+        if not run.ray_address and run.verbose:
+            print("[lmmr1] local Ray shut down", file=sys.stderr)
+
+
+def link_ray_logs(run: RunConfig, stage: StageSpec, attempt: int) -> Optional[Path]:
+    """``OUTPUT/logs/STAGE-ATTEMPT`` -> this Ray session's log folder (verl's console, every worker's output)."""
+    try:
+        import ray
+
+        logs = Path(ray._private.worker._global_node.get_logs_dir_path())  # Ray 2.x; private but stable
+    except Exception:  # another Ray layout: say nothing rather than guess
+        return None
+    link = run.output_dir / "logs" / f"{stage.name}-{attempt}"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(logs, target_is_directory=True)
+    except OSError:
+        return logs
+    return link
+
+
+def keep_stage_logs(link: Optional[Path], since: float) -> None:
+    """Replace ``OUTPUT/logs/STAGE-ATTEMPT`` (a link into Ray's temp folder, which a reboot deletes) by a copy.
+
+    Only the files written since the stage started are copied: on a shared cluster the session's log folder
+    also holds other jobs' files.
+    """
+    import shutil
+
+    if link is None or not link.is_symlink():
+        return
+    source = link.resolve()
+    if not source.is_dir():
+        return
+    staging = link.with_name(link.name + ".copying")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for path in source.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime >= since - 1:
+                shutil.copy2(path, staging / path.name)
+        except OSError:  # a file Ray rotated away meanwhile
+            continue
+    link.unlink()
+    staging.rename(link)
+
+
+def run_curriculum(run: RunConfig) -> int:
+    """Run every pending stage in order; returns a process exit code."""
+    from lmmr1.run.inputs import materialise
+
+    run = materialise(run)  # sample data written, tiny models built (cached): the run starts here
+    run.output_dir.mkdir(parents=True, exist_ok=True)
+    manifest = mf.Manifest.load_or_create(run.output_dir / "manifest.json", run.recipe, [s.name for s in run.stages])
+    manifest.extra.update({"model": run.model_path, "scale": run.scale.name})
+    manifest.save()
+    if run.restart_from:
+        archive_from(run, manifest, run.restart_from)
+    _check_settings_unchanged(run, manifest)
+    metrics_path = run.output_dir / "metrics.jsonl"
+    pending = [s for s in run.stages if manifest.record(s.name).status != mf.DONE]
+    for stage in run.stages:
+        if manifest.record(stage.name).status == mf.DONE:
+            print(f"[lmmr1] {stage.name}: already done (manifest), skipping", file=sys.stderr)
+    if not pending:
+        _summary(run, manifest)
+        return 0
+    interrupted = False
+    for stage in pending:
+        ok, tries = False, 0
+        # max_attempts counts tries in this invocation: re-running the command after a failure or
+        # Ctrl-C always resumes the stage (from its newest checkpoint).
+        while tries < run.max_attempts:
+            tries += 1
+            # One Ray session per attempt: verl's TaskRunner and workers live as long as the driver's
+            # connection, so disconnecting frees the stage's (logical) GPUs for the next stage.
+            with ray_session(run):
+                ok, interrupted = _run_one(run, stage, manifest, metrics_path)
+            if ok or interrupted:
+                break
+        if not ok:
+            break
+    _summary(run, manifest)
+    if interrupted:
+        return 130
+    return 0 if all(manifest.record(s.name).status == mf.DONE for s in run.stages) else 1
+
+
+def archive_from(run: RunConfig, manifest: mf.Manifest, first: str) -> Optional[Path]:
+    """Move the outputs of ``first`` and later stages to ``OUTPUT/archive/TIME/`` and mark them pending."""
+    import shutil
+
+    names = [s.name for s in run.stages]
+    later = names[names.index(first) :]
+    stamp = mf.now().replace(":", "-")
+    target = run.output_dir / "archive" / stamp
+    moved = []
+    for name in later:
+        folder = run.output_dir / name
+        if folder.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(folder), str(target / name))
+            moved.append(name)
+        record = manifest.record(name)
+        if record.status != mf.PENDING or record.settings is not None:
+            target.mkdir(parents=True, exist_ok=True)
+            (target / f"{name}.manifest.json").write_text(json.dumps(dataclasses.asdict(record), indent=2))
+        manifest.stages[manifest.stages.index(record)] = mf.StageRecord(name)
+    metrics = run.output_dir / "metrics.jsonl"
+    if metrics.exists():
+        keep, old = [], []
+        for line in metrics.read_text(encoding="utf-8").splitlines():
+            try:
+                stage = json.loads(line).get("stage")
+            except ValueError:
+                stage = None
+            (old if stage in later else keep).append(line)
+        if old:
+            target.mkdir(parents=True, exist_ok=True)
+            (target / "metrics.jsonl").write_text("".join(x + "\n" for x in old), encoding="utf-8")
+            metrics.write_text("".join(x + "\n" for x in keep), encoding="utf-8")
+    manifest.save()
+    where = target if target.exists() else None
+    print(
+        f"[lmmr1] restart_from={first}: stages {', '.join(later)} start again"
+        + (f"; earlier outputs ({', '.join(moved) or 'manifest records'}) archived in {where}" if where else ""),
+        file=sys.stderr,
+        flush=True,
+    )
+    return where
+
+
+def _check_settings_unchanged(run: RunConfig, manifest: mf.Manifest) -> None:
+    """A stage that started under other settings is not silently resumed (or skipped as done)."""
+    from lmmr1.config import stage_settings
+
+    for stage in run.stages:
+        record = manifest.record(stage.name)
+        if record.settings is None or record.status == mf.PENDING:
+            continue
+        now = stage_settings(run, stage)
+        changed = sorted(
+            k for k in set(now) | set(record.settings) if mf.portable(now.get(k)) != mf.portable(record.settings.get(k))
+        )
+        if not changed:
+            continue
+        listing = "; ".join(f"{k}: {record.settings.get(k)!r} -> {now.get(k)!r}" for k in changed[:12])
+        message = f"stage {stage.name} in {run.output_dir} ({record.status}) ran with other settings: {listing}"
+        if run.on_settings_change == "error":
+            raise ConfigError(
+                message + f". To train it with the new settings, add restart_from={stage.name} (its outputs and "
+                "those of later stages are archived, not deleted); or use a new output_dir=...; or "
+                "on_settings_change=keep to continue the existing stage as it is."
+            )
+        print(f"[lmmr1] warning: {message}; continuing it (on_settings_change=keep)", file=sys.stderr, flush=True)
+
+
+def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_path: Path) -> tuple[bool, bool]:
+    record = manifest.record(stage.name)
+    dirs = stage_dirs(run.output_dir, stage.name)
+    init_model = init_model_for(run, stage, manifest)
+    if stage.init.startswith("stage:") and not Path(init_model).exists():
+        raise ConfigError(f"stage {stage.name} starts from {stage.init}, whose export {init_model} is missing")
+    verl_cfg = stage_verl_config(run, stage, init_model)
+    from lmmr1.run.cluster import PendingPlacementWatch, check_placement
+
+    check_placement(verl_cfg, stage.name, wait=run.ray_wait_for_resources)  # before verl asks Ray for it
+    sft = stage.kind == "sft"
+    if not sft:
+        from lmmr1.verl.agent_loops import write_agent_loop_config
+
+        write_agent_loop_config(str(dirs["agent_loops"]), **dict(stage.agent_loops))
+    resumed_step, _ = latest_checkpoint(dirs["checkpoints"])
+    prune_metrics(metrics_path, stage.name, resumed_step or 0)
+    record.status, record.attempts = mf.RUNNING, record.attempts + 1
+    record.started_at, record.ended_at, record.error = mf.now(), None, None
+    record.init_model, record.checkpoint_dir = init_model, str(dirs["checkpoints"])
+    if record.settings is None or run.on_settings_change == "error":
+        from lmmr1.config import stage_settings
+
+        record.settings = stage_settings(run, stage)
+    manifest.save()
+    total = expected_steps(verl_cfg)
+    where = f" (resuming after step {resumed_step})" if resumed_step else ""
+    logs = link_ray_logs(run, stage, record.attempts)
+    started = time.time()
+    rows = _rows(stage.data.train_files)
+    method = (
+        f"sft (lr {stage.sft.lr:g}, batch {stage.sft.batch_size})"
+        if sft
+        else f"{stage.algorithm.preset or stage.algorithm.estimator} ({stage.algorithm.estimator})"
+    )
+    print(
+        f"[lmmr1] stage {stage.name}: {method}, init {init_model}, {rows} training rows, scale {run.scale.name}, "
+        f"{total or '?'} steps{where}" + (f"; verl and worker logs: {logs}" if logs and not run.verbose else ""),
+        file=sys.stderr,
+        flush=True,
+    )
+    earlier = _set_aside(dirs["verl_metrics"], record.attempts - 1)
+    if earlier is not None and resumed_step:
+        recover_steps(earlier, metrics_path, stage.name, resumed_step)
+    relay = MetricsRelay(
+        dirs["verl_metrics"],
+        metrics_path,
+        stage.name,
+        total,
+        reward_log=dirs["reward_log"],
+        progress_bar=not run.verbose,
+    )
+    relay.start()
+    interrupted = False
+    watch = PendingPlacementWatch(stage.name)  # a placement Ray cannot make yet is named, once a minute
+    watch.start()
+    try:
+        if sft:
+            run_verl_sft(verl_cfg, dirs["verl_metrics"], tensorboard_dir=dirs["tensorboard"])
+        else:
+            run_verl(
+                verl_cfg,
+                dirs["verl_metrics"],
+                reward_log=dirs["reward_log"],
+                log_responses=run.log_responses,
+                tensorboard_dir=dirs["tensorboard"],
+            )
+    except KeyboardInterrupt:
+        interrupted = True
+        record.status, record.error = mf.FAILED, "interrupted (Ctrl-C / SIGTERM); re-run the same command to resume"
+    except Exception as exc:  # the trainer crashed: record why, keep checkpoints for resume
+        record.status, record.error = mf.FAILED, f"{type(exc).__name__}: {str(exc)[:2000]}"
+        traceback.print_exc()
+    finally:
+        watch.stop()
+        relay.stop()
+        record.ended_at = mf.now()
+        keep_stage_logs(logs, started)
+    if not interrupted and record.status == mf.RUNNING:
+        step, checkpoint = latest_checkpoint(dirs["checkpoints"])
+        export = hf_export_of(checkpoint) if checkpoint else None
+        if export is None:
+            record.status = mf.FAILED
+            record.error = f"verl finished but no HF export was found under {dirs['checkpoints']}"
+        else:
+            record.status, record.hf_export = mf.DONE, str(export)
+            _link_final(dirs["root"] / "final_hf", export)
+    rewards = [s[REWARD_KEY] for s in relay.steps if isinstance(s.get(REWARD_KEY), (int, float))]
+    record.steps = max((s["step"] for s in relay.steps), default=record.steps)
+    if rewards:
+        record.mean_reward_last = float(sum(rewards[-5:]) / len(rewards[-5:]))
+    losses = [s[SFT_LOSS_KEY] for s in relay.steps if isinstance(s.get(SFT_LOSS_KEY), (int, float))]
+    if losses:
+        record.first_loss = record.first_loss if record.first_loss is not None else float(losses[0])
+        record.last_loss = float(losses[-1])
+    manifest.save()
+    return record.status == mf.DONE, interrupted
+
+
+def _set_aside(raw_metrics: Path, attempt: int) -> Optional[Path]:
+    """Move an earlier attempt's raw verl metrics to ``verl_metrics.attempt-N.jsonl`` before verl starts again.
+
+    The relay reads the file from its start; left in place, the old steps would be relayed a second time
+    (verl truncates the file only once its trainer is up). Their values are already in metrics.jsonl.
+    """
+    if attempt < 1 or not raw_metrics.exists():
+        return None
+    target = raw_metrics.with_name(f"{raw_metrics.stem}.attempt-{attempt}{raw_metrics.suffix}")
+    raw_metrics.replace(target)
+    return target
+
+
+def _rows(files: list[str]) -> str:
+    from lmmr1.verl.data_compat import parquet_row_count
+
+    try:
+        return str(parquet_row_count(files))
+    except Exception:  # remote files: the count is verl's to find
+        return "?"
+
+
+def _link_final(link: Path, target: Path) -> None:
+    """``STAGE/final_hf`` always points at the stage's latest export (what the next stage loads)."""
+    try:
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        # relative: the run directory can be copied or moved and the link still points into it
+        link.symlink_to(os.path.relpath(target, link.parent), target_is_directory=True)
+    except OSError:
+        pass
+
+
+def _summary(run: RunConfig, manifest: mf.Manifest) -> None:
+    parts = []
+    for record in manifest.stages:
+        if record.last_loss is not None:  # an SFT stage
+            first = f"{record.first_loss:.3f} -> " if record.first_loss is not None else ""
+            result = f"loss {first}{record.last_loss:.3f}"
+        else:
+            reward = f"{record.mean_reward_last:.3f}" if record.mean_reward_last is not None else "n/a"
+            result = f"mean reward (last 5) {reward}"
+        parts.append(
+            f"{record.name}: {record.status}, {record.steps or 0} steps, {result}, "
+            f"checkpoint {record.hf_export or record.checkpoint_dir or '-'}"
+        )
+    print(f"[lmmr1] {run.recipe} -> {run.output_dir} | " + " | ".join(parts), flush=True)

@@ -1,0 +1,79 @@
+"""A rough GPU-hour estimate per stage, from its settings, printed by the dry run before you spend them.
+
+    steps            = epochs x rows / rollout batch           (or total_steps when set)
+    tokens per step  = rollout batch x samples x (prompt tokens + response tokens)
+    GPU-seconds/step = generated tokens / ROLLOUT_TPS  +  tokens / TRAIN_TPS x passes
+
+Assumptions (stated with every estimate; change them here, not silently): a 3B model in bf16 on
+80 GB-class GPUs; vLLM generates ``ROLLOUT_TPS`` tokens/s per GPU at this batch size; the FSDP actor
+processes ``TRAIN_TPS`` tokens/s per GPU per forward+backward; a step makes ``passes`` such passes over
+its tokens (old log-probs, reference log-probs when KL is on, the update; a critic adds two more);
+prompts average ``PROMPT_FRACTION`` of ``max_prompt_length`` and responses ``RESPONSE_FRACTION`` of
+``max_response_length``. Real runs vary by 2x either way; the estimate is for planning, not a promise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from lmmr1.config import ScaleSpec, StageSpec
+
+ROLLOUT_TPS = 2500.0  # generated tokens / s / GPU (vLLM, 3B, large batch)
+TRAIN_TPS = 12000.0  # tokens / s / GPU for one forward+backward (FSDP, bf16, 3B)
+PROMPT_FRACTION = 0.25
+RESPONSE_FRACTION = 0.5
+
+# rows of the paper's datasets, used when the data files are not on this machine
+PAPER_ROWS = {
+    "fre_text": 40315,
+    "fre_multi": 65000,
+    "mgt_geo": 15000,
+    "mgt_percereason": 65000,
+    "direct_rl_geo": 15000,
+    "mgt_sokoban": 10000,
+}
+
+
+@dataclass
+class Estimate:
+    stage: str
+    steps: int
+    tokens_per_step: int
+    gpu_hours: float
+    rows: int
+    rows_from: str
+
+    def line(self, gpus: int) -> str:
+        hours = self.gpu_hours / max(1, gpus)
+        return (
+            f"{self.stage}: {self.steps} steps x {self.tokens_per_step / 1e6:.1f}M tokens/step "
+            f"({self.rows} rows, {self.rows_from}) = about {self.gpu_hours:,.0f} GPU-hours "
+            f"({hours:,.1f} h on {gpus} GPUs)"
+        )
+
+
+def assumptions() -> str:
+    return (
+        f"assumes {ROLLOUT_TPS:.0f} generated tokens/s/GPU (vLLM), {TRAIN_TPS:.0f} trained tokens/s/GPU, "
+        f"prompts at {PROMPT_FRACTION:.0%} and responses at {RESPONSE_FRACTION:.0%} of their limits (lmmr1/run/estimate.py)"
+    )
+
+
+def estimate(stage: StageSpec, scale: ScaleSpec, rows: Optional[int]) -> Estimate:
+    rows_from = "data files"
+    if rows is None:
+        rows = PAPER_ROWS.get(stage.name, 0)
+        rows_from = "paper's dataset size" if rows else "unknown size"
+    if stage.total_steps:
+        steps = int(stage.total_steps)
+    else:
+        steps = max(1, rows // max(1, stage.rollout_batch_size)) * stage.epochs
+    sequences = stage.rollout_batch_size * stage.n_samples
+    prompt = stage.max_prompt_length * PROMPT_FRACTION
+    response = stage.max_response_length * RESPONSE_FRACTION
+    tokens = sequences * (prompt + response)
+    passes = 2 + (1 if (stage.algorithm.kl_in_reward or stage.algorithm.kl_loss) else 0)
+    passes += 2 if stage.algorithm.use_critic else 0
+    seconds = sequences * response / ROLLOUT_TPS + tokens * passes / TRAIN_TPS
+    return Estimate(stage.name, steps, int(tokens), steps * seconds / 3600.0, rows, rows_from)

@@ -1,0 +1,365 @@
+"""Composition of every recipe at both scales, layering of stage settings, and config errors."""
+
+from __future__ import annotations
+
+import pytest
+from hydra import compose, initialize_config_module
+
+from lmmr1.config import ConfigError, build_run_config
+from lmmr1.recipes_index import recipe_names
+
+RECIPES = recipe_names()
+
+
+def _compose(overrides: list[str]):
+    with initialize_config_module(config_module="lmmr1.recipes", version_base="1.3"):
+        return compose(config_name="config", overrides=overrides)
+
+
+def _run(recipe: str, scale: str, *extra: str):
+    model = "tiny_qwen2" if scale == "smoke" else "qwen2_5_vl_3b"
+    data = "samples" if scale == "smoke" else "lmm_r1"
+    cfg = _compose([f"+recipe={recipe}", f"scale={scale}", f"model={model}", f"data={data}", *extra])
+    return build_run_config(cfg, list(extra), check_files=False)
+
+
+def test_recipes_are_found():
+    assert {"fre_text", "fre_multi", "mgt_geo", "mgt_percereason", "mgt_sokoban", "sanity"} <= set(RECIPES)
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_every_recipe_composes_at_paper_scale(recipe):
+    run = _run(recipe, "paper")
+    assert run.recipe == recipe
+    assert run.scale.rollout_engine == "vllm"
+    for stage in run.stages:
+        assert stage.data.train_files, stage.name
+        assert all(f.endswith(".parquet") or f.startswith("sample:") for f in stage.data.train_files)
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_every_recipe_composes_at_smoke_scale_or_says_what_is_missing(recipe):
+    try:
+        run = _run(recipe, "smoke")
+    except ConfigError as exc:  # multimodal recipes need prepared data until samples ship for them
+        assert "train_files is empty" in str(exc) and "lmmr1 data prepare" in str(exc)
+        return
+    assert run.scale.rollout_engine == "hf"
+    assert all(s.total_steps and s.total_steps <= 20 for s in run.stages)
+
+
+def test_stage_layering_stage_then_scale_then_stage_scale_block():
+    run = _run("sanity", "smoke")
+    stage = run.stage("sanity")
+    # stage value 1e-5 < scale.stage_overrides 1e-5 < stages.sanity.smoke.actor_lr
+    assert stage.actor_lr == pytest.approx(5e-3)
+    assert stage.max_response_length == 1
+    assert stage.mini_batch_size == 4  # from the stage itself, untouched by the scale
+    paper = _run("sanity", "paper").stage("sanity")
+    assert paper.actor_lr == pytest.approx(1e-5)
+
+
+def test_fre_text_paper_settings_match_the_paper():
+    stage = _run("fre_text", "paper").stage("fre_text")
+    assert stage.algorithm.estimator == "reinforce_plus_plus_baseline"
+    assert stage.actor_lr == pytest.approx(4e-7)
+    assert (stage.rollout_batch_size, stage.n_samples) == (256, 16)
+    assert stage.max_response_length == 4096 and stage.epochs == 2 and stage.save_freq == 20
+    assert stage.algorithm.kl_in_reward and stage.algorithm.kl_coef == pytest.approx(0.001)
+
+
+def test_curriculum_stage_two_starts_from_stage_one():
+    run = _run("mgt_geo", "paper")
+    assert [s.name for s in run.stages] == ["fre_text", "mgt_geo"]
+    assert run.stage("mgt_geo").init == "stage:fre_text"
+    assert run.stage("mgt_geo").algorithm.use_critic
+
+
+def test_a_precision_verl_cannot_train_in_is_refused():
+    with pytest.raises(ConfigError, match=r"scale.dtype = 'float16'.*accepted: float32, fp32, bfloat16, bf16"):
+        _run("fre_text", "smoke", "scale.dtype=float16")
+
+
+def test_unknown_stage_key_is_reported_with_its_place():
+    with pytest.raises(ConfigError, match=r"stages\.fre_text: unknown key 'learning_rate'"):
+        _run("fre_text", "smoke", "+stages.fre_text.learning_rate=1")
+
+
+def test_missing_data_file_is_reported_when_files_are_checked(tmp_path):
+    cfg = _compose(
+        [
+            "+recipe=fre_text",
+            "scale=smoke",
+            "model=tiny_qwen2",
+            "data=samples",
+            f"data.train_files=[{tmp_path}/nope.parquet]",
+        ]
+    )
+    with pytest.raises(ConfigError, match="nope.parquet does not exist"):
+        build_run_config(cfg, check_files=True)
+
+
+def test_data_override_is_refused_for_multi_stage_recipes(tmp_path):
+    cfg = _compose(
+        [
+            "+recipe=mgt_geo",
+            "scale=paper",
+            "model=qwen2_5_vl_3b",
+            "data=lmm_r1",
+            f"data.train_files=[{tmp_path}/a.parquet]",
+        ]
+    )
+    with pytest.raises(ConfigError, match="single-stage recipes only"):
+        build_run_config(cfg, check_files=False)
+
+
+def test_missing_local_model_directory_is_an_error():
+    cfg = _compose(["+recipe=fre_text", "scale=smoke", "model=tiny_qwen2", "data=samples", "model.path=/no/such/model"])
+    with pytest.raises(ConfigError, match="no such directory"):
+        build_run_config(cfg, check_files=False)
+
+
+def test_output_dir_is_made_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run = _run("fre_text", "smoke", "output_dir=rel/run")
+    assert run.output_dir == tmp_path / "rel" / "run"
+
+
+# ----------------------------------------------------------------------------- precedence (issue 8)
+def test_typed_stage_settings_beat_the_scale_defaults_at_smoke_scale():
+    run = _run("fre_text", "smoke", "stages.fre_text.actor_lr=3e-6", "stages.fre_text.n_samples=8")
+    stage = run.stage("fre_text")
+    assert stage.actor_lr == pytest.approx(3e-6) and stage.n_samples == 8
+    assert stage.provenance["actor_lr"] == "command line"
+    # untouched keys keep the scale's value
+    assert stage.rollout_batch_size == 4 and stage.provenance["rollout_batch_size"].startswith("scale")
+
+
+def test_typed_settings_beat_the_stage_own_scale_block():
+    run = _run("sanity", "smoke", "stages.sanity.actor_lr=1e-4")
+    assert run.stage("sanity").actor_lr == pytest.approx(1e-4)  # the smoke block says 5e-3
+    run = _run("sanity", "smoke", "stages.sanity.smoke.actor_lr=2e-4")
+    assert run.stage("sanity").actor_lr == pytest.approx(2e-4)
+    run = _run("sanity", "smoke", "+stages.sanity.paper.actor_lr=2e-4")  # the other scale's block
+    assert run.stage("sanity").actor_lr == pytest.approx(5e-3)
+
+
+@pytest.mark.parametrize("recipe", ["fre_text", "mgt_geo"])
+@pytest.mark.parametrize("preset,estimator", [("grpo", "grpo"), ("dapo", "grpo"), ("gae", "gae")])
+def test_algorithm_group_applies_to_every_stage(recipe, preset, estimator):
+    run = _run(recipe, "paper", f"algorithm={preset}")
+    for stage in run.stages:
+        assert stage.algorithm.preset == preset and stage.algorithm.estimator == estimator, stage.name
+        assert stage.provenance["algorithm.estimator"] == f"command line (algorithm={preset})"
+
+
+def test_stage_algorithm_preset_applies_to_one_stage():
+    run = _run("mgt_geo", "paper", "stages.mgt_geo.algorithm=dapo")
+    assert run.stage("mgt_geo").algorithm.preset == "dapo"
+    assert run.stage("fre_text").algorithm.preset == "reinforce_pp_baseline"
+
+
+def test_typed_algorithm_key_applies_after_the_preset():
+    run = _run("fre_text", "paper", "algorithm=dapo", "algorithm.clip_ratio_high=0.3")
+    algo = run.stage("fre_text").algorithm
+    assert algo.dynamic_sampling and algo.clip_ratio_high == pytest.approx(0.3)
+
+
+def test_dapo_filters_groups_on_the_score_every_reward_has():
+    from lmmr1.verl.bridge import to_verl_config
+
+    for recipe in ("fre_text", "mgt_sokoban"):
+        run = _run(recipe, "paper", "algorithm=dapo")
+        stage = run.stages[-1]
+        cfg = to_verl_config(run, stage, "/m")
+        assert cfg.algorithm.filter_groups.enable is True
+        assert cfg.algorithm.filter_groups.metric == "reward"  # verl's canonical score, not "acc"
+        assert cfg.actor_rollout_ref.actor.clip_ratio_high == pytest.approx(0.28)
+        assert cfg.actor_rollout_ref.actor.loss_agg_mode == "token-mean"
+    run = _run("fre_text", "paper", "algorithm=dapo", "algorithm.filter_metric=acc")
+    assert to_verl_config(run, run.stage("fre_text"), "/m").algorithm.filter_groups.metric == "acc"
+
+
+# ----------------------------------------------------------------------------- validation (issue 8)
+@pytest.mark.parametrize(
+    "override,needle",
+    [
+        ("stages.fre_text.actor_lr=fast", "stages.fre_text.actor_lr = 'fast' (set by command line): expected a number"),
+        ("+stages.fre_text.n_sample=8", "unknown key 'n_sample' (did you mean 'n_samples'?)"),
+        (
+            "+stages.fre_text.reward.kwargs.format_weigth=0.0",
+            "no argument 'format_weigth' (did you mean 'format_weight'?)",
+        ),
+        ("+stages.fre_text.verl={trainer: {save_frq: 5}}", "did you mean 'trainer.save_freq'?"),
+        ("stages.fre_text.reward.name=lmm_r2", "unknown reward 'lmm_r2'"),
+        ("stages.fre_text.algorithm=dapa", "unknown algorithm preset (did you mean 'dapo'?)"),
+        ("stages.fre_text.rollout_batch_size=2.5", "expected an integer"),
+        ("+stages.fre_text.betas=[0.9]", "expected a list of 2 values"),
+        ("+stages.fre_text.algorithm.estimator=gea", "(did you mean 'gae'?)"),
+    ],
+)
+def test_bad_settings_are_refused_with_the_key_and_what_is_accepted(override, needle):
+    with pytest.raises(ConfigError) as info:
+        _run("fre_text", "smoke", override)
+    assert needle in str(info.value)
+
+
+def test_raw_verl_keys_are_accepted_dotted_or_nested_and_below_free_form_sections():
+    run = _run(
+        "fre_text",
+        "paper",
+        "+stages.fre_text.verl={trainer.save_freq: 5, "
+        "actor_rollout_ref: {model: {override_config: {rope_theta: 10000}}}}",
+    )
+    assert run.stage("fre_text").verl == {
+        "trainer.save_freq": 5,
+        "actor_rollout_ref.model.override_config.rope_theta": 10000,
+    }
+
+
+def test_a_reward_with_free_form_arguments_says_so():
+    from lmmr1.rewards.arguments import check_reward_arguments, free_form_arguments
+
+    @free_form_arguments
+    def anything(data_source, solution_str, ground_truth, extra_info=None, **kwargs):
+        return 0.0
+
+    from lmmr1.rewards import REWARDS
+
+    REWARDS.register("test_free_form", anything)
+    check_reward_arguments("test_free_form", {"whatever": 1})  # no error
+
+
+def test_gae_stages_run_gae_at_smoke_scale_too():
+    for recipe, stage in (("mgt_geo", "mgt_geo"), ("direct_rl_geo", "direct_rl_geo"), ("mgt_sokoban", "mgt_sokoban")):
+        algo = _run(recipe, "smoke").stage(stage).algorithm
+        assert algo.estimator == "gae" and algo.use_critic, recipe
+    run = _run("fre_text", "smoke", "algorithm=gae")
+    assert run.stage("fre_text").algorithm.use_critic
+
+
+def test_explain_names_the_layer_of_every_value():
+    from lmmr1.config import explain_text
+
+    run = _run("sanity", "smoke", "stages.sanity.n_samples=8")
+    text = explain_text(run)
+    lines = {line.split()[0]: line for line in text.splitlines() if line and not line.startswith("#")}
+    assert lines["n_samples"].endswith("command line")
+    assert lines["actor_lr"].endswith("stage block (stages.sanity.smoke)")
+    assert lines["critic_lr"].endswith("scale (smoke.stage_overrides)")
+    assert lines["reward.name"].endswith("recipe")
+    assert lines["grad_clip"].endswith("default")
+
+
+def test_fre_text_is_defined_once_and_identical_in_every_curriculum():
+    import dataclasses
+
+    stages = [_run(r, "paper").stage("fre_text") for r in ("fre_text", "mgt_geo", "mgt_percereason")]
+    plain = [{k: v for k, v in dataclasses.asdict(s).items() if k != "provenance"} for s in stages]
+    assert plain[0] == plain[1] == plain[2]
+    from pathlib import Path
+
+    recipes = Path(__file__).resolve().parents[2] / "recipes" / "recipe"
+    for name in ("fre_text", "mgt_geo", "mgt_percereason"):
+        assert "/stage@stages.fre_text: fre_text" in (recipes / f"{name}.yaml").read_text()
+
+
+def test_the_logger_list_is_verls_own():
+    """lmmr1.config.VERL_LOGGERS names exactly the backends the installed verl's Tracking accepts."""
+    from verl.utils.tracking import Tracking
+
+    from lmmr1.config import VERL_LOGGERS
+
+    assert set(VERL_LOGGERS) == set(Tracking.supported_backend)
+
+
+def test_logger_setting_reaches_verl_and_is_checked():
+    from lmmr1.config import ConfigError, check_loggers
+
+    assert check_loggers(["console", "tensorboard"]) == ("console", "tensorboard")
+    with pytest.raises(ConfigError, match="'tensorbord' is not a verl tracking backend.*tensorboard"):
+        check_loggers(["tensorbord"])
+
+
+def test_loggers_and_response_logging_reach_the_run():
+    from lmmr1.verl.bridge import to_verl_config
+
+    run = _run("fre_text", "smoke", "logger=[console,tensorboard]", "log_responses=100")
+    assert run.loggers == ("console", "tensorboard") and run.log_responses == 100
+    assert list(to_verl_config(run, run.stage("fre_text"), "/m").trainer.logger) == ["file", "console", "tensorboard"]
+    with pytest.raises(ConfigError, match="log_responses"):
+        _run("fre_text", "smoke", "log_responses=-1")
+
+
+# ------------------------------------------------------------------------------------------ SFT stages
+def test_the_r1_onevision_recipe_has_an_sft_stage_handing_over_to_grpo():
+    run = _run("r1_onevision", "smoke")
+    sft, grpo = run.stages
+    assert (sft.kind, grpo.kind) == ("sft", "rl") and grpo.init == "stage:sft"
+    assert sft.sft.batch_size == 8 and sft.sft.lr == pytest.approx(1e-3) and sft.total_steps == 8
+    paper = _run("r1_onevision", "paper").stage("sft")
+    assert (paper.sft.lr, paper.sft.batch_size, paper.sft.max_length, paper.warmup_ratio) == (1e-5, 128, 8192, 0.05)
+
+
+def test_an_rl_setting_on_an_sft_stage_is_refused_naming_the_sft_key():
+    with pytest.raises(
+        ConfigError, match=r"stages\.sft is a kind 'sft' stage; actor_lr only apply.*stages\.sft\.sft\.lr"
+    ):
+        _run("r1_onevision", "smoke", "+stages.sft.actor_lr=1e-5")
+    with pytest.raises(ConfigError, match=r"reward\.name only apply to kind 'rl'"):
+        _run("r1_onevision", "smoke", "+stages.sft.reward.name=math")
+
+
+def test_an_sft_setting_on_an_rl_stage_is_refused():
+    with pytest.raises(ConfigError, match=r"stages\.grpo is a kind 'rl' stage; sft\.lr only apply to kind 'sft'"):
+        _run("r1_onevision", "smoke", "+stages.grpo.sft.lr=1e-5")
+
+
+def test_shared_layers_do_not_make_an_sft_stage_invalid():
+    # algorithm=NAME and the scale's stage_overrides reach every stage; they apply to the RL ones only
+    run = _run("r1_onevision", "smoke", "algorithm=grpo", "scale.stage_overrides.n_samples=2")
+    assert run.stage("grpo").n_samples == 2 and run.stage("sft").kind == "sft"
+
+
+def test_an_unknown_stage_kind_and_bad_sft_values_are_refused():
+    with pytest.raises(ConfigError, match=r"stages\.sft\.kind = 'dpo'.*accepted: rl .*sft"):
+        _run("r1_onevision", "smoke", "stages.sft.kind=dpo")
+    with pytest.raises(ConfigError, match=r"stages\.sft\.sft\.lr_scheduler = 'linear'; accepted: constant, cosine"):
+        _run("r1_onevision", "smoke", "stages.sft.sft.lr_scheduler=linear")
+    with pytest.raises(ConfigError, match=r"micro_batch_size \(16\) exceeds batch_size \(8\)"):
+        _run("r1_onevision", "smoke", "stages.sft.smoke.sft.micro_batch_size=16")
+
+
+def test_agent_loop_settings_are_checked_when_the_config_is_read(monkeypatch):
+    """verl's agent-loop base class swallows unknown keywords: lmmr1 refuses them (and bad values) by name."""
+    loops = "stages.mgt_football.agent_loops"
+    with pytest.raises(
+        ConfigError, match=rf"{loops}\.football_online: unknown setting 'engin' \(did you mean 'engine'"
+    ):
+        _run("mgt_football", "smoke", f"+{loops}.football_online.engin=gfootball")
+    with pytest.raises(
+        ConfigError, match=rf"{loops}\.sokoban_onlin: unknown agent loop \(did you mean 'sokoban_online'"
+    ):
+        _run("mgt_football", "smoke", f"+{loops}.sokoban_onlin.max_steps=3")
+    with pytest.raises(ConfigError, match=r"football_online: engine must be one of lmmr1, gfootball, got 'grf'"):
+        _run("mgt_football", "smoke", f"+{loops}.football_online.engine=grf")
+    with pytest.raises(ConfigError, match=r"football_online: max_steps must be a whole number >= 1, got 0"):
+        _run("mgt_football", "smoke", f"{loops}.football_online.max_steps=0")
+    with pytest.raises(ConfigError, match=r"football_online: engine 'gfootball' scores with reward 'magebench' only"):
+        _run(
+            "mgt_football",
+            "smoke",
+            f"+{loops}.football_online.engine=gfootball",
+            f"+{loops}.football_online.reward=lmmr1",
+        )
+    import lmmr1.envs.football.gfootball_engine as grf
+
+    monkeypatch.setattr(grf, "gfootball_available", lambda: False)
+    with pytest.raises(
+        ConfigError,
+        match=r"football_online: engine='gfootball' needs Google Research Football: run scripts/install_gfootball.sh",
+    ):
+        _run("mgt_football", "smoke", f"+{loops}.football_online.engine=gfootball")
+    cfg = _run("mgt_football", "smoke", f"+{loops}.football_online.reward=lmmr1")  # a valid setting passes
+    stage = next(s for s in cfg.stages if s.name == "mgt_football")
+    assert stage.agent_loops["football_online"]["reward"] == "lmmr1"
