@@ -19,8 +19,9 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from lmmr1.config import ConfigError, RunConfig, build_run_config, explain_text
+from lmmr1.config import ConfigError, RunConfig, explain_text
 from lmmr1.errors import UserError
+from lmmr1.run.settings import build_run_config
 
 logger = logging.getLogger("lmmr1")
 _EXIT_CODE = 0

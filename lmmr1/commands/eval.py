@@ -122,10 +122,10 @@ def handler(args: argparse.Namespace) -> int:
         raise UserError(f"--judge {args.judge!r}: expected an http(s) URL such as http://HOST:8000/v1")
     check_output_dir(args.output)
     if args.model and args.model.startswith("tiny:"):  # as model.path=tiny:KIND in training: built offline
-        from lmmr1.config import resolve_model_path
+        from lmmr1.run.inputs import check_model_spec
         from lmmr1.tiny_models import ensure_tiny_model
 
-        resolve_model_path(args.model)  # an unknown kind is refused with the kinds there are
+        check_model_spec(args.model, "--model")  # an unknown kind is refused with the kinds there are
         args.label = args.label or args.model
         args.model = ensure_tiny_model(args.model[len("tiny:") :])
     try:

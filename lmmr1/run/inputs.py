@@ -1,4 +1,4 @@
-"""Materialise a run's inputs when it starts: bundled samples and tiny models.
+"""A run's inputs: check the data and model specs, and materialise bundled samples and tiny models.
 
 Composition and validation (:mod:`lmmr1.config`) keep ``sample:NAME`` data files and ``tiny:KIND`` models
 as specs, so that a dry run or a failed check writes nothing. Just before the first stage starts, this
@@ -9,8 +9,46 @@ and returns the run config with concrete paths.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
-from lmmr1.config import RunConfig, StageSpec
+from lmmr1.config import ConfigError, RunConfig, StageSpec, resolve_model_path
+from lmmr1.typecheck import close_match
+
+
+def check_model_spec(spec: str, where: str = "model.path") -> str:
+    """A model spec, resolved: ``tiny:KIND`` of a kind lmmr1 builds, a local folder that exists, or a hub id."""
+    if spec.startswith("tiny:"):
+        from lmmr1.tiny_models import KINDS
+
+        kind = spec[len("tiny:") :]
+        if kind not in KINDS:
+            raise ConfigError(
+                f"{where}={spec}: unknown tiny model{close_match(kind, KINDS)}; choose one of tiny:{', tiny:'.join(KINDS)}"
+            )
+        return spec
+    return resolve_model_path(spec)
+
+
+def check_data_files(files: list[str], where: str) -> None:
+    """``sample:NAME`` of a bundled set, a remote URL (verl copies it), or a local file that exists."""
+    from lmmr1.samples import SAMPLE_PREFIX, SAMPLE_SETS
+
+    for spec in files:
+        if spec.startswith(SAMPLE_PREFIX):
+            name = spec[len(SAMPLE_PREFIX) :]
+            if name not in SAMPLE_SETS:
+                raise ConfigError(
+                    f"{where}: unknown sample set '{spec}'{close_match(name, SAMPLE_SETS)}; "
+                    f"bundled: {', '.join(SAMPLE_PREFIX + s for s in SAMPLE_SETS)}"
+                )
+            continue
+        if "://" in spec:  # hdfs://, s3:// ... verl copies these itself
+            continue
+        if not Path(spec).exists():
+            raise ConfigError(
+                f"{where}: data file {spec} does not exist. Prepare it with `lmmr1 data prepare ...` "
+                "(see docs/data.md), or point the key at an existing parquet file."
+            )
 
 
 def materialise_model(spec: str) -> str:

@@ -19,7 +19,6 @@ Sokoban from ``reward_model.ground_truth`` (XSB), football from ``extra_info`` (
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import re
@@ -32,7 +31,7 @@ from verl.experimental.agent_loop.single_turn_agent_loop import SingleTurnAgentL
 from verl.utils.profiler import simple_timer
 from verl.utils.rollout_trace import rollout_trace_op
 
-from lmmr1.typecheck import close_match
+from lmmr1.verl.agent_settings import DEFAULT_MAX_TURNS, take_settings
 from lmmr1.verl.determinism import SEEDED_SINGLE_TURN, is_deterministic, request_seed, sample_request_id
 
 logger = logging.getLogger(__name__)
@@ -66,64 +65,28 @@ class EnvAgentLoop(AgentLoopBase):
     model turn, so a single rambling turn cannot use the whole response budget; default: no cap).
     """
 
-    default_max_turns = 8
+    loop_name = ""  # the loop's name in lmmr1.verl.agent_settings.LOOP_SETTINGS
 
-    def __init__(
-        self,
-        *args,
-        max_turns: int | None = None,
-        observation: str = "auto",
-        max_tokens_per_turn: int | None = None,
-        **kwargs,
-    ):
+    def __init__(self, *args, **kwargs):
+        settings = take_settings(self.loop_name, kwargs)
         kwargs.pop("name", None)  # the YAML entry's name is passed through by hydra
         kwargs.pop("tools", None)
         super().__init__(*args, **kwargs)
-        self.check_settings(
-            {"max_turns": max_turns, "observation": observation, "max_tokens_per_turn": max_tokens_per_turn}
-        )
         self.prompt_length = self.rollout_config.prompt_length
         self.response_length = self.rollout_config.response_length
         multi_turn = getattr(self.rollout_config, "multi_turn", None)
         configured = getattr(multi_turn, "max_assistant_turns", None) if multi_turn is not None else None
-        self.max_turns = int(max_turns or configured or self.default_max_turns)
+        self.max_turns = int(settings["max_turns"] or configured or DEFAULT_MAX_TURNS[self.loop_name])
+        observation = settings["observation"]
         if observation == "auto":
             observation = "image" if self.processor is not None else "text"
         self.observation = observation
-        self.max_tokens_per_turn = int(max_tokens_per_turn) if max_tokens_per_turn else None
+        cap = settings["max_tokens_per_turn"]
+        self.max_tokens_per_turn = int(cap) if cap else None
+        self.configure(settings)
 
-    # -- settings -------------------------------------------------------------------------------
-    @classmethod
-    def setting_names(cls) -> list[str]:
-        """The keywords this loop takes from the agent-loop YAML (its and EnvAgentLoop's ``__init__``).
-
-        verl's AgentLoopBase swallows unknown keywords, so lmmr1 checks them (``check_settings``) when the
-        config is read: a misspelt setting is refused instead of ignored.
-        """
-        names: list[str] = []
-        for klass in cls.__mro__:
-            if klass is AgentLoopBase:
-                break
-            if "__init__" in vars(klass):
-                for p in inspect.signature(klass.__init__).parameters.values():
-                    if p.kind is p.KEYWORD_ONLY and p.name not in names:
-                        names.append(p.name)
-        return names
-
-    @classmethod
-    def check_settings(cls, settings: dict[str, Any]) -> None:
-        """Raise ValueError naming the setting when a key is unknown or a value is not accepted."""
-        known = cls.setting_names()
-        for key in settings:
-            if key not in known:
-                raise ValueError(f"unknown setting {key!r}{close_match(key, known)}; accepted: {', '.join(known)}")
-        observation = settings.get("observation", "auto")
-        if observation not in ("auto", "image", "text"):
-            raise ValueError(f"observation must be 'auto', 'image' or 'text', got {observation!r}")
-        for key in ("max_turns", "max_tokens_per_turn", "max_moves_per_turn", "max_steps", "steps_per_action"):
-            value = settings.get(key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise ValueError(f"{key} must be a whole number >= 1, got {value!r}")
+    def configure(self, settings: dict[str, Any]) -> None:
+        """Take the loop's own settings (all present, defaults filled in, checked)."""
 
     # -- to be provided by subclasses -----------------------------------------------------------
     def make_env(self, row: dict[str, Any]):
@@ -285,14 +248,12 @@ class SokobanOnlineAgentLoop(EnvAgentLoop):
     ``reward_score`` = the episode's gym-sokoban return.
     """
 
-    default_max_turns = 10
+    loop_name = "sokoban_online"
 
-    def __init__(self, *args, max_moves_per_turn: int = 5, max_steps: int = 120, tile_size: int = 16, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.check_settings({"max_moves_per_turn": max_moves_per_turn, "max_steps": max_steps})
-        self.max_moves_per_turn = int(max_moves_per_turn)
-        self.max_steps = int(max_steps)
-        self.tile_size = int(tile_size)
+    def configure(self, settings: dict[str, Any]) -> None:
+        self.max_moves_per_turn = int(settings["max_moves_per_turn"])
+        self.max_steps = int(settings["max_steps"])
+        self.tile_size = int(settings["tile_size"])
 
     def make_env(self, row: dict[str, Any]):
         from lmmr1.envs.sokoban import SokobanEnv
@@ -349,44 +310,13 @@ class FootballOnlineAgentLoop(EnvAgentLoop):
     ``scripts/install_gfootball.sh``).
     """
 
-    default_max_turns = 20
+    loop_name = "football_online"
 
-    def __init__(
-        self,
-        *args,
-        steps_per_action: int = 4,
-        max_steps: int = 400,
-        reward: str = "magebench",
-        engine: str = "lmmr1",
-        **kwargs,
-    ):
-        super().__init__(*args, **kwargs)
-        self.check_settings(
-            {"steps_per_action": steps_per_action, "max_steps": max_steps, "reward": reward, "engine": engine}
-        )
-        self.steps_per_action = int(steps_per_action)
-        self.max_steps = int(max_steps)
-        self.reward = reward
-        self.engine = engine
-
-    @classmethod
-    def check_settings(cls, settings: dict[str, Any]) -> None:
-        super().check_settings(settings)
-        from lmmr1.envs.football import ENGINES, REWARDS
-
-        reward, engine = settings.get("reward", "magebench"), settings.get("engine", "lmmr1")
-        if reward not in REWARDS:
-            raise ValueError(f"reward must be one of {', '.join(REWARDS)}, got {reward!r}")
-        if engine not in ENGINES:
-            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-        if engine == "gfootball":
-            if reward != "magebench":
-                raise ValueError(
-                    "engine 'gfootball' scores with reward 'magebench' only (lmmr1's reward needs its game)"
-                )
-            from lmmr1.envs.football.gfootball_engine import require_gfootball
-
-            require_gfootball()  # the install instruction when GRF is absent
+    def configure(self, settings: dict[str, Any]) -> None:
+        self.steps_per_action = int(settings["steps_per_action"])
+        self.max_steps = int(settings["max_steps"])
+        self.reward = settings["reward"]
+        self.engine = settings["engine"]
 
     def make_env(self, row: dict[str, Any]):
         from lmmr1.envs.football import FootballEnv
@@ -497,29 +427,6 @@ def agent_loop_configs(**overrides: dict[str, Any]) -> list[dict[str, Any]]:
     return entries
 
 
-def check_agent_loop_settings(overrides: dict[str, dict[str, Any]]) -> None:
-    """Every ``agent_loops.<loop>.<key>`` names a loop and a setting it takes, with an accepted value.
-
-    Raises ValueError starting ``<loop>: `` and naming the setting.
-    """
-    for name, settings in overrides.items():
-        klass = LOOP_CLASSES.get(name)
-        if klass is None:
-            raise ValueError(
-                f"{name}: unknown agent loop{close_match(name, LOOP_CLASSES)}; lmmr1's: {', '.join(LOOP_CLASSES)}"
-            )
-        if not isinstance(settings, dict):
-            raise ValueError(f"{name}: expected a mapping of settings, got {settings!r}")
-        if klass is SeededSingleTurnAgentLoop:
-            if settings:
-                raise ValueError(f"{name} takes no settings, got {', '.join(settings)}")
-            continue
-        try:
-            klass.check_settings(dict(settings))
-        except (ValueError, ModuleNotFoundError, RuntimeError) as exc:
-            raise ValueError(f"{name}: {exc}") from None
-
-
 def write_agent_loop_config(path: str, **overrides: dict[str, Any]) -> str:
     """Write the agent-loop YAML (see :func:`agent_loop_configs`) and return its absolute path."""
     import yaml
@@ -537,6 +444,5 @@ __all__ = [
     "SeededSingleTurnAgentLoop",
     "SokobanOnlineAgentLoop",
     "agent_loop_configs",
-    "check_agent_loop_settings",
     "write_agent_loop_config",
 ]

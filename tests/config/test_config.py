@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from hydra import compose, initialize_config_module
 
-from lmmr1.config import ConfigError, build_run_config
+from lmmr1.config import ConfigError
 from lmmr1.recipes_index import recipe_names
+from lmmr1.run.settings import build_run_config
 
 RECIPES = recipe_names()
 

@@ -7,9 +7,10 @@ import dataclasses
 import pytest
 from hydra import compose, initialize_config_module
 
-from lmmr1.config import ConfigError, build_run_config, stage_settings
+from lmmr1.config import ConfigError, stage_settings
 from lmmr1.run import manifest as mf
 from lmmr1.run.curriculum import _check_settings_unchanged
+from lmmr1.run.settings import build_run_config
 
 
 def _run(tmp_path, *extra):

@@ -6,7 +6,7 @@ import pytest
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
-from lmmr1.config import build_run_config
+from lmmr1.run.settings import build_run_config
 from lmmr1.verl.bridge import to_verl_config, verl_defaults
 
 

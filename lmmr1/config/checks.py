@@ -1,0 +1,261 @@
+"""The values lmmr1 itself accepts: stage settings, the scale, the top-level keys, the loggers.
+
+A typo, a wrong type or an impossible setting fails here in a second with a message naming the key, the
+value and what is accepted, not an hour later inside a Ray worker. Settings owned elsewhere (a reward's
+arguments, a benchmark, an agent loop's settings, data files, raw verl keys) are checked by their owners;
+:func:`lmmr1.run.settings.build_run_config` runs them all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from importlib import resources
+from typing import Any, Optional
+
+from omegaconf import DictConfig, OmegaConf
+
+from lmmr1.config.layering import _plain, _unknown
+from lmmr1.config.schema import (
+    _HINTS,
+    _RL_ONLY,
+    _SFT_ONLY,
+    _SHARED_LAYERS,
+    ESTIMATORS,
+    LOSS_AGG_MODES,
+    SCALE_DEVICES,
+    SCALE_DTYPES,
+    SCALE_ENGINES,
+    SCALE_STRATEGIES,
+    SFT_SCHEDULERS,
+    SFT_TRUNCATION,
+    STAGE_KINDS,
+    VERL_LOGGERS,
+    AlgorithmSpec,
+    ConfigError,
+    ScaleSpec,
+    StageSpec,
+)
+from lmmr1.typecheck import SettingError, close_match, coerce
+
+
+def _explicit(stage: StageSpec, prefixes: tuple[str, ...]) -> list[str]:
+    """Settings starting with ``prefixes`` that this stage's own layers set (not a shared layer)."""
+    return sorted(
+        key
+        for key, layer in stage.provenance.items()
+        if key.startswith(prefixes) and not layer.startswith(_SHARED_LAYERS)
+    )
+
+
+def _check_kind(stage: StageSpec) -> None:
+    where = f"stages.{stage.name}"
+    if stage.kind not in STAGE_KINDS:
+        raise ConfigError(
+            f"{where}.kind = {stage.kind!r}{close_match(stage.kind, STAGE_KINDS)}; accepted: "
+            "rl (rule-based RL, verl's PPO trainer), sft (supervised fine-tuning on chat data)"
+        )
+    wrong = _explicit(stage, _RL_ONLY if stage.kind == "sft" else _SFT_ONLY)
+    if wrong:
+        other = "rl" if stage.kind == "sft" else "sft"
+        hint = "sft.lr" if "actor_lr" in wrong else ""
+        raise ConfigError(
+            f"{where} is a kind '{stage.kind}' stage; {', '.join(wrong)} only apply to kind '{other}' stages"
+            + (f" (the SFT learning rate is {where}.{hint})" if hint else "")
+            + ". Remove them, or set kind accordingly."
+        )
+
+
+def _check_sft(stage: StageSpec) -> None:
+    where, sft = f"stages.{stage.name}.sft", stage.sft
+    for key in ("batch_size", "micro_batch_size", "max_length"):
+        if getattr(sft, key) < 1:
+            raise ConfigError(f"{where}.{key} must be >= 1, got {getattr(sft, key)}")
+    if sft.lr <= 0:
+        raise ConfigError(f"{where}.lr must be > 0, got {sft.lr}")
+    if sft.micro_batch_size > sft.batch_size:
+        raise ConfigError(f"{where}.micro_batch_size ({sft.micro_batch_size}) exceeds batch_size ({sft.batch_size})")
+    if sft.lr_scheduler not in SFT_SCHEDULERS:
+        raise ConfigError(f"{where}.lr_scheduler = {sft.lr_scheduler!r}; accepted: {', '.join(SFT_SCHEDULERS)}")
+    if sft.truncation not in SFT_TRUNCATION:
+        raise ConfigError(f"{where}.truncation = {sft.truncation!r}; accepted: {', '.join(SFT_TRUNCATION)}")
+
+
+def check_stage(stage: StageSpec, order: list[str]) -> None:
+    """lmmr1's own checks of one stage's values (kind, ranges, algorithm, init order, data present)."""
+    where = f"stages.{stage.name}"
+    _check_kind(stage)
+    if stage.kind == "sft":
+        _check_sft(stage)
+    for key in ("rollout_batch_size", "n_samples", "max_prompt_length", "max_response_length", "epochs"):
+        if getattr(stage, key) < 1:
+            raise ConfigError(f"{where}.{key} must be >= 1, got {getattr(stage, key)}")
+    for key in ("actor_lr", "critic_lr"):
+        if getattr(stage, key) <= 0:
+            raise ConfigError(f"{where}.{key} must be > 0, got {getattr(stage, key)}")
+    if not 0 <= stage.warmup_ratio < 1:
+        raise ConfigError(f"{where}.warmup_ratio must be in [0, 1), got {stage.warmup_ratio}")
+    if not 0 < stage.top_p <= 1:
+        raise ConfigError(f"{where}.top_p must be in (0, 1], got {stage.top_p}")
+    if stage.temperature < 0:
+        raise ConfigError(f"{where}.temperature must be >= 0, got {stage.temperature}")
+    if stage.total_steps is not None and stage.total_steps < 1:
+        raise ConfigError(f"{where}.total_steps must be >= 1 or null, got {stage.total_steps}")
+    if stage.mini_batch_size is not None and (
+        stage.mini_batch_size < 1 or stage.rollout_batch_size % stage.mini_batch_size
+    ):
+        raise ConfigError(
+            f"{where}.mini_batch_size ({stage.mini_batch_size}) must divide rollout_batch_size ({stage.rollout_batch_size})"
+        )
+    algo = stage.algorithm
+    if algo.estimator not in ESTIMATORS:
+        raise ConfigError(
+            f"{where}.algorithm.estimator = {algo.estimator!r}: not a verl advantage estimator"
+            f"{close_match(algo.estimator, ESTIMATORS)}. Accepted: {', '.join(ESTIMATORS)}."
+        )
+    if algo.loss_agg_mode not in LOSS_AGG_MODES:
+        raise ConfigError(
+            f"{where}.algorithm.loss_agg_mode = {algo.loss_agg_mode!r}"
+            f"{close_match(algo.loss_agg_mode, LOSS_AGG_MODES)}. Accepted: {', '.join(LOSS_AGG_MODES)}."
+        )
+    if (algo.estimator == "gae") != algo.use_critic:
+        raise ConfigError(
+            f"{where}.algorithm: estimator {algo.estimator!r} with use_critic={algo.use_critic}: "
+            "GAE needs a critic and the other estimators do not use one; use algorithm=gae or set "
+            "algorithm.use_critic accordingly."
+        )
+    if algo.kl_coef < 0 or algo.clip_ratio <= 0 or (algo.clip_ratio_high is not None and algo.clip_ratio_high <= 0):
+        raise ConfigError(
+            f"{where}.algorithm: kl_coef must be >= 0 and clip ratios > 0 (got kl_coef={algo.kl_coef}, "
+            f"clip_ratio={algo.clip_ratio}, clip_ratio_high={algo.clip_ratio_high})"
+        )
+    if stage.init.startswith("stage:"):
+        source = stage.init[len("stage:") :]
+        if source not in order or order.index(source) >= order.index(stage.name):
+            raise ConfigError(
+                f"{where}.init = '{stage.init}': stage '{source}' must come earlier in the curriculum {order}"
+            )
+    if not stage.data.train_files:
+        raise ConfigError(
+            f"{where}.data.train_files is empty: this dataset has no bundled sample at this scale. "
+            "Prepare the data (`lmmr1 data prepare ...`) and set it, e.g. "
+            f"stages.{stage.name}.data.train_files=[/path/train.parquet]"
+        )
+
+
+def check_scale(cfg: DictConfig) -> tuple[ScaleSpec, dict[str, Any]]:
+    """The typed ``scale`` block and its ``stage_overrides`` (which layer into every stage)."""
+    raw = dict(_plain(cfg.scale) or {})
+    overrides = raw.pop("stage_overrides", None) or {}
+    names = [f.name for f in fields(ScaleSpec)]
+    for key in raw:
+        if key not in names:
+            raise _unknown(key, "scale", [*names, "stage_overrides"])
+    missing = [n for n in names if n not in raw]
+    if missing:
+        raise ConfigError(f"scale: missing key(s) {', '.join(missing)} (recipes/scale/*.yaml)")
+    typed = {}
+    for key, value in raw.items():
+        try:
+            typed[key] = coerce(value, _HINTS[ScaleSpec][key], f"scale.{key}")
+        except SettingError as exc:
+            raise ConfigError(str(exc)) from None
+    for key in ("nnodes", "gpus_per_node", "tensor_parallel", "micro_batch_per_gpu"):
+        if typed[key] < 1:
+            raise ConfigError(f"scale.{key} = {typed[key]}: must be 1 or more")
+    if not 0 < typed["gpu_memory_utilization"] <= 1:
+        raise ConfigError(
+            f"scale.gpu_memory_utilization = {typed['gpu_memory_utilization']}: a fraction of each GPU's memory, in (0, 1]"
+        )
+    for key, accepted in (("device", SCALE_DEVICES), ("rollout_engine", SCALE_ENGINES), ("strategy", SCALE_STRATEGIES)):
+        if typed[key] not in accepted:
+            raise ConfigError(
+                f"scale.{key} = {typed[key]!r}{close_match(str(typed[key]), accepted)}; accepted: {', '.join(accepted)}"
+            )
+    if typed["dtype"] not in SCALE_DTYPES:
+        raise ConfigError(
+            f"scale.dtype = {typed['dtype']!r}: the training precision; accepted: {', '.join(SCALE_DTYPES)} "
+            "(float32 at smoke scale, bfloat16 on GPUs)"
+        )
+    return ScaleSpec(**typed), overrides
+
+
+# Keys lmmr1 reads outside ``stages`` (checked by layer_stage) and ``scale`` (checked by _scale). Everything
+# else in the composed config, whether a recipe file or a ``+key=...`` on the command line put it there, is
+# refused: Hydra accepts any ``+`` key, and a misspelt one (``+deterministc=true``) silently changes the run.
+_GROUP_KEYS: dict[str, Optional[tuple[str, ...]]] = {
+    "model": ("name", "path"),
+    "data": ("name", "root", "train_files", "val_files", "datasets"),
+    "algorithm": tuple(f.name for f in fields(AlgorithmSpec)),
+    "stages": None,  # per-stage checks name the stage
+    "scale": None,
+    "curriculum": None,
+    "logger": None,
+}
+
+
+def _primary_keys() -> dict[str, Optional[tuple[str, ...]]]:
+    """Top-level keys (and the keys of ``ray`` and ``recipe``) as ``recipes/config.yaml`` declares them."""
+    text = (resources.files("lmmr1.recipes") / "config.yaml").read_text(encoding="utf-8")
+    primary = OmegaConf.to_container(OmegaConf.create(text), resolve=False)
+    assert isinstance(primary, dict)
+    known: dict[str, Optional[tuple[str, ...]]] = {}
+    for key, value in primary.items():
+        if key in ("defaults", "hydra"):
+            continue
+        known[str(key)] = tuple(str(k) for k in value) if isinstance(value, dict) and value else None
+    known.update(_GROUP_KEYS)
+    return known
+
+
+def _uses_root(data: Any) -> bool:
+    """Whether a data group's dataset paths are built from ``${data.root}``."""
+    raw = OmegaConf.to_container(data, resolve=False) if OmegaConf.is_config(data) else data
+    return "${data.root}" in json.dumps(raw)
+
+
+def check_known_keys(cfg: DictConfig) -> None:
+    """Every key of the composed config is one lmmr1 reads, at every level; else a did-you-mean."""
+    known = _primary_keys()
+    for key in cfg.keys():
+        key = str(key)
+        if key == "hydra":
+            continue
+        if key not in known:
+            raise _unknown(key, "config", list(known))
+        sub = known[key]
+        node = cfg.get(key)
+        if sub is None or not OmegaConf.is_dict(node):
+            continue
+        for child in node.keys():
+            if str(child) not in sub:
+                raise _unknown(f"{key}.{child}", key, list(sub))
+    data = cfg.get("data") or {}
+    if data.get("root") is not None and not _uses_root(data):
+        raise ConfigError(
+            f"data.root = {data.get('root')!r}: data={data.get('name')} does not read it (the bundled samples need "
+            "no folder). Add data=lmm_r1 to train on prepared files under data.root."
+        )
+    datasets = data.get("datasets") or {}
+    for name, entry in datasets.items():
+        if OmegaConf.is_dict(entry):
+            for child in entry.keys():
+                if str(child) not in ("train", "val"):
+                    raise _unknown(f"data.datasets.{name}.{child}", f"data.datasets.{name}", ["train", "val"])
+
+
+def check_loggers(value: Any) -> tuple[str, ...]:
+    """``logger=[console,tensorboard]``: known to verl and importable here, else a ConfigError saying how."""
+    import importlib.util
+
+    names = [value] if isinstance(value, str) else list(value or [])
+    for name in names:
+        if name not in VERL_LOGGERS:
+            raise ConfigError(
+                f"logger: {name!r} is not a verl tracking backend{close_match(str(name), list(VERL_LOGGERS))}; "
+                f"accepted: {', '.join(VERL_LOGGERS)}"
+            )
+        package = VERL_LOGGERS[name]
+        if package and importlib.util.find_spec(package) is None:
+            raise ConfigError(f"logger: {name} needs the '{package}' package: .venv/bin/pip install {package}")
+    return tuple(dict.fromkeys(str(n) for n in names))
