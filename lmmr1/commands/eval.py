@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lmmr1.commands.arguments import float_above, int_at_least, positive_int
 from lmmr1.errors import UserError
+from lmmr1.run.layout import EvalPaths
 
 DEFAULT_BENCHMARKS = (
     "math500,gpqa_diamond,olympiadbench,mathvision,mathverse,mmstar,mathvista,sokoban_global,football_online"
@@ -210,6 +211,6 @@ def _print(summary: dict, output: Path) -> None:
     print(
         f"[lmmr1] eval {summary.get('label') or summary.get('model')} ({summary['protocol']}): "
         + ", ".join(parts)
-        + f" -> {output / 'summary.json'}{asked}",
+        + f" -> {EvalPaths(output).summary}{asked}",
         flush=True,
     )

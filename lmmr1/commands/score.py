@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from lmmr1.errors import UserError
+from lmmr1.jsonl import LineError, iter_lines
 
 
 def register(subparsers: Any) -> None:
@@ -37,20 +38,11 @@ def register(subparsers: Any) -> None:
 
 def _read_rows(path: str) -> list[tuple[dict[str, Any] | None, str | None]]:
     """(row, None) or (None, reason) per non-empty line."""
-    data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
+    data = sys.stdin.buffer.read() if path == "-" else None
     rows: list[tuple[dict[str, Any] | None, str | None]] = []
-    for lineno, raw in enumerate(data.split(b"\n"), start=1):
-        if not raw.strip():
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            rows.append((None, f"line {lineno}: not valid UTF-8 ({exc.reason} at byte {exc.start})"))
-            continue
-        try:
-            row = json.loads(text)
-        except ValueError as exc:
-            rows.append((None, f"line {lineno}: not valid JSON ({exc})"))
+    for lineno, row in iter_lines(path, data):
+        if isinstance(row, LineError):
+            rows.append((None, f"line {lineno}: {row.reason}"))
             continue
         if not isinstance(row, dict):
             rows.append((None, f"line {lineno}: expected a JSON object, got {type(row).__name__}"))

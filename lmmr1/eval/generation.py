@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,14 +207,14 @@ def read_responses(path: Path) -> dict[tuple[str, str], str]:
     """``--responses FILE.jsonl``: one ``{"benchmark", "id", "response"}`` per line."""
     if not path.exists():
         raise EvalDataError(f"--responses {path}: no such file")
+    from lmmr1.jsonl import LineError, iter_lines
+
     out: dict[tuple[str, str], str] = {}
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise EvalDataError(f"--responses {path}:{line_no}: not valid JSON ({exc})") from None
+    for line_no, row in iter_lines(path):
+        if isinstance(row, LineError):
+            raise EvalDataError(f"--responses {row}")
+        if not isinstance(row, dict):
+            raise EvalDataError(f"--responses {path}:{line_no}: expected a JSON object, got {type(row).__name__}")
         missing = [k for k in ("benchmark", "id", "response") if k not in row]
         if missing:
             raise EvalDataError(

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from lmmr1.errors import UserError
+from lmmr1.jsonl import read_jsonl
 
 
 class JudgeError(UserError, RuntimeError):
@@ -50,13 +51,10 @@ class Judge:
         """Read earlier verdicts from ``path`` and append new ones to it."""
         self.cache_path = path
         self._cache = {}
-        if path.exists():
-            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-                try:
-                    entry = json.loads(line)
-                    self._cache[str(entry["key"])] = entry.get("verdict")
-                except (ValueError, KeyError, TypeError):
-                    continue  # a torn last line of a killed run: that question is asked again
+        # a torn last line of a killed run is left out: that question is asked again
+        for entry in read_jsonl(path):
+            if "key" in entry:
+                self._cache[str(entry["key"])] = entry.get("verdict")
 
     def stats(self) -> dict[str, Any]:
         return {

@@ -102,16 +102,14 @@ def _read_saved(root: Path, split: str, benchmark: str) -> tuple[list[dict[str, 
 
 def read_jsonl(path: Path, benchmark: str, required: Iterable[str] = ()) -> list[dict[str, Any]]:
     """Rows of a JSON-lines file (``FILE:LINE`` kept in ``_file``), columns checked on the first row."""
-    import json
+    from lmmr1.jsonl import LineError, iter_lines
 
     rows = []
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise EvalDataError(f"{benchmark}: {path}:{line_no}: not valid JSON ({exc})") from None
+    for line_no, row in iter_lines(path):
+        if isinstance(row, LineError):
+            raise EvalDataError(f"{benchmark}: {row}")
+        if not isinstance(row, dict):
+            raise EvalDataError(f"{benchmark}: {path}:{line_no}: expected a JSON object, got {type(row).__name__}")
         row["_file"] = f"{path}:{line_no}"
         rows.append(row)
     if rows:

@@ -20,6 +20,7 @@ from typing import Any, Optional
 
 from lmmr1.eval.core import PROTOCOLS, Benchmark, EvalDataError, GenSettings, Item
 from lmmr1.eval.generation import Request
+from lmmr1.run.layout import HF_CONFIG, EvalPaths, RunPaths, read_jsonl
 
 # row labels of the paper's tables for lmmr1's stage names
 STAGE_LABELS = {
@@ -57,18 +58,6 @@ def load_benchmark(name: str) -> Benchmark:
     return obj() if isinstance(obj, type) else obj
 
 
-def _read_items(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            out.append(json.loads(line))
-        except ValueError:
-            continue  # a line cut by a crash: the item is simply done again
-    return out
-
-
 def _settings(bench: Benchmark, options: EvalOptions) -> GenSettings:
     settings = bench.generation(options.protocol)
     if options.max_new_tokens is not None:
@@ -102,10 +91,12 @@ def evaluate(
         raise EvalDataError(head + " | ".join(problems))
     out = options.output
     out.mkdir(parents=True, exist_ok=True)
-    items_path = out / "items.jsonl"
+    files = EvalPaths(out)
+    items_path = files.items
     if options.judge is not None:
-        options.judge.use_cache(out / "judge_cache.jsonl")  # a resumed run never asks a question twice
-    previous = _read_items(items_path)
+        options.judge.use_cache(files.judge_cache)  # a resumed run never asks a question twice
+    # a line cut by a crash is left out: that item is simply done again
+    previous = read_jsonl(items_path)
     for record in previous:
         if record.get("protocol") != options.protocol:
             raise EvalDataError(
@@ -224,8 +215,8 @@ def evaluate(
         "benchmarks": summary_benchmarks,
         **options.extra_settings,
     }
-    _merge_summary(out / "summary.json", summary)
-    return json.loads((out / "summary.json").read_text())
+    _merge_summary(files.summary, summary)
+    return json.loads(files.summary.read_text())
 
 
 def _need_generator(factory: Optional[Callable[[], Any]], benchmark: str) -> Any:
@@ -295,9 +286,14 @@ def _merge_summary(path: Path, summary: dict[str, Any]) -> None:
 def models_of(path: str) -> list[tuple[str, str, str]]:
     """``(label, model directory, output sub-folder)`` for a model folder or a run directory's stages."""
     root = Path(path)
-    manifest = root / "manifest.json"
-    if manifest.exists():
-        data = json.loads(manifest.read_text())
+    run = RunPaths(root)
+    if run.manifest.exists():
+        from lmmr1.run.manifest import ManifestError, read_manifest
+
+        try:
+            data = read_manifest(run.manifest)  # a moved run directory's exports are found inside it
+        except ManifestError as exc:
+            raise EvalDataError(str(exc)) from None
         out = []
         for stage in data.get("stages", []):
             if stage.get("status") == "done" and stage.get("hf_export"):
@@ -305,6 +301,6 @@ def models_of(path: str) -> list[tuple[str, str, str]]:
         if not out:
             raise EvalDataError(f"{root}: the run has no finished stage with an HF export (manifest.json)")
         return out
-    if (root / "config.json").exists():
+    if (root / HF_CONFIG).exists():
         return [(root.name, str(root), "")]
     raise EvalDataError(f"--model {path}: neither a model folder (config.json) nor a run directory (manifest.json)")

@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 from typing import Any, Optional
 
-SOURCE_PREFIX = "bench/"
+from lmmr1.run.layout import BENCH_SOURCE_PREFIX
+
+SOURCE_PREFIX = BENCH_SOURCE_PREFIX
 
 
 def _verl_messages(messages: list[dict[str, Any]]) -> list[dict[str, str]]:

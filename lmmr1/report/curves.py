@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
+from lmmr1.run.layout import REWARD_KEY, SFT_LOSS_KEY, reward_component_key
+
 from .run_dir import RunView
 
 
@@ -40,12 +42,12 @@ PANELS = [
         "Reward and its components (mean per step)",
         "reward",
         lambda present: (
-            _fixed("critic/score/mean")(present)
-            + _matching(r"reward/[^/]+/mean", ("reward/acc/mean", "reward/format/mean"))(present)
+            _fixed(REWARD_KEY)(present)
+            + _matching(r"reward/[^/]+/mean", (reward_component_key("acc"), reward_component_key("format")))(present)
         ),
     ),
-    Panel("accuracy.png", "Accuracy (mean per step)", "accuracy (0-1)", _fixed("reward/acc/mean")),
-    Panel("format.png", "Format reward (mean per step)", "format (0-1)", _fixed("reward/format/mean")),
+    Panel("accuracy.png", "Accuracy (mean per step)", "accuracy (0-1)", _fixed(reward_component_key("acc"))),
+    Panel("format.png", "Format reward (mean per step)", "format (0-1)", _fixed(reward_component_key("format"))),
     Panel("response_length.png", "Response length", "tokens", _fixed("response_length/mean", "response_length/max")),
     Panel(
         "kl.png",
@@ -55,7 +57,7 @@ PANELS = [
     ),
     Panel("entropy.png", "Policy entropy", "nats per token", _fixed("actor/entropy")),
     Panel("value_loss.png", "Critic value loss (GAE stages)", "loss", _fixed("critic/vf_loss")),
-    Panel("sft_loss.png", "Supervised loss (SFT stages)", "loss", _fixed("train/loss", "val/loss")),
+    Panel("sft_loss.png", "Supervised loss (SFT stages)", "loss", _fixed(SFT_LOSS_KEY, "val/loss")),
     Panel("validation.png", "Validation scores", "score", _matching(r"val/.+", ("val/loss",))),
 ]
 

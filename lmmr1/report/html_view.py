@@ -19,19 +19,12 @@ import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
+from lmmr1.run.layout import RewardRow
+
 from .run_dir import RunView, reward_rows
 
-_RESERVED = {
-    "data_source",
-    "score",
-    "weights_step",
-    "reason",
-    "response",
-    "ground_truth",
-    "step",
-    "stage",
-    "prompt_id",
-}
+# fields of a row shown in their own columns (RewardRow's named fields, and where the reader placed it)
+_RESERVED = {*RewardRow.NAMED, "step", "stage"}
 THUMBNAIL_PX = 320
 
 

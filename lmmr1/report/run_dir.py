@@ -7,7 +7,6 @@ response). Nothing here imports torch, Ray or verl, and nothing writes into the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from lmmr1.errors import UserError
+from lmmr1.run.layout import REWARD_KEY, SFT_LOSS_KEY, STAGE_KEY, RewardRow, RunPaths, read_jsonl
 
 
 class RunDirError(UserError, ValueError):
@@ -70,31 +70,6 @@ class RunView:
         return "nothing: every stage is done (re-running skips them all)"
 
 
-def read_jsonl(path: Path, problems: Optional[list[str]] = None) -> list[dict[str, Any]]:
-    """Complete JSON lines of a run's file. A last line without its newline (a run still writing, or killed)
-    is left out quietly; any other line that is not a JSON object is left out and named in ``problems``
-    as ``FILE:LINE: ...`` so that a view never shows fewer steps without saying why."""
-    if not path.exists():
-        return []
-    data = path.read_bytes()
-    complete = data[: data.rfind(b"\n") + 1]
-    records = []
-    for lineno, line in enumerate(complete.split(b"\n")[:-1], start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError:  # JSON errors and bytes that are not UTF-8
-            if problems is not None:
-                problems.append(f"{path}:{lineno}: not a complete JSON line (left out)")
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-        elif problems is not None:
-            problems.append(f"{path}:{lineno}: not a JSON object (left out)")
-    return records
-
-
 def _seconds(record: dict[str, Any]) -> Optional[float]:
     try:
         start = datetime.fromisoformat(record["started_at"])
@@ -118,7 +93,8 @@ def _total_steps(record: dict[str, Any]) -> Optional[int]:
 def load_run(path: Path | str) -> RunView:
     """The run directory at ``path``, read (raises RunDirError with what is missing)."""
     root = Path(path)
-    manifest_path = root / "manifest.json"
+    paths = RunPaths(root)
+    manifest_path = paths.manifest
     if not manifest_path.is_file():
         raise RunDirError(
             f"{root}: no manifest.json here; pass the output_dir of a run (`python -m lmmr1.main ... output_dir=DIR`)"
@@ -130,13 +106,13 @@ def load_run(path: Path | str) -> RunView:
     except ManifestError as exc:
         raise RunDirError(str(exc)) from None
     problems: list[str] = []
-    metrics = read_jsonl(root / "metrics.jsonl", problems)
+    metrics = read_jsonl(paths.metrics, problems)
     stages = []
     for record in manifest.get("stages", []):
         name = record.get("name", "?")
-        steps = [m for m in metrics if m.get("stage") == name and ("critic/score/mean" in m or "train/loss" in m)]
-        rewards = [m["critic/score/mean"] for m in steps if "critic/score/mean" in m]
-        losses = [m["train/loss"] for m in steps if "train/loss" in m]
+        steps = [m for m in metrics if m.get(STAGE_KEY) == name and (REWARD_KEY in m or SFT_LOSS_KEY in m)]
+        rewards = [m[REWARD_KEY] for m in steps if REWARD_KEY in m]
+        losses = [m[SFT_LOSS_KEY] for m in steps if SFT_LOSS_KEY in m]
         last = rewards[-1] if rewards else record.get("mean_reward_last")
         stages.append(
             StageView(
@@ -156,11 +132,10 @@ def load_run(path: Path | str) -> RunView:
 
 def reward_rows(run: RunView, stage: str) -> Iterator[dict[str, Any]]:
     """Scored responses of one stage, each with its ``step`` (1-based, from the policy version)."""
-    for row in read_jsonl(run.path / stage / "reward_rows.jsonl"):
-        if str(row.get("data_source", "")).startswith("bench/"):
-            row["step"] = "validation"
-        else:
-            version = row.get("weights_step")
-            row["step"] = int(version) + 1 if isinstance(version, int) else None
-        row["stage"] = stage
-        yield row
+    for record in read_jsonl(RunPaths(run.path).stage(stage).reward_rows):
+        row = RewardRow.from_record(record)
+        yield {
+            **record,
+            "step": "validation" if row.is_validation else row.training_step,
+            "stage": stage,
+        }

@@ -19,6 +19,7 @@ from statistics import mean
 from typing import Any, Optional
 
 from lmmr1.errors import UserError
+from lmmr1.run.layout import EvalPaths
 
 TABLES: dict[str, dict[str, Any]] = {
     "table1": {
@@ -184,7 +185,7 @@ def find_summaries(paths: list[str]) -> list[tuple[Path, dict[str, Any]]]:
         p = Path(path)
         if not p.exists():
             raise ReportInputError(f"{p}: no such file or folder")
-        candidates = [p] if p.is_file() else sorted(p.rglob("summary.json"))
+        candidates = [p] if p.is_file() else sorted(p.rglob(EvalPaths(p).summary.name))
         for candidate in candidates:
             try:
                 data = json.loads(candidate.read_text(encoding="utf-8"))

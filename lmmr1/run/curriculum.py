@@ -23,18 +23,24 @@ from typing import Optional
 from lmmr1.config import ConfigError, RunConfig, StageSpec
 from lmmr1.run import manifest as mf
 from lmmr1.run.devices import CPU_RUNTIME_ENV, VERL_FIXES_MODULE
-from lmmr1.run.stage import (
+from lmmr1.run.layout import (
     REWARD_KEY,
     SFT_LOSS_KEY,
-    MetricsRelay,
+    STAGE_KEY,
+    RunPaths,
+    StagePaths,
     hf_export_of,
     latest_checkpoint,
+    read_jsonl,
+)
+from lmmr1.run.stage import (
+    MetricsRelay,
     prune_metrics,
     recover_steps,
     run_verl,
     run_verl_sft,
 )
-from lmmr1.verl.bridge import expected_steps, stage_dirs, stage_verl_config
+from lmmr1.verl.bridge import expected_steps, stage_verl_config
 
 logger = logging.getLogger("lmmr1")
 
@@ -50,7 +56,7 @@ def init_model_for(run: RunConfig, stage: StageSpec, manifest: Optional[mf.Manif
             if record.hf_export:
                 return record.hf_export
         # not trained yet (dry run, or an earlier stage pending): where it will be
-        return str(stage_dirs(run.output_dir, source)["root"] / "final_hf")
+        return str(RunPaths(run.output_dir).stage(source).final_hf)
     return stage.init  # a path or hub id (checked by lmmr1.config, built by lmmr1.run.inputs)
 
 
@@ -121,7 +127,7 @@ def link_ray_logs(run: RunConfig, stage: StageSpec, attempt: int) -> Optional[Pa
         logs = Path(ray._private.worker._global_node.get_logs_dir_path())  # Ray 2.x; private but stable
     except Exception:  # another Ray layout: say nothing rather than guess
         return None
-    link = run.output_dir / "logs" / f"{stage.name}-{attempt}"
+    link = RunPaths(run.output_dir).stage_logs(stage.name, attempt)
     link.parent.mkdir(parents=True, exist_ok=True)
     try:
         if link.is_symlink() or link.exists():
@@ -164,13 +170,13 @@ def run_curriculum(run: RunConfig) -> int:
 
     run = materialise(run)  # sample data written, tiny models built (cached): the run starts here
     run.output_dir.mkdir(parents=True, exist_ok=True)
-    manifest = mf.Manifest.load_or_create(run.output_dir / "manifest.json", run.recipe, [s.name for s in run.stages])
+    manifest = mf.Manifest.load_or_create(RunPaths(run.output_dir).manifest, run.recipe, [s.name for s in run.stages])
     manifest.extra.update({"model": run.model_path, "scale": run.scale.name})
     manifest.save()
     if run.restart_from:
         archive_from(run, manifest, run.restart_from)
     _check_settings_unchanged(run, manifest)
-    metrics_path = run.output_dir / "metrics.jsonl"
+    metrics_path = RunPaths(run.output_dir).metrics
     pending = [s for s in run.stages if manifest.record(s.name).status != mf.DONE]
     for stage in run.stages:
         if manifest.record(stage.name).status == mf.DONE:
@@ -206,10 +212,11 @@ def archive_from(run: RunConfig, manifest: mf.Manifest, first: str) -> Optional[
     names = [s.name for s in run.stages]
     later = names[names.index(first) :]
     stamp = mf.now().replace(":", "-")
-    target = run.output_dir / "archive" / stamp
+    paths = RunPaths(run.output_dir)
+    target = paths.archive / stamp
     moved = []
     for name in later:
-        folder = run.output_dir / name
+        folder = paths.stage(name).root
         if folder.exists():
             target.mkdir(parents=True, exist_ok=True)
             shutil.move(str(folder), str(target / name))
@@ -217,21 +224,16 @@ def archive_from(run: RunConfig, manifest: mf.Manifest, first: str) -> Optional[
         record = manifest.record(name)
         if record.status != mf.PENDING or record.settings is not None:
             target.mkdir(parents=True, exist_ok=True)
-            (target / f"{name}.manifest.json").write_text(json.dumps(dataclasses.asdict(record), indent=2))
+            paths.archived_record(target, name).write_text(json.dumps(dataclasses.asdict(record), indent=2))
         manifest.stages[manifest.stages.index(record)] = mf.StageRecord(name)
-    metrics = run.output_dir / "metrics.jsonl"
-    if metrics.exists():
+    if paths.metrics.exists():
         keep, old = [], []
-        for line in metrics.read_text(encoding="utf-8").splitlines():
-            try:
-                stage = json.loads(line).get("stage")
-            except ValueError:
-                stage = None
-            (old if stage in later else keep).append(line)
+        for record in read_jsonl(paths.metrics):
+            (old if record.get(STAGE_KEY) in later else keep).append(json.dumps(record))
         if old:
             target.mkdir(parents=True, exist_ok=True)
-            (target / "metrics.jsonl").write_text("".join(x + "\n" for x in old), encoding="utf-8")
-            metrics.write_text("".join(x + "\n" for x in keep), encoding="utf-8")
+            RunPaths(target).metrics.write_text("".join(x + "\n" for x in old), encoding="utf-8")
+            paths.metrics.write_text("".join(x + "\n" for x in keep), encoding="utf-8")
     manifest.save()
     where = target if target.exists() else None
     print(
@@ -270,7 +272,7 @@ def _check_settings_unchanged(run: RunConfig, manifest: mf.Manifest) -> None:
 
 def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_path: Path) -> tuple[bool, bool]:
     record = manifest.record(stage.name)
-    dirs = stage_dirs(run.output_dir, stage.name)
+    dirs = RunPaths(run.output_dir).stage(stage.name)
     init_model = init_model_for(run, stage, manifest)
     if stage.init.startswith("stage:") and not Path(init_model).exists():
         raise ConfigError(f"stage {stage.name} starts from {stage.init}, whose export {init_model} is missing")
@@ -282,12 +284,12 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     if not sft:
         from lmmr1.verl.agent_loops import write_agent_loop_config
 
-        write_agent_loop_config(str(dirs["agent_loops"]), **dict(stage.agent_loops))
-    resumed_step, _ = latest_checkpoint(dirs["checkpoints"])
+        write_agent_loop_config(str(dirs.agent_loops), **dict(stage.agent_loops))
+    resumed_step, _ = latest_checkpoint(dirs.checkpoints)
     prune_metrics(metrics_path, stage.name, resumed_step or 0)
     record.status, record.attempts = mf.RUNNING, record.attempts + 1
     record.started_at, record.ended_at, record.error = mf.now(), None, None
-    record.init_model, record.checkpoint_dir = init_model, str(dirs["checkpoints"])
+    record.init_model, record.checkpoint_dir = init_model, str(dirs.checkpoints)
     if record.settings is None or run.on_settings_change == "error":
         from lmmr1.config import stage_settings
 
@@ -309,15 +311,15 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
         file=sys.stderr,
         flush=True,
     )
-    earlier = _set_aside(dirs["verl_metrics"], record.attempts - 1)
+    earlier = _set_aside(dirs, record.attempts - 1)
     if earlier is not None and resumed_step:
         recover_steps(earlier, metrics_path, stage.name, resumed_step)
     relay = MetricsRelay(
-        dirs["verl_metrics"],
+        dirs.verl_metrics,
         metrics_path,
         stage.name,
         total,
-        reward_log=dirs["reward_log"],
+        reward_log=dirs.reward_rows,
         progress_bar=not run.verbose,
     )
     relay.start()
@@ -326,14 +328,14 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     watch.start()
     try:
         if sft:
-            run_verl_sft(verl_cfg, dirs["verl_metrics"], tensorboard_dir=dirs["tensorboard"])
+            run_verl_sft(verl_cfg, dirs.verl_metrics, tensorboard_dir=dirs.tensorboard)
         else:
             run_verl(
                 verl_cfg,
-                dirs["verl_metrics"],
-                reward_log=dirs["reward_log"],
+                dirs.verl_metrics,
+                reward_log=dirs.reward_rows,
                 log_responses=run.log_responses,
-                tensorboard_dir=dirs["tensorboard"],
+                tensorboard_dir=dirs.tensorboard,
             )
     except KeyboardInterrupt:
         interrupted = True
@@ -347,14 +349,14 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
         record.ended_at = mf.now()
         keep_stage_logs(logs, started)
     if not interrupted and record.status == mf.RUNNING:
-        step, checkpoint = latest_checkpoint(dirs["checkpoints"])
+        step, checkpoint = latest_checkpoint(dirs.checkpoints)
         export = hf_export_of(checkpoint) if checkpoint else None
         if export is None:
             record.status = mf.FAILED
-            record.error = f"verl finished but no HF export was found under {dirs['checkpoints']}"
+            record.error = f"verl finished but no HF export was found under {dirs.checkpoints}"
         else:
             record.status, record.hf_export = mf.DONE, str(export)
-            _link_final(dirs["root"] / "final_hf", export)
+            _link_final(dirs.final_hf, export)
     rewards = [s[REWARD_KEY] for s in relay.steps if isinstance(s.get(REWARD_KEY), (int, float))]
     record.steps = max((s["step"] for s in relay.steps), default=record.steps)
     if rewards:
@@ -367,16 +369,16 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     return record.status == mf.DONE, interrupted
 
 
-def _set_aside(raw_metrics: Path, attempt: int) -> Optional[Path]:
+def _set_aside(stage: StagePaths, attempt: int) -> Optional[Path]:
     """Move an earlier attempt's raw verl metrics to ``verl_metrics.attempt-N.jsonl`` before verl starts again.
 
     The relay reads the file from its start; left in place, the old steps would be relayed a second time
     (verl truncates the file only once its trainer is up). Their values are already in metrics.jsonl.
     """
-    if attempt < 1 or not raw_metrics.exists():
+    if attempt < 1 or not stage.verl_metrics.exists():
         return None
-    target = raw_metrics.with_name(f"{raw_metrics.stem}.attempt-{attempt}{raw_metrics.suffix}")
-    raw_metrics.replace(target)
+    target = stage.earlier_verl_metrics(attempt)
+    stage.verl_metrics.replace(target)
     return target
 
 

@@ -12,6 +12,7 @@ import dataclasses
 from pathlib import Path
 
 from lmmr1.config import ConfigError, RunConfig, StageSpec, resolve_model_path
+from lmmr1.run.layout import RunPaths
 from lmmr1.typecheck import close_match
 
 
@@ -90,7 +91,7 @@ def _with_validation(run: RunConfig, stage: StageSpec) -> StageSpec:
         str(spec.data_dir),
         spec.protocol,
         spec.limit,
-        run.output_dir / stage.name / "val_benchmarks.parquet",
+        RunPaths(run.output_dir).stage(stage.name).val_benchmarks,
     )
     by_source = dict(stage.reward.by_source)
     by_source.update({SOURCE_PREFIX + name: {"name": "benchmark", "kwargs": {}} for name in spec.benchmarks})

@@ -19,29 +19,21 @@ from typing import Any, Optional
 
 from omegaconf import DictConfig
 
+from lmmr1.run.layout import (
+    BENCH_SOURCE_PREFIX,
+    REWARD_ERROR_EXAMPLE_KEY,
+    REWARD_KEY,
+    REWARD_ROWS_KEY,
+    SFT_LOSS_KEY,
+    RewardRow,
+    read_jsonl,
+    read_records,
+    read_reward_rows,
+    reward_component_key,
+    validation_score_key,
+)
+
 logger = logging.getLogger("lmmr1")
-
-SFT_LOSS_KEY = "train/loss"  # verl's SFT trainer's per-step loss
-REWARD_KEY = "critic/score/mean"
-
-
-def read_new_records(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
-    """JSON lines appended to ``path`` since byte ``offset`` (a trailing partial line is left for later)."""
-    if not path.exists():
-        return [], offset
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        chunk = fh.read()
-    complete = chunk[: chunk.rfind(b"\n") + 1]
-    records = []
-    for line in complete.splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records, offset + len(complete)
 
 
 class MetricsRelay(threading.Thread):
@@ -60,7 +52,7 @@ class MetricsRelay(threading.Thread):
         self.source, self.target, self.stage, self.total_steps = source, target, stage, total_steps
         self.reward_log = reward_log
         self._reward_offset = reward_log.stat().st_size if reward_log is not None and reward_log.exists() else 0
-        self._pending_rows: list[dict[str, Any]] = []
+        self._pending_rows: list[RewardRow] = []
         self._stop_event = threading.Event()
         self._offset = 0
         self.steps: list[dict[str, Any]] = []
@@ -96,19 +88,19 @@ class MetricsRelay(threading.Thread):
     def poll(self) -> None:
         if self.source.exists() and self.source.stat().st_size < self._offset:
             self._offset = 0  # verl truncates its file when it (re)starts
-        records, self._offset = read_new_records(self.source, self._offset)
+        records, self._offset = read_records(self.source, self._offset)
         for raw in records:
             self._emit(raw)
 
-    def _reward_rows(self) -> list[dict[str, Any]]:
+    def _reward_rows(self) -> list[RewardRow]:
         """Rows the reward manager scored since the previous step (see lmmr1.verl.reward_manager)."""
         if self.reward_log is None:
             return []
-        rows, self._reward_offset = read_new_records(self.reward_log, self._reward_offset)
+        rows, self._reward_offset = read_reward_rows(self.reward_log, self._reward_offset)
         # validation-benchmark rows are reported under val/, not mixed into a training step's reward
-        return [row for row in rows if not str(row.get("data_source", "")).startswith("bench/")]
+        return [row for row in rows if not row.is_validation]
 
-    def _rows_of_next_step(self) -> list[dict[str, Any]]:
+    def _rows_of_next_step(self) -> list[RewardRow]:
         """Rows of the oldest policy version not yet reported: one training step's rollouts.
 
         Rows carry the weights version that generated them (``weights_step``); a synchronous trainer
@@ -118,13 +110,13 @@ class MetricsRelay(threading.Thread):
         self._pending_rows.extend(self._reward_rows())
         if not self._pending_rows:
             return []
-        tags = [row.get("weights_step") for row in self._pending_rows]
+        tags = [row.weights_step for row in self._pending_rows]
         if any(tag is None for tag in tags):
             rows, self._pending_rows = self._pending_rows, []
             return rows
-        oldest = min(tags)
-        rows = [row for row in self._pending_rows if row.get("weights_step") == oldest]
-        self._pending_rows = [row for row in self._pending_rows if row.get("weights_step") != oldest]
+        oldest = min(t for t in tags if t is not None)
+        rows = [row for row in self._pending_rows if row.weights_step == oldest]
+        self._pending_rows = [row for row in self._pending_rows if row.weights_step != oldest]
         return rows
 
     def _reward_metrics(self) -> dict[str, Any]:
@@ -133,15 +125,13 @@ class MetricsRelay(threading.Thread):
             return {}
         from lmmr1.verl.reward_manager import reward_metrics
 
-        out: dict[str, Any] = {"reward/rows": len(rows)}
-        keys = sorted(
-            {k for row in rows for k, v in row.items() if isinstance(v, (int, float))} - {"score", "weights_step"}
-        )
-        columns = {key: [row[key] for row in rows if isinstance(row.get(key), (int, float))] for key in keys}
+        out: dict[str, Any] = {REWARD_ROWS_KEY: len(rows)}
+        keys = sorted({k for row in rows for k in row.components})
+        columns = {key: [row.components[key] for row in rows if key in row.components] for key in keys}
         out.update(reward_metrics(columns, keys))
-        reasons = [row["reason"] for row in rows if row.get("reason")]
+        reasons = [row.reason for row in rows if row.reason]
         if reasons:
-            out["reward/error/example"] = reasons[0]
+            out[REWARD_ERROR_EXAMPLE_KEY] = reasons[0]
         return out
 
     def _emit(self, raw: dict[str, Any]) -> None:
@@ -165,8 +155,8 @@ class MetricsRelay(threading.Thread):
         else:
             shown = {
                 "reward": data.get(REWARD_KEY),
-                "acc": record.get("reward/acc/mean"),
-                "format": record.get("reward/format/mean"),
+                "acc": record.get(reward_component_key("acc")),
+                "format": record.get(reward_component_key("format")),
                 "len": data.get("response_length/mean"),
                 "kl": data.get("actor/ppo_kl", data.get("actor/kl_loss")),
                 "s/step": data.get("timing_s/step"),
@@ -185,7 +175,8 @@ class MetricsRelay(threading.Thread):
         print(f"[lmmr1] {self.stage}: step {step}{total}  {text}  ({elapsed:.0f}s)", file=sys.stderr, flush=True)
 
 
-_BENCH_VAL = re.compile(r"^val-core/bench/([^/]+)/(?:acc|reward)/mean@\d+$")
+# verl names validation metrics val-core/<data_source>/<metric>/mean@N
+_BENCH_VAL = re.compile("^val-core/" + re.escape(BENCH_SOURCE_PREFIX) + r"([^/]+)/(?:acc|reward)/mean@\d+$")
 
 
 def benchmark_scores(data: dict[str, Any]) -> dict[str, float]:
@@ -194,7 +185,7 @@ def benchmark_scores(data: dict[str, Any]) -> dict[str, float]:
     for key, value in data.items():
         m = _BENCH_VAL.match(key)
         if m and isinstance(value, (int, float)):
-            out[f"val/{m.group(1)}/score"] = 100.0 * float(value)
+            out[validation_score_key(m.group(1))] = 100.0 * float(value)
     return out
 
 
@@ -210,16 +201,10 @@ def recover_steps(raw: Path, target: Path, stage: str, up_to: int) -> int:
     checkpoint, so those steps are not trained again: their lines are taken from the raw file instead.
     Returns how many lines were added.
     """
-    have = set()
-    if target.exists():
-        for line in target.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if record.get("stage") == stage:
-                have.add((record.get("step"), _is_training_line(record)))
-    records, _ = read_new_records(raw, 0)
+    have = {
+        (record.get("step"), _is_training_line(record)) for record in read_jsonl(target) if record.get("stage") == stage
+    }
+    records = read_jsonl(raw)
     added = []
     for raw_record in records:
         step, data = raw_record.get("step"), raw_record.get("data") or {}
@@ -237,37 +222,12 @@ def prune_metrics(target: Path, stage: str, keep_up_to: int) -> None:
     """Before a resumed stage restarts at ``keep_up_to + 1``, drop its lines from a lost tail."""
     if not target.exists():
         return
-    kept = []
-    for line in target.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if record.get("stage") == stage and isinstance(record.get("step"), int) and record["step"] > keep_up_to:
-            continue
-        kept.append(line)
+    kept = [
+        json.dumps(record)
+        for record in read_jsonl(target)
+        if not (record.get("stage") == stage and isinstance(record.get("step"), int) and record["step"] > keep_up_to)
+    ]
     target.write_text("".join(k + "\n" for k in kept), encoding="utf-8")
-
-
-def latest_checkpoint(checkpoint_dir: Path) -> tuple[Optional[int], Optional[Path]]:
-    """(step, directory) of the newest complete verl checkpoint, or (None, None)."""
-    marker = checkpoint_dir / "latest_checkpointed_iteration.txt"
-    if not marker.exists():
-        return None, None
-    text = marker.read_text().strip()
-    if not re.fullmatch(r"\d+", text):
-        return None, None
-    step = int(text)
-    path = checkpoint_dir / f"global_step_{step}"
-    return (step, path) if path.exists() else (None, None)
-
-
-def hf_export_of(checkpoint: Path) -> Optional[Path]:
-    """verl writes the full HF model when asked to: ``actor/huggingface`` (PPO), ``huggingface`` (SFT)."""
-    for candidate in (checkpoint / "actor" / "huggingface", checkpoint / "huggingface"):
-        if (candidate / "config.json").exists() and any(candidate.glob("*.safetensors")):
-            return candidate
-    return None
 
 
 def validate_sft_with_verl(verl_cfg: DictConfig) -> None:

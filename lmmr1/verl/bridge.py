@@ -25,6 +25,7 @@ from typing import Any, Optional
 from omegaconf import DictConfig, OmegaConf
 
 from lmmr1.config import RunConfig, StageSpec
+from lmmr1.run.layout import RunPaths
 from lmmr1.verl.determinism import SEEDED_SINGLE_TURN
 
 # verl's generated trainer defaults, inside the installed verl package
@@ -111,18 +112,6 @@ def check_verl_keys(overrides: dict[str, Any], kind: str = "rl") -> None:
         check_verl_key(defaults, str(dotted), value)
 
 
-def stage_dirs(output_dir: Path, stage: str) -> dict[str, Path]:
-    root = output_dir / stage
-    return {
-        "root": root,
-        "checkpoints": root / "checkpoints",
-        "verl_metrics": root / "verl_metrics.jsonl",
-        "reward_log": root / "reward_rows.jsonl",
-        "tensorboard": root / "tensorboard",
-        "agent_loops": root / "agent_loops.yaml",
-    }
-
-
 def mixed_precision(dtype: str) -> dict[str, str]:
     """verl's FSDP ``mixed_precision`` block for the scale's ``dtype``.
 
@@ -197,7 +186,7 @@ def to_verl_config(
     scale = run.scale
     cpu = scale.device == "cpu"
     gpus = n_gpus_per_node if n_gpus_per_node is not None else scale.gpus_per_node
-    dirs = stage_dirs(run.output_dir, stage.name)
+    dirs = RunPaths(run.output_dir).stage(stage.name)
     cfg = verl_defaults()
     mini_batch = stage.mini_batch_size or stage.rollout_batch_size
     micro = max(1, min(scale.micro_batch_per_gpu, mini_batch * stage.n_samples // max(1, gpus * scale.nnodes)))
@@ -290,7 +279,7 @@ def to_verl_config(
     s(f"{rollout}.seed", run.seed)
     # lmmr1's multi-turn loops (sokoban_online, football_online), selected per row by `agent_name`;
     # the stage runner writes this file (lmmr1.verl.agent_loops.write_agent_loop_config) before verl starts.
-    s(f"{rollout}.agent.agent_loop_config_path", str(dirs["agent_loops"]))
+    s(f"{rollout}.agent.agent_loop_config_path", str(dirs.agent_loops))
     s(f"{rollout}.agent.num_workers", 1 if cpu else 8)
     if cpu:
         s(f"{rollout}.free_cache_engine", False)
@@ -363,7 +352,7 @@ def to_verl_config(
     s("trainer.experiment_name", f"{run.recipe}-{stage.name}")
     # lmmr1 reads verl's file logger (metrics.jsonl); `logger=[...]` adds verl's other backends
     s("trainer.logger", ["file", *[name for name in run.loggers if name != "file"]])
-    s("trainer.default_local_dir", str(dirs["checkpoints"]))
+    s("trainer.default_local_dir", str(dirs.checkpoints))
     s("trainer.resume_mode", "auto")
     s("trainer.log_val_generations", 0)
     s("trainer.use_v1", True)
@@ -388,7 +377,7 @@ def to_verl_sft_config(run: RunConfig, stage: StageSpec, init_model: str) -> Dic
     """
     scale, sft = run.scale, stage.sft
     cpu = scale.device == "cpu"
-    dirs = stage_dirs(run.output_dir, stage.name)
+    dirs = RunPaths(run.output_dir).stage(stage.name)
     cfg = verl_sft_defaults()
     s = lambda key, value: _set(cfg, key, value)  # noqa: E731
 
@@ -442,7 +431,7 @@ def to_verl_sft_config(run: RunConfig, stage: StageSpec, init_model: str) -> Dic
     s("trainer.project_name", "lmmr1")
     s("trainer.experiment_name", f"{run.recipe}-{stage.name}")
     s("trainer.logger", ["file", *[name for name in run.loggers if name != "file"]])
-    s("trainer.default_local_dir", str(dirs["checkpoints"]))
+    s("trainer.default_local_dir", str(dirs.checkpoints))
     s("trainer.resume_mode", "auto")
     s("trainer.balance_batch", not cpu)
 

@@ -29,6 +29,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from lmmr1.run.layout import RewardRow
+
 logger = logging.getLogger(__name__)
 
 # worker processes per scoring pool (one pool per reward spec per process)
@@ -142,18 +144,21 @@ def _log_row(
         return
     import json
 
-    record = {"data_source": str(data_source), "score": score, **info}
     chars = int(os.environ.get(REWARD_LOG_ENV + "_CHARS", "0") or 0)
-    if chars > 0:
-        record["response"] = clip_middle(response, chars)
-        gold = ground_truth.tolist() if hasattr(ground_truth, "tolist") else ground_truth
-        record["ground_truth"] = clip_middle(gold if isinstance(gold, str) else json.dumps(gold, default=str), 500)
-    if prompt_id is not None:
-        record["prompt_id"] = str(prompt_id)  # extra_info.id: `lmmr1 view` finds the prompt and its image
-    if weights_step is not None:
-        record["weights_step"] = weights_step
-    if error:
-        record["reason"] = str(error)[:300]
+    gold = ground_truth.tolist() if hasattr(ground_truth, "tolist") else ground_truth
+    row = RewardRow(
+        data_source=str(data_source),
+        score=score,
+        components=dict(info),
+        weights_step=weights_step,
+        response=clip_middle(response, chars) if chars > 0 else None,
+        ground_truth=clip_middle(gold if isinstance(gold, str) else json.dumps(gold, default=str), 500)
+        if chars > 0
+        else None,
+        prompt_id=None if prompt_id is None else str(prompt_id),
+        reason=str(error)[:300] if error else None,
+    )
+    record = row.to_record()
     line = (json.dumps(record) + "\n").encode("utf-8")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

@@ -95,13 +95,15 @@ def test_restart_from_an_unknown_stage_is_refused(tmp_path):
 
 def test_an_earlier_attempts_raw_metrics_are_set_aside_not_relayed_again(tmp_path):
     from lmmr1.run.curriculum import _set_aside
+    from lmmr1.run.layout import StagePaths
 
+    stage = StagePaths(tmp_path)
     raw = tmp_path / "verl_metrics.jsonl"
-    _set_aside(raw, 1)  # nothing there: nothing to do
+    _set_aside(stage, 1)  # nothing there: nothing to do
     raw.write_text('{"step": 1, "data": {"train/loss": 6.9}}\n')
-    _set_aside(raw, 0)  # a first attempt keeps whatever is there
+    _set_aside(stage, 0)  # a first attempt keeps whatever is there
     assert raw.exists()
-    _set_aside(raw, 2)
+    _set_aside(stage, 2)
     assert not raw.exists()
     assert (tmp_path / "verl_metrics.attempt-2.jsonl").read_text().startswith('{"step": 1')
 

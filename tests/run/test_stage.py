@@ -7,7 +7,8 @@ import json
 import pytest
 
 from lmmr1.run import manifest as mf
-from lmmr1.run.stage import MetricsRelay, hf_export_of, latest_checkpoint, prune_metrics
+from lmmr1.run.layout import hf_export_of, latest_checkpoint
+from lmmr1.run.stage import MetricsRelay, prune_metrics
 
 
 def _verl_line(step: int, reward: float) -> str:

@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from lmmr1.data.errors import BadRow, DataError
 from lmmr1.data.writer import FILTERED, Item
+from lmmr1.jsonl import LineError, iter_lines
 from lmmr1.prompts import SYSTEM_PROMPT
 
 
@@ -95,28 +96,10 @@ def count_lines(path: str) -> int:
 def iter_jsonl(path: str) -> Iterator[tuple[int, Any]]:
     """``(line_number, object | BadRow)`` for each non-blank line (1-based line numbers)."""
     try:
-        fh = open(path, encoding="utf-8")
+        for lineno, obj in iter_lines(path):
+            yield lineno, BadRow(obj.where, obj.reason) if isinstance(obj, LineError) else obj
     except OSError as exc:
         raise DataError(f"cannot open {path}: {exc.strerror}") from None
-    with fh:
-        # bytes, decoded line by line: one line that is not UTF-8 (or a binary file) is that line's error
-        for lineno, raw in enumerate(fh.buffer, 1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield (
-                    lineno,
-                    BadRow(
-                        f"{path}:{lineno}", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
-                    ),
-                )
-                continue
-            if not line.strip():
-                continue
-            try:
-                yield lineno, json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield lineno, BadRow(f"{path}:{lineno}", f"not valid JSON ({exc.msg} at column {exc.colno})")
 
 
 def require_files(inputs: list[str]) -> None:
