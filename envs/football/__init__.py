@@ -1,6 +1,8 @@
 """``lmmr1/Football-v0``: football with Google Research Football's interface (one module per job).
 
-* ``game``: the game and the gymnasium environment (``FootballEnv``), GRF's action set and observation keys;
+* ``env``: the gymnasium environment (``FootballEnv``: spaces, reward, frame) around an engine;
+* ``engine``: what an engine gives the environment (``FootballEngine``); ``game``: lmmr1's 2D game, one engine;
+* ``actions``: GRF's action set and how a model's answer names an action;
 * ``scenarios``: built-in scenarios and GRF / MageBench scenario files, read as data;
 * ``render``: the RGB frame a model sees;
 * ``magebench``: MageBench's Football-Online reward and auto-acting rule (``reward="magebench"``,
@@ -8,16 +10,9 @@
 * ``gfootball_engine``: the real GRF engine (``engine="gfootball"``), when installed.
 """
 
-from .game import (
-    ACTION_INDEX,
-    ACTION_NAMES,
-    ENGINES,
-    FRAMES,
-    REWARDS,
-    FootballEnv,
-    action_from_text,
-    scripted_attacker,
-)
+from .actions import ACTION_INDEX, ACTION_NAMES, action_from_text
+from .engine import ENGINES, FootballEngine
+from .env import FRAMES, REWARDS, FootballEnv, scripted_attacker
 from .magebench import AutoActing, MageBenchReward
 from .scenarios import SCENARIOS, Scenario, ScenarioError, load_scenario_file, resolve_scenario
 
@@ -29,6 +24,7 @@ __all__ = [
     "REWARDS",
     "SCENARIOS",
     "AutoActing",
+    "FootballEngine",
     "FootballEnv",
     "MageBenchReward",
     "Scenario",

@@ -1,105 +1,36 @@
-"""The game of ``lmmr1/Football-v0``: a light 2D football game with Google Research Football's interface.
+"""lmmr1's football engine: a light 2D game with Google Research Football's interface (numpy only).
 
 Why: LMM-R1 evaluated Football-Online in MageBench on Google Research Football (GRF), which needs
-a ~5-minute C++ build and renders its 3D frame at 1-2 steps/s with software GL. This is a numpy/Pillow game with
+a ~5-minute C++ build and renders its 3D frame at 1-2 steps/s with software GL. This is a numpy game with
 GRF's action set (same names and order), GRF's raw-observation field names and coordinate system
-(x in [-1, 1], y in [-0.42, 0.42], the left team attacks the goal at x = 1), and a rendered frame for the
-model. It is not GRF's physics: players, ball, passes, shots, tackles, goals and restarts are simple and
-fast, which is what an RL loop for a vision-language policy on a CPU needs.
-
-Scenarios (built-in and GRF/MageBench files) are in ``scenarios``, the frame in ``render``, MageBench's
-reward and auto-acting rule in ``magebench``; ``engine="gfootball"`` (``gfootball_engine``) needs Google
-Research Football installed (``scripts/install_gfootball.sh``).
+(x in [-1, 1], y in [-0.42, 0.42], the left team attacks the goal at x = 1). It is not GRF's physics:
+players, ball, passes, shots, tackles, goals and restarts are simple and fast, which is what an RL loop for
+a vision-language policy on a CPU needs. It implements ``engine.FootballEngine``; the environment around it
+is ``env.FootballEnv``.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
-from gymnasium import spaces
 
-from .magebench import AutoActing, MageBenchReward
-from .render import _Renderer
-from .scenarios import (
-    GK,
-    GOAL_Y,
-    PITCH_X,
-    PITCH_Y,
-    Scenario,
-    resolve_scenario,
+from .actions import (
+    BUILTIN_AI,
+    DIRECTIONS,
+    DRIBBLE,
+    PASSES,
+    RELEASE_DIRECTION,
+    RELEASE_DRIBBLE,
+    RELEASE_SPRINT,
+    SHOT,
+    SLIDING,
+    SPRINT,
 )
-
-# ---------------------------------------------------------------------------------------------
-# GRF's action set: the 19 default actions (action_set_v1) in GRF's order, then builtin_ai (v2's 20th)
-# ---------------------------------------------------------------------------------------------
-ACTION_NAMES: tuple[str, ...] = (
-    "idle",
-    "left",
-    "top_left",
-    "top",
-    "top_right",
-    "right",
-    "bottom_right",
-    "bottom",
-    "bottom_left",
-    "long_pass",
-    "high_pass",
-    "short_pass",
-    "shot",
-    "sprint",
-    "release_direction",
-    "release_sprint",
-    "sliding",
-    "dribble",
-    "release_dribble",
-    "builtin_ai",
-)
-ACTION_INDEX = {name: i for i, name in enumerate(ACTION_NAMES)}
-IDLE, SHOT, SPRINT, RELEASE_DIRECTION, RELEASE_SPRINT, SLIDING, DRIBBLE, RELEASE_DRIBBLE, BUILTIN_AI = (
-    ACTION_INDEX[n]
-    for n in (
-        "idle",
-        "shot",
-        "sprint",
-        "release_direction",
-        "release_sprint",
-        "sliding",
-        "dribble",
-        "release_dribble",
-        "builtin_ai",
-    )
-)
-PASSES = {ACTION_INDEX["long_pass"]: "long", ACTION_INDEX["high_pass"]: "high", ACTION_INDEX["short_pass"]: "short"}
-# direction actions 1..8 -> unit vector (y grows downwards, "top" is -y, as in GRF)
-_S = 1 / math.sqrt(2)
-DIRECTIONS: dict[int, tuple[float, float]] = {
-    1: (-1.0, 0.0),
-    2: (-_S, -_S),
-    3: (0.0, -1.0),
-    4: (_S, -_S),
-    5: (1.0, 0.0),
-    6: (_S, _S),
-    7: (0.0, 1.0),
-    8: (-_S, _S),
-}
-# sticky_actions layout in GRF: 8 directions, sprint, dribble
-STICKY_NAMES = (
-    "left",
-    "top_left",
-    "top",
-    "top_right",
-    "right",
-    "bottom_right",
-    "bottom",
-    "bottom_left",
-    "sprint",
-    "dribble",
-)
+from .engine import Positions
+from .scenarios import GK, GOAL_Y, PITCH_X, PITCH_Y, Scenario, resolve_scenario
 
 # game modes (GRF's e_GameMode numbering)
 NORMAL, KICK_OFF, GOAL_KICK, FREE_KICK, CORNER, THROW_IN, PENALTY = range(7)
@@ -158,198 +89,29 @@ class _State:
     kick: list | None = None  # a kick on its way: [team, player, kind, steps until the ball leaves, direction]
 
 
-def action_from_text(text: str) -> int | None:
-    """The action a model names in ``text`` (GRF's names, an ``action_`` prefix allowed), else None.
+class LMMR1Engine:
+    """lmmr1's game: the agent controls one left player at a time; the others and the right team play simple
+    scripted football (press the ball, hold a shape, pass and shoot). See ``FootballEnv`` for the rules."""
 
-    Longest names first, so ``top_right`` is not read as ``right``. Shared by the online agent loop and
-    the Football-Online benchmark, so training and evaluation read answers the same way.
-    """
-    answer = text.strip().lower()
-    for name in sorted(ACTION_NAMES, key=len, reverse=True):
-        if re.search(rf"\b(?:action_)?{name}\b", answer):
-            return ACTION_NAMES.index(name)
-    return None
+    name = "lmmr1"
 
-
-ENGINES = ("lmmr1", "gfootball")
-REWARDS = ("lmmr1", "magebench")
-FRAMES = ("2d", "grf")  # lmmr1's 2D picture (both engines) or GRF's own 3D render (engine="gfootball")
-
-
-class FootballEnv(gym.Env):
-    """Football (soccer) in 2D, controlled like Google Research Football.
-
-    ## Description
-    Two teams, a ball, kick-off, throw-ins, goal kicks, corners and goals on a pitch with GRF's coordinates
-    (x in [-1, 1], y in [-0.42, 0.42]; goals at x = +-1 with |y| < 0.044). The agent controls one player of
-    the left team at a time (``active``: the left player nearest the ball, or the ball carrier); the others
-    and the right team play simple scripted football (press the ball, hold a shape, pass and shoot).
-    Scenarios: ``academy_empty_goal_close``, ``academy_run_to_score_with_keeper`` and
-    ``academy_3_vs_1_with_keeper`` (GRF's names, positions and roles), ``5_vs_5`` and ``11_vs_11`` (lmmr1's).
-
-    ## Action Space
-    ``Discrete(20)``: GRF's 19 default actions in GRF's order - idle, left, top_left, top, top_right, right,
-    bottom_right, bottom, bottom_left, long_pass, high_pass, short_pass, shot, sprint, release_direction,
-    release_sprint, sliding, dribble, release_dribble - then builtin_ai (index 19), as ``ACTION_NAMES``.
-    Directions, sprint and dribble are sticky until released, as in GRF; builtin_ai lets the scripted
-    player logic act for one step.
-
-    ## Observation Space
-    A ``Dict`` with GRF's raw field names: ``ball``, ``ball_direction``, ``ball_rotation``, ``ball_owned_team``
-    (-1 none, 0 left, 1 right), ``ball_owned_player``, ``left_team``, ``left_team_direction``,
-    ``left_team_tired_factor``, ``left_team_yellow_card``, ``left_team_active``, ``left_team_roles`` (and the
-    same six ``right_team*`` fields), ``active``, ``designated``, ``sticky_actions`` (10 flags, GRF's order),
-    ``score``, ``steps_left``, ``game_mode`` (GRF's numbering) - plus ``frame``, the rendered RGB image
-    (``frame_size`` = (width, height), 336x168 by default).
-
-    ## Rewards
-    ``reward="magebench"``: MageBench's Football-Online reward, exactly its formula (``magebench``; x20
-    scale, a steal ends the task). ``reward="lmmr1"`` (default on lmmr1's engine): a shaped reward in the spirit of MageBench's,
-    on a smaller scale, summed per step (``info["reward_terms"]`` has each term):
-
-    * ``progress``: 0.8 x the gain of the ball's best x so far while the left team has it;
-    * ``opponents_passed``: 1.0 x the change in the number of opponents behind the ball (x below the ball's),
-      divided by the team size, while the left team has it;
-    * ``goal``: +2 for a goal scored, -2 for a goal conceded;
-    * ``possession_lost``: -1.0 x (steps left / max steps) when the right team takes the ball (losing it
-      early costs more);
-    * ``pass``: +0.2 for a completed pass to a teammate, decaying by x0.75 per completed pass;
-    * ``shot``: when shooting, 0.5 x clearance x distance factor (clearance: distance from the shot line to the
-      nearest opponent, scaled to [0, 1] at 0.1; distance factor 1 inside 0.3 of the goal line, falling to
-      0 at the half-way line), at most 2/3.
-
-    ``auto_acting=True``: MageBench's auto-acting rule (a repeated move is held while the way is clear, up
-    to 10 steps; a pass or shot plays on until a teammate receives the ball): one ``step`` may run several
-    game steps (``info["substeps"]``), their rewards summed.
-
-    ## Starting State
-    ``scenario``: a built-in name (``SCENARIOS``), a GRF / MageBench scenario file (``.py``, read as data),
-    or a ``Scenario``. The scenario's positions; the ball at its spot; small position noise from ``self.np_random``.
-
-    ## Engines
-    ``engine="lmmr1"`` (default): the game above, numpy only. ``engine="gfootball"``: Google Research Football
-    itself (``gfootball_engine``; install with ``scripts/install_gfootball.sh``), same observation keys and
-    dtypes, same action indices (GRF's action set v2), the same 2D frame drawn from GRF's positions, and
-    MageBench's reward (``reward="magebench"``, its default there; lmmr1's reward needs this game's events
-    and is refused). Scenario names GRF ships run GRF's own files; other scenarios are handed to GRF from
-    their data. Without GRF installed, ``engine="gfootball"`` fails with the install instruction.
-    ``frame="grf"`` shows GRF's own 3D render instead of the 2D picture (what MageBench's models saw, e.g.
-    ``frame_size=(1280, 720)``): software OpenGL, a few steps per second, one such environment per process.
-
-    ## Episode End
-    Terminated on a goal (academy scenarios, ``end_on_score``), on the ball going out of play or to the
-    other team (academy scenarios); truncated after ``max_steps`` (400 for academy scenarios, as MageBench's
-    Football-Online; 3000 for full games).
-    """
-
-    metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
-
-    def __init__(
-        self,
-        scenario: str | Scenario = "academy_3_vs_1_with_keeper",
-        max_steps: int | None = None,
-        frame_size: tuple[int, int] = (336, 168),
-        render_mode: str | None = None,
-        engine: str = "lmmr1",
-        reward: str | None = None,
-        auto_acting: bool = False,
-        frame: str = "2d",
-    ):
-        if engine not in ENGINES:
-            raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
-        if frame not in FRAMES:
-            raise ValueError(f"frame must be one of {FRAMES}, got {frame!r}")
-        if frame == "grf" and engine != "gfootball":
-            raise ValueError("frame='grf' is Google Research Football's own render: it needs engine='gfootball'")
-        if reward is None:  # each engine's natural reward: GRF has no lmmr1 game events, MageBench's needs none
-            reward = "magebench" if engine == "gfootball" else "lmmr1"
-        if reward not in REWARDS:
-            raise ValueError(f"reward must be one of {REWARDS}, got {reward!r}")
-        if engine == "gfootball" and reward != "magebench":
-            raise ValueError(
-                f"reward={reward!r} is computed from lmmr1's engine's own events (pass completions, shot aim), "
-                "which GRF does not report: with engine='gfootball' use reward='magebench' (computed from the "
-                "observation; the default)"
-            )
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be 'rgb_array' or None, got {render_mode!r}")
-        self.engine = engine
-        self._grf = None
-        if engine == "gfootball":
-            from .gfootball_engine import GRFEngine
-
-            self._grf = GRFEngine(scenario, max_steps, render=frame == "grf", resolution=frame_size)
-            self.scenario_name, self.scenario = self._grf.scenario_name, self._grf.scenario
-            self.max_steps = self._grf.max_steps
-            self.n_left, self.n_right = self._grf.n_left, self._grf.n_right
-            self.left_roles, self.right_roles = self._grf.left_roles, self._grf.right_roles
-        else:
-            self.scenario_name, self.scenario = resolve_scenario(scenario)
-            self.max_steps = int(max_steps if max_steps is not None else self.scenario.max_steps)
-            self.n_left, self.n_right = len(self.scenario.left), len(self.scenario.right)
-            self.left_roles = np.array([r for _, _, r in self.scenario.left], np.int64)
-            self.right_roles = np.array([r for _, _, r in self.scenario.right], np.int64)
-        self.reward_name = reward
-        self.frame = frame
-        self.auto_acting = bool(auto_acting)
-        self._magebench = None
-        self.frame_size = (int(frame_size[0]), int(frame_size[1]))
-        self.render_mode = render_mode
-        self.action_space = spaces.Discrete(len(ACTION_NAMES))
-        self.observation_space = self._build_observation_space()
-        self._renderer = _Renderer(self.frame_size)
+    def __init__(self, scenario: str | Scenario, max_steps: int | None = None):
+        self.scenario_name, self.scenario = resolve_scenario(scenario)
+        self.max_steps = int(max_steps if max_steps is not None else self.scenario.max_steps)
+        self.n_left, self.n_right = len(self.scenario.left), len(self.scenario.right)
+        self.left_roles = np.array([r for _, _, r in self.scenario.left], np.int64)
+        self.right_roles = np.array([r for _, _, r in self.scenario.right], np.int64)
         self.state: _State | None = None
-        self._last_obs: dict[str, Any] | None = None
+        self.rng: np.random.Generator = np.random.default_rng()
 
-    # -- spaces ---------------------------------------------------------------------------------
-    def _build_observation_space(self) -> spaces.Dict:
-        def pos(n):
-            return spaces.Box(-2.0, 2.0, (n, 2), np.float32)
+    @property
+    def steps(self) -> int:
+        return self.state.steps if self.state is not None else 0
 
-        def vec(shape):
-            return spaces.Box(-1.0, 1.0, shape, np.float32)
-
-        w, h = self.frame_size
-        team = {}
-        for side, n in (("left", self.n_left), ("right", self.n_right)):
-            team[f"{side}_team"] = pos(n)
-            team[f"{side}_team_direction"] = vec((n, 2))
-            team[f"{side}_team_tired_factor"] = spaces.Box(0.0, 1.0, (n,), np.float32)
-            team[f"{side}_team_yellow_card"] = spaces.MultiBinary(n)
-            team[f"{side}_team_active"] = spaces.MultiBinary(n)
-            team[f"{side}_team_roles"] = spaces.MultiDiscrete([10] * n)
-        return spaces.Dict(
-            {
-                "ball": spaces.Box(
-                    np.array([-2, -2, 0], np.float32), np.array([2, 2, 2], np.float32), dtype=np.float32
-                ),
-                "ball_direction": vec((3,)),
-                "ball_rotation": spaces.Box(-np.pi, np.pi, (3,), np.float32),
-                "ball_owned_team": spaces.Discrete(3, start=-1),
-                "ball_owned_player": spaces.Discrete(max(self.n_left, self.n_right) + 1, start=-1),
-                **team,
-                "active": spaces.Discrete(self.n_left),
-                "designated": spaces.Discrete(self.n_left),
-                "sticky_actions": spaces.MultiBinary(10),
-                "score": spaces.Box(0, 1000, (2,), np.int64),
-                "steps_left": spaces.Box(0, self.max_steps + 1, (), np.int64),  # GRF: +1 at reset
-                "game_mode": spaces.Discrete(7),
-                "frame": spaces.Box(0, 255, (h, w, 3), np.uint8),
-            }
-        )
-
-    # -- gymnasium API --------------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        self._magebench = MageBenchReward(episode_steps=self.max_steps) if self.reward_name == "magebench" else None
-        self._auto = AutoActing()
-        if self._grf is not None:
-            # GRF's engine seed from the environment's generator: reset(seed=s) replays, later resets vary
-            self._grf_obs = self._grf.reset(int(self.np_random.integers(0, 2_000_000_000)))
-            self._last_obs = self._obs()
-            return self._last_obs, self._info({})
+    def new_episode(self, rng: np.random.Generator) -> None:
+        self.rng = rng
         sc = self.scenario
-        noise = self.np_random.normal(0.0, 0.01, (self.n_left + self.n_right, 2))
+        noise = rng.normal(0.0, 0.01, (self.n_left + self.n_right, 2))
         left = (
             np.array([[x, y] for x, y, _ in sc.left], np.float64)
             + noise[: self.n_left] * (self.left_roles != GK)[:, None]
@@ -375,38 +137,8 @@ class FootballEnv(gym.Env):
         st.game_mode = KICK_OFF if sc.ball == (0.0, 0.0) else NORMAL
         st.restart_team, st.restart_timer = (0, 3) if st.game_mode == KICK_OFF else (-1, 0)
         self._reward_state = {"best_x": float(st.ball[0]), "passed": self._opponents_passed(), "pass_scale": 1.0}
-        self._last_obs = self._obs()
-        return self._last_obs, self._info({})
 
-    def step(self, action: int):
-        if self._last_obs is None:
-            raise RuntimeError("call reset() before step()")
-        action = int(action)
-        if not 0 <= action < len(ACTION_NAMES):
-            raise ValueError(f"action must be in 0..{len(ACTION_NAMES) - 1}, got {action}")
-        if not self.auto_acting:
-            return self._step_once(action)
-        total, terms_sum, last = 0.0, {}, None
-        substeps = 0
-
-        def once(a: int):
-            nonlocal total, last, substeps
-            last = self._step_once(a)
-            total += last[1]
-            substeps += 1
-            for k, v in last[4]["reward_terms"].items():
-                terms_sum[k] = terms_sum.get(k, 0.0) + v
-            return last[0], bool(last[2] or last[3])
-
-        self._auto.run(action, self._last_obs, once)
-        obs, _, terminated, truncated, info = last
-        info["reward_terms"] = terms_sum
-        info["substeps"] = substeps
-        return obs, total, terminated, truncated, info
-
-    def _step_once(self, action: int):
-        if self._grf is not None:
-            return self._grf_step_once(action)
+    def play(self, action: int) -> tuple[bool, dict[str, float]]:
         st = self.state
         before = (st.owner_team, st.owner_player, list(st.score))
         events: dict[str, Any] = {"shot": None, "pass_completed": False, "out": False}
@@ -414,45 +146,23 @@ class FootballEnv(gym.Env):
         self._scripted_players(events)
         self._physics(events)
         st.steps += 1
-        obs = self._obs()
         sc = self.scenario
         terminated = bool(
             (sc.end_on_score and st.score != before[2])
             or (sc.end_on_out_of_play and events["out"])
             or (sc.end_on_possession_change and st.owner_team == 1)
         )
-        if self._magebench is not None:
-            reward, terms, task_done = self._magebench.step(obs, action)
-            terminated = terminated or task_done
-        else:
-            terms = self._reward(before, events)
-            reward = float(sum(terms.values()))
-        truncated = not terminated and st.steps >= self.max_steps
-        self._last_obs = obs
-        return obs, reward, terminated, truncated, self._info(terms)
+        return terminated, self._reward(before, events)
 
-    def _grf_step_once(self, action: int):
-        """One GRF step: GRF ends the episode by its scenario rules (score, out of play, possession change);
-        ``max_steps`` steps truncate it, counted here as on lmmr1's engine (GRF's own clock starts at -1,
-        so its game_duration would allow one step more)."""
-        self._grf_obs, grf_done = self._grf.step(action)
-        obs = self._obs()
-        reward, terms, task_done = self._magebench.step(obs, action)
-        terminated = grf_done or task_done
-        truncated = not terminated and self._grf.steps >= self.max_steps
-        self._last_obs = obs
-        return obs, reward, terminated, truncated, self._info(terms)
+    def positions(self) -> Positions:
+        st = self.state
+        return Positions(st.left, st.right, st.active, st.ball, st.score)
 
-    def render(self):
-        if self.render_mode == "rgb_array" and self._last_obs is not None:
-            return self._last_obs["frame"].copy()
-        return None
+    def own_frame(self) -> None:
+        return None  # the environment draws the 2D frame
 
-    def close(self):
-        if self._grf is not None:
-            self._grf.close()
-            self._grf = None
-        super().close()
+    def close(self) -> None:
+        self.state = None
 
     # -- agent ----------------------------------------------------------------------------------
     def _apply_agent_action(self, action: int, events: dict) -> None:
@@ -522,7 +232,7 @@ class FootballEnv(gym.Env):
             if st.kick is None and dist < 0.32:
                 self._start_kick(team, i, "shot", None)
                 return
-            if st.kick is None and pressure < 0.05 and self.np_random.random() < 0.25:
+            if st.kick is None and pressure < 0.05 and self.rng.random() < 0.25:
                 mates = [k for k in range(len(pos)) if k != i and roles[k] != GK]
                 if mates:
                     self._start_kick(team, i, "short", (sign, 0.0))
@@ -646,11 +356,11 @@ class FootballEnv(gym.Env):
         pos, _, _ = self._team_arrays(team)
         sign = 1.0 if team == 0 else -1.0
         me = pos[i]
-        aim_y = float(self.np_random.uniform(-GOAL_Y * 0.9, GOAL_Y * 0.9))
+        aim_y = float(self.rng.uniform(-GOAL_Y * 0.9, GOAL_Y * 0.9))
         target = np.array([sign * (PITCH_X + 0.05), aim_y])
         v = target - me
         d = max(float(np.linalg.norm(v)), 1e-6)
-        spread = float(self.np_random.normal(0.0, 0.02 * d))
+        spread = float(self.rng.normal(0.0, 0.02 * d))
         direction = v / d + np.array([-v[1] / d, v[0] / d]) * spread
         self._release_ball(team, i, direction / np.linalg.norm(direction) * SHOT_SPEED, 0.004)
         st.shot_in_flight = True
@@ -668,7 +378,7 @@ class FootballEnv(gym.Env):
         if np.linalg.norm(pos[i] - holder) > reach:
             return
         p_win = p * (0.5 if (st.owner_team == 0 and st.sticky[9]) else 1.0)
-        if self.np_random.random() < p_win:
+        if self.rng.random() < p_win:
             st.stun[(st.owner_team, st.owner_player)] = 4
             st.owner_team, st.owner_player = team, i
             st.last_touch_team = team
@@ -739,7 +449,7 @@ class FootballEnv(gym.Env):
         if st.shot_in_flight and st.last_touch_team != team:
             # a shot is hard to stop: keepers save some, outfield players block fewer
             roles = self._team_arrays(team)[2]
-            if self.np_random.random() > (0.45 if roles[k] == GK else 0.25):
+            if self.rng.random() > (0.45 if roles[k] == GK else 0.25):
                 return
         if st.pass_from is not None and st.pass_from[0] == team == 0 and k != st.pass_from[1]:
             events["pass_completed"] = True
@@ -846,24 +556,9 @@ class FootballEnv(gym.Env):
         return 1.0 if dist < 0.3 else max(1.0 - dist, 0.0)
 
     # -- observation ----------------------------------------------------------------------------
-    def _obs(self) -> dict[str, Any]:
-        if self._grf is not None:
-            from .gfootball_engine import grf_frame, observation_from_grf
-
-            obs = observation_from_grf(self._grf_obs)
-            if self.frame == "grf":
-                obs["frame"] = grf_frame(self._grf_obs)
-                return obs
-            obs["frame"] = self._renderer.draw_positions(
-                obs["left_team"],
-                obs["right_team"],
-                self.left_roles,
-                self.right_roles,
-                obs["active"],
-                obs["ball"],
-                obs["score"],
-            )
-            return obs
+    def observation(self) -> dict[str, Any]:
+        """GRF's raw observation fields; ``frame`` is a placeholder the environment fills (kept at its place
+        among the keys, as the observation has always listed them)."""
         st = self.state
         f32 = np.float32
         obs = {
@@ -878,7 +573,7 @@ class FootballEnv(gym.Env):
             "score": np.array(st.score, np.int64),
             "steps_left": np.array(max(self.max_steps - st.steps, 0), np.int64),
             "game_mode": int(st.game_mode),
-            "frame": self._renderer.draw(st, self.left_roles, self.right_roles),
+            "frame": None,
         }
         for side, pos, dirs, tired, roles in (
             ("left", st.left, st.left_dir, st.left_tired, self.left_roles),
@@ -892,48 +587,3 @@ class FootballEnv(gym.Env):
             obs[f"{side}_team_active"] = np.ones(n, np.int8)
             obs[f"{side}_team_roles"] = roles.copy()
         return obs
-
-    def _info(self, terms: dict[str, float]) -> dict[str, Any]:
-        if self._grf is not None:
-            obs = self._last_obs
-            return {
-                "score": tuple(int(v) for v in obs["score"]),
-                "steps": self._grf.steps,
-                "game_mode": int(obs["game_mode"]),
-                "reward_terms": dict(terms),
-                "scenario": self.scenario_name,
-                "engine": "gfootball",
-            }
-        st = self.state
-        return {
-            "score": tuple(st.score),
-            "steps": st.steps,
-            "game_mode": st.game_mode,
-            "reward_terms": dict(terms),
-            "scenario": self.scenario_name,
-            "engine": "lmmr1",
-        }
-
-
-# ---------------------------------------------------------------------------------------------
-# scripted policies (baselines for tests and benchmarks)
-# ---------------------------------------------------------------------------------------------
-def scripted_attacker(obs: dict[str, Any]) -> int:
-    """Run at goal with the ball, shoot when close; without the ball, run at it. A naive baseline for tests
-    and benchmarks, played on both engines (its goal shares on each: benchmarks/results/envs.md)."""
-    ball = obs["ball"]
-    me = obs["left_team"][obs["active"]]
-    if obs["ball_owned_team"] == 0 and obs["ball_owned_player"] == obs["active"]:
-        if ball[0] > 0.72 and abs(ball[1]) < 0.2:
-            return ACTION_INDEX["shot"]
-        if abs(ball[1]) > 0.08:
-            return ACTION_INDEX["top_right"] if ball[1] > 0 else ACTION_INDEX["bottom_right"]
-        return ACTION_INDEX["right"]
-    dx, dy = ball[0] - me[0], ball[1] - me[1]
-    angle = math.atan2(dy, dx)  # y down: atan2 with screen orientation
-    # map the angle to the nearest of the 8 GRF directions
-    octant = int(round(angle / (math.pi / 4))) % 8
-    return (5, 6, 7, 8, 1, 2, 3, 4)[octant]
-
-
-__all__ = ["ACTION_NAMES", "ACTION_INDEX", "ENGINES", "REWARDS", "FootballEnv", "action_from_text", "scripted_attacker"]

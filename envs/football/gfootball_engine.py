@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from .engine import Positions
 from .scenarios import ROLE_NAMES, SCENARIOS, Scenario, resolve_scenario
 
 INSTALL_HINT = (
@@ -241,6 +242,29 @@ class GRFEngine:
         raw, _, done, _ = self._core.step([int(action)])
         self.steps += 1
         return self._core.observation() if raw is None else raw, bool(done)
+
+    # -- the engine interface (engine.FootballEngine) -------------------------------------------------
+    name = "gfootball"
+
+    def new_episode(self, rng: np.random.Generator) -> None:
+        """GRF's engine seed drawn from the environment's generator: reset(seed=s) replays, later resets vary."""
+        self._raw = self.reset(int(rng.integers(0, 2_000_000_000)))
+
+    def play(self, action: int) -> tuple[bool, None]:
+        """GRF ends the episode by its scenario rules (score, out of play, possession change); it reports no
+        lmmr1 reward terms (the environment scores GRF with MageBench's reward)."""
+        self._raw, done = self.step(action)
+        return done, None
+
+    def observation(self) -> dict[str, Any]:
+        return observation_from_grf(self._raw)
+
+    def positions(self) -> Positions:
+        obs = observation_from_grf(self._raw)
+        return Positions(obs["left_team"], obs["right_team"], obs["active"], obs["ball"], obs["score"])
+
+    def own_frame(self) -> np.ndarray | None:
+        return grf_frame(self._raw) if self.render else None
 
     def close(self) -> None:
         if getattr(self, "_core", None) is not None:

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from .scenarios import GK, GOAL_Y, PITCH_Y
-
-if TYPE_CHECKING:
-    from .game import _State
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,9 +96,6 @@ class _Renderer:
             return
         m = mask[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0]
         frame[fy0:fy1, fx0:fx1][m] = rgb[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0][m]
-
-    def draw(self, st: _State, left_roles: np.ndarray, right_roles: np.ndarray) -> np.ndarray:
-        return self.draw_positions(st.left, st.right, left_roles, right_roles, st.active, st.ball, st.score)
 
     def draw_positions(
         self,
