@@ -220,7 +220,7 @@ def test_reward_sources_never_eval_or_sympify_text():
     """No eval/exec/sympify/parse_expr anywhere in the reward library."""
     banned = {"eval", "exec", "sympify", "parse_expr", "parse_latex", "S"}
     rewards_dir = Path(__file__).resolve().parents[2] / "rewards"
-    for path in rewards_dir.glob("*.py"):
+    for path in rewards_dir.rglob("*.py"):
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
