@@ -36,7 +36,9 @@ def describe_os_error(exc: OSError) -> str:
 
 def crash_log(exc: BaseException) -> Path | None:
     """Write the traceback of an unexpected exception to a log file; its path (None if nothing is writable)."""
-    root = Path(os.environ.get("LMMR1_CACHE") or Path.home() / ".cache" / "lmmr1") / "crash"
+    from lmmr1.cache import crash_dir
+
+    root = crash_dir()
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     for folder in (root, Path(os.environ.get("TMPDIR", "/tmp"))):

@@ -19,7 +19,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from lmmr1.config import ConfigError, RunConfig, explain_text
+from lmmr1.config import ConfigError, RunConfig, explain_text, ray_address
 from lmmr1.errors import UserError
 from lmmr1.run.settings import build_run_config
 
@@ -41,8 +41,7 @@ def _auto_overrides(cfg: DictConfig) -> tuple[list[str], Optional[str]]:
     if scale == "auto":
         from lmmr1.run.devices import visible_gpus
 
-        address = cfg.ray.get("address") or os.environ.get("RAY_ADDRESS") or None
-        count, where = visible_gpus(address)
+        count, where = visible_gpus(ray_address(cfg))
         paper_gpus = _paper_gpus()
         scale = "paper" if count >= paper_gpus else "gpu1" if count > 0 else "smoke"
         why = f"; scale=paper needs {paper_gpus}" if scale == "gpu1" else ""
@@ -173,7 +172,7 @@ def _check_gpus(cfg: DictConfig) -> Optional[str]:
     from lmmr1.run.devices import visible_gpus
 
     need = int(scale.gpus_per_node) * int(scale.nnodes)
-    have, where = visible_gpus(cfg.ray.get("address") or os.environ.get("RAY_ADDRESS") or None)
+    have, where = visible_gpus(ray_address(cfg))
     if have < need:
         return (
             f"scale={scale.name} needs {need} GPU(s) ({scale.nnodes} node(s) x {scale.gpus_per_node}) "

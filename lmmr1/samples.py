@@ -27,8 +27,8 @@ import random
 from importlib import resources
 from typing import Any
 
+from lmmr1.cache import sample_set_dir
 from lmmr1.prompts import MATH_SUFFIX, chat_prompt
-from lmmr1.tiny_models import cache_root
 
 SAMPLE_PREFIX = "sample:"
 SAMPLE_SETS = ("fre_text", "sanity", "multi", "sokoban", "sokoban_online", "football_online", "sft_cot")
@@ -219,7 +219,7 @@ def ensure_sample_set(name: str) -> dict[str, str]:
     digest = hashlib.sha256(json.dumps([_VERSION, rows], sort_keys=True, default=_digest_bytes).encode()).hexdigest()[
         :12
     ]
-    folder = cache_root() / "data" / f"{name}-{digest}"
+    folder = sample_set_dir(name, digest)
     train, val = folder / "train.parquet", folder / "val.parquet"
     if not (train.exists() and val.exists()):
         folder.mkdir(parents=True, exist_ok=True)

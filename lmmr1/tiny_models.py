@@ -25,6 +25,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lmmr1.cache import tiny_model_dir
+
 BUILD_VERSION = 3
 KINDS = ("qwen2", "qwen2_5_vl")
 
@@ -97,10 +99,6 @@ MAX_PIXELS = 28 * 28 * 64
 VOCAB_SIZE = 1024
 
 
-def cache_root() -> Path:
-    return Path(os.environ.get("LMMR1_CACHE", Path.home() / ".cache" / "lmmr1")).expanduser()
-
-
 def _recipe_hash(kind: str) -> str:
     payload = json.dumps(
         {
@@ -132,7 +130,7 @@ def _corpus_text() -> str:
 def model_dir(kind: str) -> Path:
     if kind not in KINDS:
         raise ValueError(f"unknown tiny model kind '{kind}'; choose one of {', '.join(KINDS)}")
-    return cache_root() / "models" / f"tiny-{kind}-{_recipe_hash(kind)}"
+    return tiny_model_dir(kind, _recipe_hash(kind))
 
 
 def ensure_tiny_model(kind: str) -> str:

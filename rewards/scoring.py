@@ -51,8 +51,9 @@ class RewardChoice:
 
 
 @dataclass
-class RewardSpec:
-    """A run's reward: a default plus optional per-``data_source`` overrides (mixed datasets)."""
+class ScoringPlan:
+    """How a scorer rewards a run's rows: a default reward plus optional per-``data_source`` overrides (mixed
+    datasets). The worker-side form of the stage's ``reward`` settings (:class:`lmmr1.config.RewardSpec`)."""
 
     name: str
     kwargs: dict[str, Any] = field(default_factory=dict)
@@ -60,7 +61,7 @@ class RewardSpec:
     timeout_s: float = DEFAULT_TIMEOUT_S
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any] | str) -> RewardSpec:
+    def from_dict(cls, spec: Mapping[str, Any] | str) -> ScoringPlan:
         """From the ``lmmr1_reward`` dict the verl bridge writes (or a bare reward name)."""
         if isinstance(spec, str):
             return cls(name=spec)
@@ -280,9 +281,9 @@ class Scorer:
     """Score (data_source, response, ground_truth, extra_info) items with ``spec``'s rewards."""
 
     def __init__(
-        self, spec: RewardSpec | Mapping[str, Any] | str, workers: int = 2, timeout_s: float | None = None
+        self, spec: ScoringPlan | Mapping[str, Any] | str, workers: int = 2, timeout_s: float | None = None
     ) -> None:
-        self.spec = spec if isinstance(spec, RewardSpec) else RewardSpec.from_dict(spec)
+        self.spec = spec if isinstance(spec, ScoringPlan) else ScoringPlan.from_dict(spec)
         if timeout_s is not None:
             self.spec.timeout_s = float(timeout_s)
         self.workers = max(1, int(workers))
@@ -467,4 +468,4 @@ def _close_all() -> None:
             pass
 
 
-__all__ = ["RewardSpec", "RewardChoice", "Scorer", "WorkerPool", "shared_scorer", "DEFAULT_TIMEOUT_S"]
+__all__ = ["ScoringPlan", "RewardChoice", "Scorer", "WorkerPool", "shared_scorer", "DEFAULT_TIMEOUT_S"]

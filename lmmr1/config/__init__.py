@@ -13,7 +13,7 @@ package's and their owners', is :func:`lmmr1.run.settings.build_run_config`.
 * :mod:`~lmmr1.config.explain` - what a stage trains (the manifest's record) and ``explain=true``'s table.
 """
 
-from lmmr1.config.build import compose_run_config, resolve_model_path
+from lmmr1.config.build import compose_run_config, ray_address, resolve_model_path
 from lmmr1.config.checks import check_known_keys, check_loggers, check_scale, check_stage
 from lmmr1.config.explain import explain_text, stage_settings
 from lmmr1.config.layering import algorithm_presets, load_algorithm_preset, parse_user_overrides
@@ -60,6 +60,7 @@ __all__ = [
     "explain_text",
     "load_algorithm_preset",
     "parse_user_overrides",
+    "ray_address",
     "resolve_model_path",
     "stage_settings",
 ]

@@ -48,6 +48,11 @@ def resolve_model_path(spec: str) -> str:
     return spec  # a hub id; verl resolves (and, with hub access, downloads) it
 
 
+def ray_address(cfg: DictConfig) -> Optional[str]:
+    """The cluster a run joins: ``ray.address``, else Ray's own ``RAY_ADDRESS``, else None (a local Ray)."""
+    return cfg.ray.get("address") or os.environ.get("RAY_ADDRESS") or None
+
+
 def compose_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None) -> RunConfig:
     """Validate the composed Hydra config and produce the typed :class:`RunConfig`.
 
@@ -124,7 +129,7 @@ def compose_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None) -
         check_output_dir(output_dir, "output_dir")  # a dry run refuses it too: the real run would fail
     except OutputError as exc:
         raise ConfigError(str(exc)) from None
-    address = cfg.ray.get("address") or os.environ.get("RAY_ADDRESS") or None
+    address = ray_address(cfg)
     top = {
         "seed": (cfg.seed, int),
         "dry_run": (cfg.dry_run, bool),

@@ -7,12 +7,12 @@ second run of the same command reads it to skip finished stages and resume the r
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
+from lmmr1.cache import CACHED_PATH
 from lmmr1.errors import UserError
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
@@ -41,11 +41,6 @@ def _rebase(data: dict[str, Any], root: Path) -> None:
                 stage[key] = str(root / value[len(prefix) :])
 
 
-# A file in lmmr1's cache: ``CACHE/data/NAME-DIGEST/...`` (prepared samples) or ``CACHE/models/tiny-KIND-DIGEST``
-# (tiny models). The digest names the content, so the same tail is the same file on any machine.
-_CACHED = re.compile(r"^/.+/(?P<tail>(?:data|models)/[A-Za-z0-9_.-]+-[0-9a-f]{12}(?:/.*)?)$")
-
-
 def portable(value: Any) -> Any:
     """A recorded setting with the machine-specific part of cache paths removed (``cache:TAIL``).
 
@@ -53,7 +48,7 @@ def portable(value: Any) -> Any:
     and tiny model under another absolute path; compared this way it is not "run with other settings".
     """
     if isinstance(value, str):
-        match = _CACHED.match(value)
+        match = CACHED_PATH.match(value)
         return f"cache:{match.group('tail')}" if match else value
     if isinstance(value, list):
         return [portable(v) for v in value]

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from lmmr1.rewards.scoring import RewardSpec, Scorer
+from lmmr1.rewards.scoring import Scorer, ScoringPlan
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_scoring_works_from_many_threads(scorer_factory):
 
 
 def test_reward_is_chosen_per_data_source():
-    spec = RewardSpec.from_dict(
+    spec = ScoringPlan.from_dict(
         {
             "name": "math",
             "kwargs": {},
@@ -108,9 +108,9 @@ def test_reward_is_chosen_per_data_source():
 
 def test_spec_errors_are_actionable():
     with pytest.raises(ValueError, match="unknown keys"):
-        RewardSpec.from_dict({"name": "math", "timeout": 3})
+        ScoringPlan.from_dict({"name": "math", "timeout": 3})
     with pytest.raises(ValueError, match="'name'"):
-        RewardSpec.from_dict({"kwargs": {}})
+        ScoringPlan.from_dict({"kwargs": {}})
     from lmmr1.registry import RegistryError
 
     with pytest.raises(RegistryError, match="Installed: .*math"):
