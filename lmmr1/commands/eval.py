@@ -18,9 +18,18 @@ from lmmr1.commands.arguments import float_above, int_at_least, positive_int
 from lmmr1.errors import UserError
 from lmmr1.run.layout import EvalPaths
 
-DEFAULT_BENCHMARKS = (
-    "math500,gpqa_diamond,olympiadbench,mathvision,mathverse,mmstar,mathvista,sokoban_global,football_online"
-)
+DEFAULT_BENCHMARKS = [
+    "math500",
+    "gpqa_diamond",
+    "olympiadbench",
+    "mathvision",
+    "mathverse",
+    "mmstar",
+    "mathvista",
+    "sokoban_global",
+    "football_online",
+]
+_OLD_FOOTBALL_FLAGS = {"--agent-steps": "steps", "--football-engine": "engine", "--football-frame": "frame"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,7 +45,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "model.path=tiny:KIND in training)",
     )
     p.add_argument("--responses", help="score this JSONL (benchmark, id, response per line) instead of generating")
-    p.add_argument("--benchmarks", default=DEFAULT_BENCHMARKS, help="comma-separated names (default: all nine)")
+    p.add_argument(
+        "--benchmarks",
+        nargs="+",
+        default=DEFAULT_BENCHMARKS,
+        metavar="NAME",
+        help="benchmark names, space-separated (default: all nine; `lmmr1 ls benchmarks`)",
+    )
     p.add_argument("--data-dir", required=True, help="folder holding one downloaded dataset folder per benchmark")
     p.add_argument("--output", required=True, help="results folder (items.jsonl, summary.json); resumable")
     p.add_argument("--protocol", default="lmm_r1", choices=["lmm_r1", "rule"])
@@ -52,21 +67,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--max-new-tokens", type=positive_int, help="cap the protocol's generation budget (recorded in the summary)"
     )
-    p.add_argument("--agent-steps", type=positive_int, help="Football-Online episode length (protocol: 400)")
     p.add_argument(
-        "--football-engine",
-        choices=["lmmr1", "gfootball"],
-        default="lmmr1",
-        help="Football-Online's game: lmmr1's 2D football, or Google Research Football as MageBench ran it "
-        "(needs scripts/install_gfootball.sh)",
+        "--option",
+        action="append",
+        default=[],
+        metavar="BENCHMARK.KEY=VALUE",
+        help="a benchmark's own setting, repeatable, e.g. football_online.steps=100, football_online.engine="
+        "gfootball, football_online.frame=grf (each benchmark's options: `lmmr1 ls benchmarks`)",
     )
-    p.add_argument(
-        "--football-frame",
-        choices=["2d", "grf"],
-        default="2d",
-        help="what the model sees in Football-Online: lmmr1's 2D picture (either engine), or GRF's own 3D "
-        "render at 1280x720 as in MageBench (--football-engine gfootball; 1-2 steps/s with software GL)",
-    )
+    # the flags of lmmr1 0.x before --option, still read (not shown): the same settings of football_online
+    for flag, key in _OLD_FOOTBALL_FLAGS.items():
+        p.add_argument(flag, dest=f"old_{key}", help=argparse.SUPPRESS)
     p.add_argument(
         "--judge", metavar="URL", help="OpenAI-compatible endpoint extracting answers (e.g. http://host:8000/v1)"
     )
@@ -114,9 +125,15 @@ def handler(args: argparse.Namespace) -> int:
 
     if not args.model and not args.responses:
         raise UserError("pass --model PATH or --responses FILE.jsonl")
-    names = [n.strip() for n in args.benchmarks.split(",") if n.strip()]
+    # space-separated names; a comma-separated list (lmmr1 0.x's spelling) is still read
+    names = list(dict.fromkeys(n.strip() for value in args.benchmarks for n in value.split(",") if n.strip()))
     if not names:
-        raise UserError(f"--benchmarks {args.benchmarks!r} names no benchmark (comma-separated names)")
+        raise UserError("--benchmarks names no benchmark (space-separated names, see `lmmr1 ls benchmarks`)")
+    specs = list(args.option) + [
+        f"football_online.{key}={getattr(args, f'old_{key}')}"
+        for key in _OLD_FOOTBALL_FLAGS.values()
+        if getattr(args, f"old_{key}", None) is not None
+    ]
     from lmmr1.outputs import check_output_dir
 
     if args.judge and not args.judge.startswith(("http://", "https://")):
@@ -143,15 +160,9 @@ def handler(args: argparse.Namespace) -> int:
                 for n in unknown
             ]
             raise UserError(f"unknown benchmark(s) {', '.join(hints)}; installed: {', '.join(BENCHMARKS.names())}")
-        if args.football_frame == "grf" and args.football_engine != "gfootball":
-            raise UserError("--football-frame grf is GRF's own render: add --football-engine gfootball")
-        if args.football_engine == "gfootball" and "football_online" in names:
-            from lmmr1.envs.football.gfootball_engine import require_gfootball
+        from lmmr1.eval.core import parse_benchmark_options
 
-            try:
-                require_gfootball()
-            except (ModuleNotFoundError, RuntimeError) as exc:
-                raise UserError(f"--football-engine gfootball: {exc}") from None
+        benchmark_options = parse_benchmark_options(specs, names)
         judge = (
             Judge(
                 args.judge,
@@ -171,9 +182,7 @@ def handler(args: argparse.Namespace) -> int:
             limit=args.limit,
             batch_size=args.batch_size,
             max_new_tokens=args.max_new_tokens,
-            agent_steps=args.agent_steps,
-            football_engine=args.football_engine,
-            football_frame=args.football_frame,
+            benchmark_options=benchmark_options,
             judge=judge,
             label=args.label,
             progress=not args.quiet,

@@ -43,6 +43,11 @@ def _benchmarks() -> list[str]:
     for entry in BENCHMARKS.entries():
         cls = BENCHMARKS.get(entry.name)
         lines.append(f"{entry.name:<16} DATA_DIR/{entry.name}/: {cls.expects}  ({entry.origin})")
+        for key, option in getattr(cls, "options", {}).items():
+            accepted = f" ({'|'.join(option.choices)})" if option.choices else ""
+            lines.append(
+                f"{'':<16}   --option {entry.name}.{key}=... {option.help}{accepted}; default {option.default}"
+            )
     return lines
 
 

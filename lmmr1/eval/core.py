@@ -22,6 +22,29 @@ class EvalDataError(UserError, ValueError):
     """A benchmark folder is missing or malformed; the message names the file, the column and the fix."""
 
 
+@dataclass(frozen=True)
+class BenchmarkOption:
+    """A setting of one benchmark (``lmmr1 eval --option BENCH.KEY=VALUE``), declared by the benchmark."""
+
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()  # accepted values of a text option (empty: any)
+    whole_number: bool = False  # a whole number >= 1
+
+    def parse(self, text: str, where: str) -> Any:
+        if self.whole_number:
+            try:
+                value = int(text)
+            except ValueError:
+                value = 0
+            if value < 1:
+                raise EvalDataError(f"{where}={text}: a whole number >= 1")
+            return value
+        if self.choices and text not in self.choices:
+            raise EvalDataError(f"{where}={text}: accepted: {', '.join(self.choices)}")
+        return text
+
+
 @dataclass
 class Item:
     """One benchmark question. ``id`` is the dataset's own id (``unique_id``, ``pid``, ``index``, ...)."""
@@ -97,6 +120,15 @@ class Benchmark(abc.ABC):
     kind: ClassVar[str] = "qa"  # "qa" (generate once, score the answer) or "agent" (play an episode)
     judged_in_paper: ClassVar[bool] = False  # the original protocol used an LLM judge to extract answers
     columns: ClassVar[tuple[str, ...]] = ()
+    # settings of this benchmark's episodes or prompts, passed to ``play`` (agent benchmarks) by name
+    options: ClassVar[dict[str, BenchmarkOption]] = {}
+
+    def check_options(self, values: dict[str, Any]) -> None:
+        """Refuse a combination of option values that cannot run (EvalDataError naming the options).
+
+        ``values`` holds every declared option, defaults filled in. A benchmark without options accepts all.
+        """
+        return None
 
     # -- data ----------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -219,3 +251,38 @@ def number_of(text: Optional[str]) -> Optional[float]:
             return float(m.group(0))
         unit = _LEADING_NUMBER.match(t)  # "12 meters", "3.5 cm", "45°": the number before its unit
         return float(unit.group(1).replace(",", "")) if unit else None
+
+
+def parse_benchmark_options(specs: list[str], selected: list[str]) -> dict[str, dict[str, Any]]:
+    """``["football_online.engine=gfootball", ...]`` -> ``{"football_online": {"engine": "gfootball"}}``.
+
+    The benchmark must be one of the ``selected`` ones and declare the option; every benchmark's own
+    ``check_options`` then sees its values (defaults filled in).
+    """
+    from lmmr1.eval import BENCHMARKS
+    from lmmr1.typecheck import close_match
+
+    given: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        target, sep, text = spec.partition("=")
+        bench, dot, key = target.partition(".")
+        where = f"--option {target}"
+        if not sep or not dot or not key:
+            raise EvalDataError(f"--option {spec!r}: expected BENCHMARK.KEY=VALUE, e.g. football_online.steps=100")
+        if bench not in selected:
+            raise EvalDataError(f"{where}: {bench!r} is not among --benchmarks ({', '.join(selected)})")
+        declared = getattr(BENCHMARKS.get(bench), "options", {})
+        if key not in declared:
+            accepted = ", ".join(f"{bench}.{k}" for k in declared) or "none"
+            raise EvalDataError(
+                f"{where}: {bench} has no option {key!r}{close_match(key, list(declared))}; its options: {accepted}"
+            )
+        given.setdefault(bench, {})[key] = declared[key].parse(text, where)
+    for bench in selected:
+        declared = getattr(BENCHMARKS.get(bench), "options", {})
+        if declared:
+            values = {k: o.default for k, o in declared.items()} | given.get(bench, {})
+            obj = BENCHMARKS.get(bench)
+            (obj() if isinstance(obj, type) else obj).check_options(values)
+            given[bench] = values
+    return given

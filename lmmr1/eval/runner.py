@@ -42,9 +42,8 @@ class EvalOptions:
     limit: Optional[int] = None
     batch_size: int = 8
     max_new_tokens: Optional[int] = None  # caps the protocol's budget (recorded); for quick CPU checks
-    agent_steps: Optional[int] = None  # Football-Online episode length (protocol: 400)
-    football_engine: str = "lmmr1"  # Football-Online's engine: lmmr1's 2D game or "gfootball" (GRF, MageBench's)
-    football_frame: str = "2d"  # what the model sees: lmmr1's 2D picture, or "grf" (GRF's 3D render, MageBench's)
+    # per benchmark, its declared options (lmmr1.eval.core.BenchmarkOption), e.g. football_online's engine
+    benchmark_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     judge: Any = None  # lmmr1.eval.judge.Judge or None
     label: Optional[str] = None
     progress: bool = True
@@ -131,15 +130,7 @@ def evaluate(
                     if generator is None:
                         generator = _need_generator(generator_factory, name)
                     policy = lambda m, im, s, g=generator: g.generate([Request(m, im, s)])[0]  # noqa: E731
-                    kwargs = (
-                        {
-                            "steps": options.agent_steps,
-                            "engine": options.football_engine,
-                            "frame": options.football_frame,
-                        }
-                        if name == "football_online"
-                        else {}
-                    )
+                    kwargs = options.benchmark_options.get(name, {})
                     result = bench.play(item, policy, options.protocol, settings, **kwargs)  # type: ignore[attr-defined]
                     record = _record(name, item, options.protocol, result, "none (environment reward)")
                     _write(sink, record)
@@ -209,9 +200,7 @@ def evaluate(
         "judge": judge_label,
         "judge_stats": options.judge.stats() if options.judge is not None else None,
         "max_new_tokens_cap": options.max_new_tokens,
-        "agent_steps": options.agent_steps,
-        "football_engine": options.football_engine,
-        "football_frame": options.football_frame,
+        "benchmark_options": options.benchmark_options,
         "benchmarks": summary_benchmarks,
         **options.extra_settings,
     }

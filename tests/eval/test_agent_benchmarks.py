@@ -43,10 +43,46 @@ def test_eval_refuses_the_grf_engine_where_grf_is_missing(monkeypatch, tmp_path,
     from lmmr1.cli import main
 
     monkeypatch.setattr(grf, "gfootball_available", lambda: False)
-    argv = ["eval", "--model", str(tmp_path), "--benchmarks", "football_online", "--football-engine", "gfootball"]
+    argv = [
+        "eval",
+        "--model",
+        str(tmp_path),
+        "--benchmarks",
+        "football_online",
+        "--option",
+        "football_online.engine=gfootball",
+    ]
     code = main([*argv, "--data-dir", str(tmp_path), "--output", str(tmp_path / "out")])
     assert code == 2
-    assert "--football-engine gfootball: engine='gfootball' needs Google Research Football" in capsys.readouterr().err
+    assert (
+        "--option football_online.engine=gfootball: engine='gfootball' needs Google Research Football"
+        in capsys.readouterr().err
+    )
+    argv = ["eval", "--model", str(tmp_path), "--option", "football_online.frame=grf", "--data-dir", str(tmp_path)]
+    assert main([*argv, "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "football_online.frame=grf is GRF's own render: add --option football_online.engine=gfootball" in err
+    # the flags of lmmr1 0.x still read as the same options
     argv = ["eval", "--model", str(tmp_path), "--football-frame", "grf", "--data-dir", str(tmp_path)]
     assert main([*argv, "--output", str(tmp_path / "out")]) == 2
-    assert "--football-frame grf is GRF's own render: add --football-engine gfootball" in capsys.readouterr().err
+    assert "add --option football_online.engine=gfootball" in capsys.readouterr().err
+
+
+def test_benchmark_options_are_checked_by_name_value_and_benchmark(tmp_path, capsys):
+    from lmmr1.cli import main
+
+    base = ["eval", "--model", str(tmp_path), "--data-dir", str(tmp_path), "--output", str(tmp_path / "out")]
+    cases = [
+        (["--option", "football_online.stepz=3"], "football_online has no option 'stepz' (did you mean 'steps'?)"),
+        (["--option", "football_online.steps=0"], "--option football_online.steps=0: a whole number >= 1"),
+        (["--option", "football_online.engine=grf"], "football_online.engine=grf: accepted: lmmr1, gfootball"),
+        (
+            ["--benchmarks", "math500", "--option", "football_online.steps=3"],
+            "'football_online' is not among --benchmarks",
+        ),
+        (["--option", "steps=3"], "expected BENCHMARK.KEY=VALUE"),
+        (["--option", "math500.limit=3"], "math500 has no option 'limit'"),
+    ]
+    for extra, message in cases:
+        assert main([*base, *extra]) == 2, extra
+        assert message in capsys.readouterr().err, (extra, message)

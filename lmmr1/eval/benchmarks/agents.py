@@ -4,12 +4,12 @@
   the moves are replayed in ``lmmr1/Sokoban-v0`` with gym-sokoban's rewards, and a level scores
   ``(best running reward - the level's upper bound) x 5 + 100`` (the upper bound scores 100). The upper
   bound is ``upper_bound`` when the level file has it, else ``10 + boxes - 0.1 x optimal_moves``
-  (``lmmr1 data sokoban --solve`` records ``optimal_moves``). Levels from lmmr1's generator are not
+  (``lmmr1 data generate sokoban --solve`` records ``optimal_moves``). Levels from lmmr1's generator are not
   MageBench's, so the number is labelled with the environment that produced it.
 * **Football-Online**: one action per step from the rendered frame in ``lmmr1/Football-v0`` with MageBench's
   reward and auto-acting rule; the score is the mean episode return (MageBench's x20 scale included). The
   engine is lmmr1's light 2D football by default (not comparable with the paper's GRF numbers, and labelled
-  so) or Google Research Football itself (``engine="gfootball"``, ``lmmr1 eval --football-engine gfootball``),
+  so) or Google Research Football itself (``engine="gfootball"``, ``lmmr1 eval --option football_online.engine=gfootball``),
   which is what MageBench ran.
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Optional
 
-from lmmr1.eval.core import Benchmark, EvalDataError, GenSettings, Item, LoadResult, user_message
+from lmmr1.eval.core import Benchmark, BenchmarkOption, EvalDataError, GenSettings, Item, LoadResult, user_message
 from lmmr1.eval.loaders import read_jsonl
 from lmmr1.prompts import SOKOBAN_GLOBAL_INSTRUCTION, SYSTEM_PROMPT, football_prompt
 
@@ -41,7 +41,7 @@ class SokobanGlobal(Benchmark):
     title = "Sokoban-Global"
     kind = "agent"
     expects = (
-        "levels.jsonl as written by `lmmr1 data sokoban --solve` (id, xsb, boxes, optimal_moves) or with "
+        "levels.jsonl as written by `lmmr1 data generate sokoban --solve` (id, xsb, boxes, optimal_moves) or with "
         "an upper_bound per level"
     )
     environment = "lmmr1/Sokoban-v0 (lmmr1's generator, gym-sokoban rules and rewards)"
@@ -51,7 +51,7 @@ class SokobanGlobal(Benchmark):
         if not path.exists():
             raise EvalDataError(
                 f"{self.name}: {path} does not exist. Write a level set with "
-                f"`lmmr1 data sokoban --n 200 --solve --out {root}`."
+                f"`lmmr1 data generate sokoban --n 200 --solve --output {root}`."
             )
         rows = read_jsonl(path, self.name)
         items = []
@@ -63,7 +63,7 @@ class SokobanGlobal(Benchmark):
                 if r.get("optimal_moves") is None:
                     raise EvalDataError(
                         f"{self.name}: {r['_file']}: neither 'upper_bound' nor 'optimal_moves'; "
-                        "generate the set with `lmmr1 data sokoban --solve`"
+                        "generate the set with `lmmr1 data generate sokoban --solve`"
                     )
                 upper = (
                     10.0
@@ -114,11 +114,39 @@ class FootballOnline(Benchmark):
     title = "Football-Online"
     kind = "agent"
     expects = (
-        "games.jsonl (id, scenario, seed per line) or the train.parquet of `lmmr1 data football` "
+        "games.jsonl (id, scenario, seed per line) or the train.parquet of `lmmr1 data generate football` "
         "(extra_info: scenario, seed)"
     )
     environment = "lmmr1/Football-v0 (lmmr1's 2D football, not Google Research Football)"
     steps = 400  # MageBench's episode length
+    options = {
+        "steps": BenchmarkOption(steps, "episode length in game steps (MageBench: 400)", whole_number=True),
+        "engine": BenchmarkOption(
+            "lmmr1",
+            "lmmr1's 2D football, or gfootball: Google Research Football as MageBench ran it "
+            "(scripts/install_gfootball.sh)",
+            choices=("lmmr1", "gfootball"),
+        ),
+        "frame": BenchmarkOption(
+            "2d",
+            "what the model sees: lmmr1's 2D picture (either engine), or grf: GRF's own 3D render at 1280x720 "
+            "as in MageBench (engine=gfootball; 1-2 steps/s with software GL)",
+            choices=("2d", "grf"),
+        ),
+    }
+
+    def check_options(self, values: dict[str, Any]) -> None:
+        if values["frame"] == "grf" and values["engine"] != "gfootball":
+            raise EvalDataError(
+                "--option football_online.frame=grf is GRF's own render: add --option football_online.engine=gfootball"
+            )
+        if values["engine"] == "gfootball":
+            from lmmr1.envs.football.gfootball_engine import require_gfootball
+
+            try:
+                require_gfootball()
+            except (ModuleNotFoundError, RuntimeError) as exc:
+                raise EvalDataError(f"--option football_online.engine=gfootball: {exc}") from None
 
     grf_frame_size = (1280, 720)  # GRF's render size, what MageBench showed its models
 
@@ -143,7 +171,7 @@ class FootballOnline(Benchmark):
             if not parquet.exists():
                 raise EvalDataError(
                     f"{self.name}: neither {games} nor {parquet} exists. Write games with "
-                    f"`lmmr1 data football --n 20 --out {root}`."
+                    f"`lmmr1 data generate football --n 20 --output {root}`."
                 )
             import pyarrow.parquet as pq
 
