@@ -177,14 +177,14 @@ def _sft_cot_rows() -> list[dict[str, Any]]:
 
 
 def _sokoban_rows(task: str, n: int = 48, seed: int = 0) -> list[dict[str, Any]]:
-    """7x7 levels with 2 boxes from lmmr1's generator (``lmmr1 data sokoban``), global or online task."""
+    """7x7 levels with 2 boxes from lmmr1's generator (``lmmr1 data generate sokoban``), global or online task."""
     from lmmr1.data.generate import sokoban_levels
 
     return [row for _, _, row in sokoban_levels(n, (7, 7), 2, seed, task=task, progress=False)]
 
 
 def _football_rows(n: int = 24, seed: int = 0) -> list[dict[str, Any]]:
-    """Games of lmmr1's football engine (``lmmr1 data football``), 3 vs 1 with keeper, first frame shown."""
+    """Games of lmmr1's football engine (``lmmr1 data generate football``), 3 vs 1 with keeper, first frame shown."""
     from lmmr1.data.generate import football_rows
 
     return football_rows(n, "academy_3_vs_1_with_keeper", seed, progress=False)

@@ -1,6 +1,6 @@
 """LMM-R1's Sokoban "global" reward: the whole move list in one answer, scored by replaying it.
 
-``ground_truth`` is the level as XSB text (the whole room, as written by ``lmmr1 data sokoban`` into
+``ground_truth`` is the level as XSB text (the whole room, as written by ``lmmr1 data generate sokoban`` into
 ``reward_model.ground_truth``). The semantics follow LMM-R1's released Sokoban verifier:
 
 * **Format gate** - the response must contain exactly one each of ``<think>``, ``</think>``, ``<answer>`` and

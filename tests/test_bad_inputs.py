@@ -72,10 +72,16 @@ CASES: list[tuple[list[str], list[str]]] = [
     ),
     (["data", "prepare", "--format", "hf", "--input", "hf.jsonl", "--output", "adir"], ["adir", "is a directory"]),
     (["data", "prepare", "--format", "hf", "--input", "missing.jsonl", "--output", "o.parquet"], ["missing.jsonl"]),
-    (["data", "sokoban", "--n", "-3", "--out", "s"], ["--n", "1 or more"]),
-    (["data", "sokoban", "--n", "2", "--boxes", "40", "--out", "s"], ["--boxes 40", "do not fit"]),
-    (["data", "sokoban", "--n", "2", "--out", "afile"], ["afile", "is a file"]),
-    (["data", "football", "--n", "0", "--out", "f"], ["--n"]),
+    (["data", "generate", "sokoban", "--n", "-3", "--output", "s"], ["--n", "1 or more"]),
+    (["data", "generate", "sokoban", "--n", "2", "--boxes", "40", "--output", "s"], ["--boxes 40", "do not fit"]),
+    (["data", "generate", "sokoban", "--n", "2", "--output", "afile"], ["afile", "is a file"]),
+    (["data", "generate", "football", "--n", "0", "--output", "f"], ["--n"]),
+    (["data", "sokoban", "--n", "2", "--out", "afile"], ["afile", "is a file"]),  # lmmr1 0.x's spelling
+    (["data", "generate"], ["sokoban", "football"]),
+    (
+        ["data", "mix", "good.jsonl:1", "--output", "m.parquet", "--val-fraction", "0.1", "--val-output", "v.parquet"],
+        ["data mix writes the mixture only", "lmmr1 data split"],
+    ),
     (
         [
             "data",
@@ -226,7 +232,7 @@ def test_written_files_follow_the_umask(tmp_path):
         write_text(tmp_path / "a.txt", "x")
         Manifest.load_or_create(tmp_path / "run" / "manifest.json", "sanity", ["sanity"]).save()
         result = subprocess.run(
-            [sys.executable, "-m", "lmmr1.cli", "data", "sokoban", "--n", "2", "--out", "s", "--quiet"],
+            [sys.executable, "-m", "lmmr1.cli", "data", "generate", "sokoban", "--n", "2", "--output", "s", "--quiet"],
             cwd=tmp_path,
             capture_output=True,
             text=True,
@@ -261,11 +267,11 @@ def test_score_reads_a_bare_number_as_its_text(tmp_path):
 
 
 def test_a_relative_sokoban_folder_prepares_as_docs_show(tmp_path):
-    """`data sokoban --out raw/s` then `data prepare --format sokoban --input raw/s`: the folder was joined twice."""
+    """`data generate sokoban --output raw/s` then `data prepare --format sokoban --input raw/s`: the folder was joined twice."""
     run = lambda *a: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "lmmr1.cli", *a], cwd=tmp_path, capture_output=True, text=True, env=_env(), timeout=300
     )
-    made = run("data", "sokoban", "--n", "3", "--out", "raw/s", "--quiet")
+    made = run("data", "generate", "sokoban", "--n", "3", "--output", "raw/s", "--quiet")
     assert made.returncode == 0, made.stderr
     prepared = run("data", "prepare", "--format", "sokoban", "--input", "raw/s", "--output", "s.parquet", "--quiet")
     assert prepared.returncode == 0, prepared.stderr

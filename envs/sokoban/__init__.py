@@ -15,7 +15,7 @@ Levels travel as XSB text (``#`` wall, `` `` floor, ``.`` goal, ``$`` box, ``*``
 ``+`` player on goal; ``-`` and ``_`` are read as floor). LMM-R1's level files are gym-sokoban ``room_state``
 arrays saved with ``numpy.save`` (0 wall, 1 floor, 2 goal, 3 box on goal, 4 box, 5 player; a goal under the
 player is not shown and is inferred); read them with :func:`load_npy_level`. :func:`solve` is a small
-breadth-first solver (exact shortest move count; used by the tests and ``lmmr1 data sokoban --solve``).
+breadth-first solver (exact shortest move count; used by the tests and ``lmmr1 data generate sokoban --solve``).
 """
 
 from lmmr1.envs.sokoban.env import SokobanEnv

@@ -1,4 +1,4 @@
-"""A small breadth-first Sokoban solver (exact shortest move count; the tests and ``lmmr1 data sokoban --solve``)."""
+"""A small breadth-first Sokoban solver (exact shortest move count; the tests and ``lmmr1 data generate sokoban --solve``)."""
 
 from __future__ import annotations
 

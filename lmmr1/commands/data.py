@@ -7,8 +7,12 @@
     lmmr1 data split data/mix.parquet --val-fraction 0.02 --train-output train.parquet --val-output val.parquet
     lmmr1 data dedup data/mix.parquet --output data/mix.dedup.parquet
     lmmr1 data inspect data/vermulti.parquet --model Qwen2.5-VL-3B-Instruct --max-prompt-length 4096
-    lmmr1 data sokoban --n 5000 --dim 7 --boxes 2 --seed 0 --out DIR     (Sokoban level set)
-    lmmr1 data football --n 1000 --scenario academy_3_vs_1_with_keeper --out DIR   (football games)
+    lmmr1 data generate sokoban --n 5000 --dim 7 --boxes 2 --seed 0 --output DIR     (Sokoban level set)
+    lmmr1 data generate football --n 1000 --scenario academy_3_vs_1_with_keeper --output DIR   (football games)
+
+One spelling throughout: ``--output`` is where a command writes (a file, or a folder for ``generate``), a list
+is space-separated values (``--input a b``), ``data mix`` takes ``PATH:WEIGHT`` pairs, and splitting is
+``data split`` alone.
 
 Nothing here imports torch or verl unless asked (inspect --model loads transformers).
 """
@@ -82,29 +86,22 @@ def _where_pair(spec: str) -> tuple[str, re.Pattern[str]]:
 def _mix(args: argparse.Namespace) -> int:
     from lmmr1.data import mix as mixing
 
-    parts = [mixing.parse_part(s) for s in args.parts]
-    if args.val_fraction:
-        if not args.val_output:
-            raise DataError("--val-fraction needs --val-output (the --output file gets the training rows)")
-        import os
-        import tempfile
-
-        fd, tmp = tempfile.mkstemp(suffix=".parquet", dir=os.path.dirname(os.path.abspath(args.output)))
-        os.close(fd)
-        try:
-            result = mixing.mix(parts, tmp, n=args.n, seed=args.seed, replace=args.replace)
-            counts = mixing.split(tmp, args.output, args.val_output, val_fraction=args.val_fraction, seed=args.seed)
-        finally:
-            os.unlink(tmp)
-        print(
-            f"mixed {result['rows']} rows ({_per_source(result)}); train {counts['train']} -> {args.output}, "
-            f"val {counts['val']} -> {args.val_output}",
-            file=sys.stderr,
+    if args.val_fraction is not None or args.val_output is not None:
+        raise DataError(
+            "data mix writes the mixture only; split it with `lmmr1 data split MIX.parquet --val-fraction F "
+            "--train-output TRAIN.parquet --val-output VAL.parquet`"
         )
-        return 0
+    parts = [mixing.parse_part(s) for s in args.parts]
     result = mixing.mix(parts, args.output, n=args.n, seed=args.seed, replace=args.replace)
     print(f"mixed {result['rows']} rows ({_per_source(result)}) -> {args.output}", file=sys.stderr)
     return 0
+
+
+def _generate_what(args: argparse.Namespace) -> int:
+    raise DataError(
+        "say what to generate: `lmmr1 data generate sokoban --output DIR ...` (a level set) or "
+        "`lmmr1 data generate football --output DIR ...` (games); add --help to either for its options"
+    )
 
 
 def _per_source(result: dict) -> str:
@@ -159,11 +156,12 @@ def handler(args: argparse.Namespace) -> int:
     from lmmr1.outputs import check_output_dir, check_output_file
 
     # every place a sub-command writes is checked before it reads a row
-    for option in ("output", "train_output", "val_output"):
-        if getattr(args, option, None):
-            check_output_file(getattr(args, option), "--" + option.replace("_", "-"))
-    if getattr(args, "out", None):
-        check_output_dir(args.out, "--out")
+    if getattr(args, "output_is_dir", False):
+        check_output_dir(args.output, "--output")
+    else:
+        for option in ("output", "train_output", "val_output"):
+            if getattr(args, option, None):
+                check_output_file(getattr(args, option), "--" + option.replace("_", "-"))
     try:
         return int(func(args) or 0)
     except DataError as exc:
@@ -237,8 +235,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=int, help="rows in the mixture (default: as many as possible without repeats)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--replace", action="store_true", help="allow repeating rows of a source that is too small")
-    p.add_argument("--val-fraction", type=float, help="also split off this fraction to --val-output")
-    p.add_argument("--val-output")
+    # lmmr1 0.x split here too; refused with the one command that splits
+    p.add_argument("--val-fraction", help=argparse.SUPPRESS)
+    p.add_argument("--val-output", help=argparse.SUPPRESS)
     p.set_defaults(data_func=_mix)
 
     p = sub.add_parser("split", help="deterministic train/validation split of a prepared file")
@@ -264,5 +263,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(data_func=_inspect)
 
-    register_sokoban(sub)
-    register_football(sub)
+    g = sub.add_parser("generate", help="new data: a Sokoban level set, or football games (rows included)")
+    generators = g.add_subparsers(dest="generate_command", metavar="WHAT")
+    register_sokoban(generators)
+    register_football(generators)
+    g.set_defaults(data_func=_generate_what)
+    register_sokoban(sub, listed=False)  # lmmr1 0.x's names: `data sokoban`, `data football`
+    register_football(sub, listed=False)

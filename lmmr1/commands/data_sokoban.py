@@ -1,6 +1,6 @@
-"""``lmmr1 data sokoban``: a reproducible Sokoban level set with first frames and verl-ready prompts.
+"""``lmmr1 data generate sokoban``: a reproducible Sokoban level set with first frames and verl-ready prompts.
 
-    lmmr1 data sokoban --n 5000 --dim 7 --boxes 2 --seed 0 --out DIR
+    lmmr1 data generate sokoban --n 5000 --dim 7 --boxes 2 --seed 0 --output DIR
 
 writes into DIR:
 
@@ -16,9 +16,11 @@ writes into DIR:
 Level ``i`` depends only on (``--seed``, ``i``) and the room settings, so a larger ``--n`` extends a set
 without changing its first levels. Imports no torch, Ray or verl.
 
-``lmmr1 data football --n N --scenario S --seed K --out DIR``: rows (first frame, prompt, ``extra_info`` =
+``lmmr1 data generate football --n N --scenario S --seed K --output DIR``: rows (first frame, prompt, ``extra_info`` =
 scenario + seed) for the ``football_online`` agent loop.
 
+``generate`` makes new data; ``lmmr1 data prepare --format sokoban`` turns level-set folders (these, or
+LMM-R1's) into rows. ``lmmr1 data generate sokoban`` / ``lmmr1 data generate football`` (lmmr1 0.x's names) still work.
 The generators themselves are library code (:mod:`lmmr1.data.generate`); this module is the command line.
 """
 
@@ -35,7 +37,9 @@ from lmmr1.prompts import SOKOBAN_AGENT_NAMES
 
 
 def _run_football(args: argparse.Namespace) -> int:
-    summary = generate_football_set(args.n, args.scenario, args.seed, Path(args.out).resolve(), progress=not args.quiet)
+    summary = generate_football_set(
+        args.n, args.scenario, args.seed, Path(args.output).resolve(), progress=not args.quiet
+    )
     print(
         f"wrote {summary['games']} {args.scenario} games (seed {args.seed}) to {summary['out']} "
         f"in {summary['seconds']:.1f}s",
@@ -44,17 +48,18 @@ def _run_football(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_football(data_subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``football`` to ``lmmr1 data``: prompts for the ``football_online`` agent loop."""
+def register_football(subparsers: argparse._SubParsersAction, listed: bool = True) -> argparse.ArgumentParser:
+    """Add ``football`` (prompts for the ``football_online`` agent loop); ``listed=False``: not in the help."""
     from lmmr1.envs.football import SCENARIOS
 
-    parser = data_subparsers.add_parser("football", help="prompts for the online football agent loop")
+    shown = {"help": "football games: first frames and prompts for the online agent loop"} if listed else {}
+    parser = subparsers.add_parser("football", **shown)
     parser.add_argument("--n", type=positive_int, default=1000, help="number of games (default 1000)")
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="academy_3_vs_1_with_keeper")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--output", required=True, help="output directory")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(data_func=_run_football)
+    parser.set_defaults(data_func=_run_football, output_is_dir=True)
     return parser
 
 
@@ -85,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
             dim=args.dim,
             boxes=args.boxes,
             seed=args.seed,
-            out=Path(args.out).resolve(),
+            out=Path(args.output).resolve(),
             task=args.task,
             tile_size=args.tile_size,
             max_steps=args.max_steps,
@@ -107,18 +112,15 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_sokoban(data_subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``sokoban`` to the sub-commands of ``lmmr1 data``; the handler is ``args.func``."""
-    parser = data_subparsers.add_parser(
-        "sokoban",
-        help="generate a Sokoban level set (levels, first frames, verl prompts)",
-        description=__doc__.split("\n\n")[0],
-    )
+def register_sokoban(subparsers: argparse._SubParsersAction, listed: bool = True) -> argparse.ArgumentParser:
+    """Add ``sokoban`` (a level set with first frames and rows); ``listed=False``: not in the help."""
+    shown = {"help": "a Sokoban level set: levels, first frames, verl rows"} if listed else {}
+    parser = subparsers.add_parser("sokoban", description=__doc__.split("\n\n")[0], **shown)
     parser.add_argument("--n", type=positive_int, default=5000, help="number of levels (default 5000, as LMM-R1)")
     parser.add_argument("--dim", type=_dim, default=(7, 7), help="room size: N or HxW (default 7)")
     parser.add_argument("--boxes", type=positive_int, default=2, help="boxes per level (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="base seed; level i depends on (seed, i) only")
-    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--output", required=True, help="output directory")
     parser.add_argument(
         "--task",
         choices=sorted(SOKOBAN_AGENT_NAMES),
@@ -143,7 +145,7 @@ def register_sokoban(data_subparsers: argparse._SubParsersAction) -> argparse.Ar
         help="dfs: gym-sokoban's method and difficulty (default); walk: easier levels, for curricula that start easy",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(data_func=_run)  # data_func: what `lmmr1 data` dispatches on
+    parser.set_defaults(data_func=_run, output_is_dir=True)  # data_func: what `lmmr1 data` dispatches on
     return parser
 
 

@@ -1,6 +1,6 @@
 """Generated training sets: Sokoban level sets and football game sets (library code).
 
-Used by ``lmmr1 data sokoban`` / ``lmmr1 data football`` and by the bundled smoke samples
+Used by ``lmmr1 data generate sokoban`` / ``lmmr1 data generate football`` and by the bundled smoke samples
 (:mod:`lmmr1.samples`). Level ``i`` depends only on (``seed``, ``i``) and the room settings, so a larger
 ``n`` extends a set without changing its first levels. Imports no torch, Ray or verl.
 

@@ -244,7 +244,7 @@ _SOKOBAN_MOVE = re.compile(r"\b(up|down|left|right)\b", re.IGNORECASE)
 class SokobanOnlineAgentLoop(EnvAgentLoop):
     """Sokoban turn by turn: up to ``max_moves_per_turn`` moves per model turn (Left/Right/Up/Down words
     inside ``<answer>``, or anywhere if there is no answer tag). The level is the row's
-    ``reward_model.ground_truth`` (XSB, as written by ``lmmr1 data sokoban``) or ``extra_info["xsb"]``.
+    ``reward_model.ground_truth`` (XSB, as written by ``lmmr1 data generate sokoban``) or ``extra_info["xsb"]``.
     ``reward_score`` = the episode's gym-sokoban return.
     """
 

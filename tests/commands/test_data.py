@@ -82,16 +82,15 @@ def test_prepare_skip_bad_then_mix_split_dedup_inspect(src, tmp_path, capsys):
                 "7",
                 "--output",
                 str(mixed),
-                "--val-fraction",
-                "0.25",
-                "--val-output",
-                str(val),
             ]
         )
         == 0
     )
-    assert pq.ParquetFile(mixed).metadata.num_rows + pq.ParquetFile(val).metadata.num_rows == 4
     assert "mixed 4 rows" in capsys.readouterr().err
+    train = tmp_path / "train.parquet"
+    argv = ["data", "split", str(mixed), "--val-fraction", "0.25", "--train-output", str(train), "--val-output"]
+    assert main([*argv, str(val)]) == 0
+    assert pq.ParquetFile(train).metadata.num_rows + pq.ParquetFile(val).metadata.num_rows == 4
 
     tr, va = tmp_path / "tr.parquet", tmp_path / "va.parquet"
     assert (

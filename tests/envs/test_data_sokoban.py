@@ -1,4 +1,4 @@
-"""``lmmr1 data sokoban``: files, verl's parquet layout, reproducibility (through the sub-command parser)."""
+"""``lmmr1 data generate sokoban``: files, verl's parquet layout, reproducibility (through the sub-command parser)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def run(argv: list[str]) -> int:
 
 def test_writes_levels_frames_and_verl_parquet(tmp_path):
     out = tmp_path / "set"
-    assert run(["--n", "12", "--dim", "7", "--boxes", "2", "--seed", "0", "--out", str(out), "--solve"]) == 0
+    assert run(["--n", "12", "--dim", "7", "--boxes", "2", "--seed", "0", "--output", str(out), "--solve"]) == 0
     levels = [json.loads(line) for line in (out / "levels.jsonl").read_text().splitlines()]
     assert len(levels) == 12 and len({lv["xsb"] for lv in levels}) == 12
     for lv in levels:
@@ -54,17 +54,17 @@ def test_writes_levels_frames_and_verl_parquet(tmp_path):
 
 
 def test_same_seed_same_set_and_prefix_stable(tmp_path):
-    run(["--n", "6", "--seed", "3", "--out", str(tmp_path / "a")])
-    run(["--n", "6", "--seed", "3", "--out", str(tmp_path / "b")])
-    run(["--n", "9", "--seed", "3", "--out", str(tmp_path / "c")])
-    run(["--n", "6", "--seed", "4", "--out", str(tmp_path / "d")])
+    run(["--n", "6", "--seed", "3", "--output", str(tmp_path / "a")])
+    run(["--n", "6", "--seed", "3", "--output", str(tmp_path / "b")])
+    run(["--n", "9", "--seed", "3", "--output", str(tmp_path / "c")])
+    run(["--n", "6", "--seed", "4", "--output", str(tmp_path / "d")])
     a, b, c, d = ((tmp_path / x / "levels.jsonl").read_text().splitlines() for x in "abcd")
     assert a == b and c[:6] == a and d != a
     assert (tmp_path / "a" / "train.parquet").read_bytes() == (tmp_path / "b" / "train.parquet").read_bytes()
 
 
 def test_online_task_and_other_sizes(tmp_path):
-    run(["--n", "3", "--dim", "8x9", "--boxes", "3", "--out", str(tmp_path), "--task", "online"])
+    run(["--n", "3", "--dim", "8x9", "--boxes", "3", "--output", str(tmp_path), "--task", "online"])
     row = pq.read_table(tmp_path / "train.parquet").to_pylist()[0]
     assert row["agent_name"] == "sokoban_online"
     level = parse_xsb(row["reward_model"]["ground_truth"])
@@ -74,12 +74,12 @@ def test_online_task_and_other_sizes(tmp_path):
 @pytest.mark.parametrize("bad", [["--dim", "2"], ["--dim", "7x2"], ["--dim", "axb"]])
 def test_bad_dim_is_rejected(bad, tmp_path, capsys):
     with pytest.raises(SystemExit):
-        run([*bad, "--out", str(tmp_path)])
+        run([*bad, "--output", str(tmp_path)])
     assert "--dim" in capsys.readouterr().err
 
 
 def test_min_moves_sets_a_difficulty_floor(tmp_path):
-    run(["--n", "10", "--seed", "1", "--min-moves", "12", "--out", str(tmp_path)])
+    run(["--n", "10", "--seed", "1", "--min-moves", "12", "--output", str(tmp_path)])
     levels = [json.loads(line) for line in (tmp_path / "levels.jsonl").read_text().splitlines()]
     assert all(lv["optimal_moves"] >= 12 for lv in levels)
     assert all(len(solve(lv["xsb"])) == lv["optimal_moves"] for lv in levels)
@@ -91,7 +91,7 @@ def test_football_rows_for_the_online_loop(tmp_path):
 
     parser = argparse.ArgumentParser(prog="lmmr1 data")
     register_football(parser.add_subparsers(dest="dataset"))
-    args = parser.parse_args(["football", "--n", "3", "--scenario", "5_vs_5", "--out", str(tmp_path), "--quiet"])
+    args = parser.parse_args(["football", "--n", "3", "--scenario", "5_vs_5", "--output", str(tmp_path), "--quiet"])
     assert args.data_func(args) == 0
     rows = pq.read_table(tmp_path / "train.parquet").to_pylist()
     assert [r["agent_name"] for r in rows] == ["football_online"] * 3

@@ -1,4 +1,4 @@
-"""A Sokoban level set written by ``lmmr1 data sokoban ... --out DIR``.
+"""A Sokoban level set written by ``lmmr1 data generate sokoban ... --output DIR``.
 
 Layout read here: ``DIR/levels.jsonl`` with one ``{"id", "seed", "xsb"}`` object per line, plus the first
 frame of each level as a PNG (named by an ``image``/``png``/``frame`` field of the line, or
@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from lmmr1.data.errors import BadRow, DataError
-from lmmr1.data.formats.base import PrepareOptions, Source, count_lines, iter_jsonl
+from lmmr1.data.formats.base import PrepareOptions, Source, count_lines, iter_jsonl, numbered_items
 from lmmr1.data.images import ImageProblem, load_image
 from lmmr1.data.schema import DEFAULT_AGENT, build_row, place_images, with_system
 from lmmr1.prompts import SOKOBAN_AGENT_NAMES, sokoban_prompt
@@ -105,7 +105,7 @@ def open_source(inputs: list[str], opts: PrepareOptions) -> Source:
         if not os.path.isfile(os.path.join(directory, LEVELS_FILE)):
             raise DataError(
                 f"{directory}: not a Sokoban level set (no {LEVELS_FILE}); create one with "
-                "`lmmr1 data sokoban ... --out DIR`"
+                "`lmmr1 data generate sokoban ... --output DIR`"
             )
     agent = opts.agent_name or DEFAULT_AGENT
     try:
@@ -114,17 +114,15 @@ def open_source(inputs: list[str], opts: PrepareOptions) -> Source:
         raise DataError(f"--instruction: {exc}") from None
 
     def items() -> Iterator[Any]:
-        index = 0
-        for directory in inputs:
-            path = os.path.join(directory, LEVELS_FILE)
-            for lineno, obj in iter_jsonl(path):
-                where = f"{path}:{lineno}"
-                row_index = index
-                index += 1
-                if isinstance(obj, BadRow):
-                    yield where, obj
-                    continue
-                yield where, _row(obj, where, row_index, directory, user_text, agent, opts)
+        records = (
+            (f"{path}:{lineno}", obj, directory)
+            for directory in inputs
+            for path in [os.path.join(directory, LEVELS_FILE)]
+            for lineno, obj in iter_jsonl(path)
+        )
+        yield from numbered_items(
+            records, lambda obj, where, index, directory: _row(obj, where, index, directory, user_text, agent, opts)
+        )
 
     total = sum(count_lines(os.path.join(d, LEVELS_FILE)) for d in inputs)
     return Source(extra_fields=EXTRA_FIELDS, total=total, items=items, agent=True)
