@@ -64,17 +64,15 @@ def _paper_gpus() -> int:
     return int(paper.gpus_per_node) * int(paper.nnodes)
 
 
-def compose(cfg: DictConfig) -> DictConfig:
-    """Settle ``auto`` groups by composing again with explicit choices (same overrides otherwise)."""
+def compose(cfg: DictConfig, overrides: list[str]) -> DictConfig:
+    """Settle ``auto`` groups by composing again with explicit choices (the same ``overrides`` otherwise,
+    the user's ``hydra.searchpath`` included, so their own recipes folder is still found)."""
     extra, note = _auto_overrides(cfg)
     if note:
         print(f"[lmmr1] {note}", file=sys.stderr, flush=True)
     if not extra:
         return cfg
-    overrides = list(HydraConfig.get().overrides.task) + extra
-    # keep the user's config search path (their own recipes folder) in the second composition
-    overrides += [o for o in HydraConfig.get().overrides.hydra if str(o).startswith("hydra.searchpath")]
-    return hydra.compose(config_name="config", overrides=overrides)
+    return hydra.compose(config_name="config", overrides=list(overrides) + extra)
 
 
 def dry_run_text(run: RunConfig) -> str:
@@ -183,9 +181,12 @@ def _check_gpus(cfg: DictConfig) -> Optional[str]:
     return None
 
 
-@hydra.main(config_path="pkg://lmmr1.recipes", config_name="config", version_base="1.3")
-def main(cfg: DictConfig) -> None:
-    global _EXIT_CODE, _ERROR
+def launch(cfg: DictConfig, overrides: list[str]) -> int:
+    """The composed config -> checked settings -> ``explain``, a dry run, or the curriculum; the exit code.
+
+    ``overrides`` are the user's, as typed (``hydra.searchpath=...`` included). Problems the user can fix are
+    one ``lmmr1: error:`` line and exit code 2; anything else is raised (``lmmr1.errors.guarded`` reports it).
+    """
     verbose = bool(cfg.get("verbose", False))
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr, format="[%(name)s] %(message)s"
@@ -198,19 +199,15 @@ def main(cfg: DictConfig) -> None:
     if OmegaConf.is_missing(cfg.recipe, "name"):
         from lmmr1.recipes_index import recipe_names
 
-        _EXIT_CODE = _fail(
-            "no recipe chosen. Add +recipe=NAME, one of: " + ", ".join(recipe_names()) + " (lmmr1 ls recipes)"
-        )
-        return
+        return _fail("no recipe chosen. Add +recipe=NAME, one of: " + ", ".join(recipe_names()) + " (lmmr1 ls recipes)")
     try:
-        cfg = compose(cfg)
+        cfg = compose(cfg, overrides)
         dry = bool(cfg.dry_run)
         inspect_only = dry or bool(cfg.explain)  # neither needs GPUs nor prepared data
         problem = None if inspect_only else _check_gpus(cfg)
         if problem:
-            _EXIT_CODE = _fail(problem)
-            return
-        typed = list(HydraConfig.get().overrides.task)  # the top layer of every stage setting
+            return _fail(problem)
+        typed = [o for o in overrides if not o.startswith("hydra.")]  # the top layer of every stage setting
         run = build_run_config(cfg, typed, check_files=not inspect_only)
         conflicts = _raw_key_conflicts(run)
         for line in conflicts:
@@ -218,19 +215,29 @@ def main(cfg: DictConfig) -> None:
         if run.explain:
             sys.stdout.write(explain_text(run, conflicts))
             sys.stdout.flush()
-            return
+            return 0
         text = dry_run_text(run)  # also runs verl's own config validation for every stage
         if dry:
             sys.stdout.write(text)
             sys.stdout.flush()
-            return
+            return 0
         from lmmr1.run.curriculum import run_curriculum
 
-        _EXIT_CODE = run_curriculum(run)
+        return run_curriculum(run)
     except UserError as exc:  # settings, files, output_dir, cluster, manifest
-        _EXIT_CODE = _fail(str(exc))
+        return _fail(str(exc))
     except KeyboardInterrupt:
-        _EXIT_CODE = _fail("interrupted", 130)
+        return _fail("interrupted", 130)
+
+
+@hydra.main(config_path="pkg://lmmr1.recipes", config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    """``python -m lmmr1.main``: Hydra's own command line (``--help``, ``--cfg job``, ``-m`` ...) around :func:`launch`."""
+    global _EXIT_CODE, _ERROR
+    hydra_cfg = HydraConfig.get()
+    searchpath = [o for o in hydra_cfg.overrides.hydra if str(o).startswith("hydra.searchpath")]
+    try:
+        _EXIT_CODE = launch(cfg, list(hydra_cfg.overrides.task) + searchpath)
     except Exception as exc:  # not Hydra's to report (it prints a traceback): run_app re-raises it to guarded()
         _ERROR = exc
 
@@ -247,6 +254,34 @@ def run_app(argv: list[str]) -> int:
     if _ERROR is not None:
         raise _ERROR
     return _EXIT_CODE
+
+
+def train(argv: list[str]) -> int:
+    """``lmmr1 train OVERRIDES``: the same run through Hydra's compose API, the overrides as a list.
+
+    Nothing is rewritten in ``sys.argv``; Hydra's own flags (``--help``, ``--cfg job``, ``--info``, ``-m``)
+    belong to its command line, so a call with any of them goes to :func:`run_app` as before.
+    """
+    if any(arg.startswith("-") for arg in argv):
+        sys.argv = ["lmmr1 train"]  # the program name in Hydra's usage and help
+        return run_app(argv)
+    from hydra import initialize_config_module
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from lmmr1.command_line import explain_hydra_error
+
+    with initialize_config_module(config_module="lmmr1.recipes", version_base="1.3"):
+        try:
+            cfg = hydra.compose(config_name="config", overrides=list(argv))
+        except HydraException as exc:  # a misspelt group choice or key: explained below, outside this context
+            problem = exc
+        except OmegaConfBaseException as exc:  # a recipe file that does not compose (e.g. a bad interpolation)
+            return _fail(f"the recipe does not compose: {exc}")
+        else:
+            return launch(cfg, list(argv))
+    # one line with the did-you-mean (it composes the config again to list the keys there are)
+    return _fail(explain_hydra_error(problem, list(argv)))
 
 
 def entry() -> None:

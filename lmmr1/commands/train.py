@@ -1,5 +1,8 @@
 """``lmmr1 train +recipe=NAME [key=value ...]``: the same as ``python -m lmmr1.main`` (Hydra overrides).
 
+The overrides go to Hydra's compose API as a list (``lmmr1.main.train``); Hydra's own flags (``--help``,
+``--cfg job``) are handed to its command line.
+
 lmmr1 train +recipe=fre_text
 lmmr1 train +recipe=mgt_geo scale=paper explain=true
 """
@@ -7,7 +10,6 @@ lmmr1 train +recipe=mgt_geo scale=paper explain=true
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,8 +29,6 @@ def handler(args: argparse.Namespace) -> int:
 
 
 def run(overrides: list[str]) -> int:
-    """Hand every argument to the Hydra app (``--help``, ``--cfg job`` included)."""
     from lmmr1 import main as app
 
-    sys.argv = ["lmmr1 train"]
-    return app.run_app(list(overrides))
+    return app.train(list(overrides))
