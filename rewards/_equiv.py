@@ -30,11 +30,7 @@ from . import _latex as L
 from . import _units
 from ._normalize import compact, decimal_comma, normalize, text_key
 from ._structure import FLIP, LETTER, parse_answer
-
-
-class NeedSlow(Exception):
-    """Numeric checks could not decide; symbolic comparison (time-limited) is needed."""
-
+from .contract import NeedSlow  # numeric checks could not decide: symbolic comparison (time-limited) needed
 
 # ------------------------------------------------------------------------------------------------
 # comparison

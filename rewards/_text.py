@@ -7,6 +7,7 @@ run in-process before any time-limited work.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 MAX_RESPONSE_CHARS = 200_000  # ~50k tokens; a longer response scores 0 with a reason
 MAX_GOLD_CHARS = 10_000
@@ -37,37 +38,35 @@ def check_text(value: object, what: str, limit: int) -> str:
     return _BAD_CONTROL.sub(" ", value)
 
 
-def brace_pairs(text: str) -> dict[int, int]:
-    """Index of each ``{`` -> index just past its matching ``}``, in one pass (escaped braces skipped)."""
-    pairs: dict[int, int] = {}
-    stack: list[int] = []
+def _braces(text: str) -> Iterator[tuple[int, str]]:
+    """``(index, "{" or "}")`` of each brace not escaped by a backslash, left to right."""
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
         if ch == "\\":
             i += 2
             continue
+        if ch == "{" or ch == "}":
+            yield i, ch
+        i += 1
+
+
+def brace_pairs(text: str) -> dict[int, int]:
+    """Index of each ``{`` -> index just past its matching ``}``, in one pass (escaped braces skipped)."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for i, ch in _braces(text):
         if ch == "{":
             stack.append(i)
-        elif ch == "}" and stack:
+        elif stack:
             pairs[stack.pop()] = i + 1
-        i += 1
     return pairs
 
 
 def brace_pairs_balanced(text: str) -> bool:
     depth = 0
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth < 0:
-                return False
-        i += 1
+    for _, ch in _braces(text):
+        depth += 1 if ch == "{" else -1
+        if depth < 0:
+            return False
     return depth == 0

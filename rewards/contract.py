@@ -4,7 +4,10 @@
   per step as ``reward/<component>/mean``. Without a declaration the scorer finds them with one probe call.
 * ``fast_path``: a function with the reward's signature that is cheap and bounded and returns the result,
   or None when slow work is needed (the scorer then uses its killable, time-limited worker pool);
-  ``"self"`` when the reward itself is cheap and bounded. Without one, every call goes to the pool.
+  ``"self"`` when the reward itself is cheap and bounded; ``"in_process"`` when the reward decides most rows
+  in-process and only some need slow work: the reward itself, run with :func:`slow_allowed` false, where a
+  slow step raises :class:`NeedSlow` instead (and the fast path returns None). Without one, every call goes to
+  the pool.
 
 The decorator checks the declaration when the module is imported (names, reserved keys, a fast path that
 takes the reward's arguments), so a wrong contract fails at start-up, not in the middle of a run. It also
@@ -14,9 +17,11 @@ keeps the two attributes earlier versions read (``fn.components``, ``fn.fast_pat
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -27,6 +32,34 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 class ContractError(TypeError):
     """A reward's declared contract is malformed (raised when its module is imported)."""
+
+
+class NeedSlow(Exception):
+    """In-process checks could not decide; the slow (killable, time-limited) path is needed."""
+
+
+_SLOW_ALLOWED: ContextVar[bool] = ContextVar("lmmr1_reward_slow_allowed", default=True)
+
+
+def slow_allowed() -> bool:
+    """False inside an ``"in_process"`` fast path: a reward must raise :class:`NeedSlow` rather than do slow work."""
+    return _SLOW_ALLOWED.get()
+
+
+def _in_process(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The reward as its own fast path: slow work switched off; None where it would have been needed."""
+
+    @functools.wraps(fn)
+    def fast(*args: Any, **kwargs: Any) -> Any:
+        token = _SLOW_ALLOWED.set(False)
+        try:
+            return fn(*args, **kwargs)
+        except NeedSlow:
+            return None
+        finally:
+            _SLOW_ALLOWED.reset(token)
+
+    return fast
 
 
 @dataclass(frozen=True)
@@ -48,7 +81,9 @@ def _check_fast_path(fn: Callable[..., Any], fast: Callable[..., Any]) -> None:
 
 
 def reward_contract(
-    *, components: Sequence[str] | None = None, fast_path: Callable[..., Any] | Literal["self"] | None = None
+    *,
+    components: Sequence[str] | None = None,
+    fast_path: Callable[..., Any] | Literal["self", "in_process"] | None = None,
 ) -> Callable[[F], F]:
     """Declare a reward's components and fast path (see the module docstring)."""
 
@@ -65,10 +100,10 @@ def reward_contract(
                     raise ContractError(f"reward {fn.__qualname__}: component {name!r} is reserved by the scorer")
             if len(set(names)) != len(names):
                 raise ContractError(f"reward {fn.__qualname__}: components {names} repeat a name")
-        fast = fn if fast_path == "self" else fast_path
+        fast = fn if fast_path == "self" else _in_process(fn) if fast_path == "in_process" else fast_path
         if fast is not None:
             if not callable(fast):
-                raise ContractError(f"reward {fn.__qualname__}: fast_path must be a function or 'self'")
+                raise ContractError(f"reward {fn.__qualname__}: fast_path must be a function, 'self' or 'in_process'")
             _check_fast_path(fn, fast)
         fn.__lmmr1_contract__ = RewardContract(names, fast)  # type: ignore[attr-defined]
         if names is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from .contract import reward_contract
+from .contract import reward_contract, slow_allowed
 from .format import format_reward
 from .math import grade
 
@@ -39,6 +39,7 @@ def _combine(fmt: dict, acc: dict, format_weight: float, bad_gold: str) -> dict[
     return out
 
 
+@reward_contract(components=("acc", "format"), fast_path="in_process")
 def lmm_r1_reward(
     data_source: str | None,
     solution_str: str,
@@ -52,32 +53,6 @@ def lmm_r1_reward(
     math_verify: bool = True,
     **kwargs: Any,
 ) -> dict[str, Any]:
-    fmt = format_reward(data_source, solution_str, weight=1.0)
-    acc = grade(solution_str, ground_truth, True, boxes, fallback, math_verify, approximate)
-    return _combine(fmt, acc, format_weight, bad_gold)
-
-
-def _fast_path(
-    data_source: str | None,
-    solution_str: str,
-    ground_truth: Any,
-    extra_info: dict | None = None,
-    format_weight: float = 0.5,
-    bad_gold: str = "zero",
-    boxes: str = "all",
-    fallback: str = "last_math",
-    approximate: bool = False,
-    math_verify: bool = True,
-    **kwargs: Any,
-) -> dict[str, Any] | None:
-    from ._equiv import NeedSlow
-
-    try:
-        acc = grade(solution_str, ground_truth, False, boxes, fallback, math_verify, approximate)
-    except NeedSlow:
-        return None
+    acc = grade(solution_str, ground_truth, slow_allowed(), boxes, fallback, math_verify, approximate)
     fmt = format_reward(data_source, solution_str, weight=1.0)
     return _combine(fmt, acc, format_weight, bad_gold)
-
-
-lmm_r1_reward = reward_contract(components=("acc", "format"), fast_path=_fast_path)(lmm_r1_reward)

@@ -42,7 +42,7 @@ from ._text import (
     brace_pairs_balanced,
     check_text,
 )
-from .contract import reward_contract
+from .contract import reward_contract, slow_allowed
 
 BOX_POLICIES = ("all", "last")
 _HEDGE = re.compile(r"(?:\\text\s*\{\s*or\s*\}|(?<![A-Za-z])or(?![A-Za-z])|\\lor(?![A-Za-z])|\\vee(?![A-Za-z]))")
@@ -158,6 +158,7 @@ def grade(
     return {"score": 0.0, "acc": 0.0}
 
 
+@reward_contract(components=("acc",), fast_path="in_process")
 def math_reward(
     data_source: str | None,
     solution_str: str,
@@ -170,24 +171,4 @@ def math_reward(
     **kwargs: Any,
 ) -> dict[str, Any]:
     """Accuracy reward: {"score": 0/1, "acc": 0/1} (+ "error" with a reason)."""
-    return grade(solution_str, ground_truth, True, boxes, fallback, math_verify, approximate)
-
-
-def _fast_path(
-    data_source: str | None,
-    solution_str: str,
-    ground_truth: Any,
-    extra_info: dict | None = None,
-    boxes: str = "all",
-    fallback: str = "last_math",
-    math_verify: bool = True,
-    approximate: bool = False,
-    **kwargs: Any,
-) -> dict[str, Any] | None:
-    try:
-        return grade(solution_str, ground_truth, False, boxes, fallback, math_verify, approximate)
-    except E.NeedSlow:
-        return None
-
-
-math_reward = reward_contract(components=("acc",), fast_path=_fast_path)(math_reward)
+    return grade(solution_str, ground_truth, slow_allowed(), boxes, fallback, math_verify, approximate)

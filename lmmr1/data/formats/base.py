@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 import pyarrow as pa
 
@@ -67,22 +67,50 @@ def jsonl_source(
     require_files(inputs)
 
     def items() -> Iterator[Item]:
-        index = 0
-        for path in inputs:
-            base_dir = os.path.dirname(os.path.abspath(path))
-            for lineno, obj in iter_jsonl(path):
-                where = f"{path}:{lineno}"
-                row_index = index
-                index += 1
-                if isinstance(obj, BadRow):
-                    yield where, obj
-                elif not selected(obj, opts.where):
-                    yield where, FILTERED
-                else:
-                    yield where, make_row(obj, where, row_index, path, base_dir, opts)
+        records = ((f"{path}:{lineno}", obj, path) for path in inputs for lineno, obj in iter_jsonl(path))
+        yield from numbered_items(
+            records,
+            lambda obj, where, index, path: make_row(
+                obj, where, index, path, os.path.dirname(os.path.abspath(path)), opts
+            ),
+            opts.where,
+        )
 
     total = sum(count_lines(p) for p in inputs)
     return Source(extra_fields=extra_fields, total=total, items=items, kind=kind)
+
+
+def numbered_items(
+    records: Iterable[tuple[str, Any, Any]],
+    make_row: Callable[[Any, str, int, Any], Any],
+    where_filters: Optional[list] = None,
+) -> Iterator[Item]:
+    """``(where, row)`` per source record ``(where, record or BadRow, context)``, the one loop every format runs.
+
+    ``index`` counts every record across the inputs, bad and filtered ones included, so a row's index names
+    its place in the inputs; ``--where`` filters (``where_filters``) apply before ``make_row(record, where,
+    index, context)``.
+    """
+    for index, (where, obj, context) in enumerate(records):
+        if isinstance(obj, BadRow):
+            yield where, obj
+        elif where_filters is not None and not selected(obj, where_filters):
+            yield where, FILTERED
+        else:
+            yield where, make_row(obj, where, index, context)
+
+
+def row_identity(obj: dict, opts: PrepareOptions, path: str, index: int) -> tuple[str, dict[str, Any]]:
+    """A row's ``data_source`` (option, else the record's, else the file's name) and the ``extra_info``
+    fields every format writes: ``index``, ``id`` (the record's, else SOURCE-INDEX), ``split``, ``source_file``."""
+    data_source = str(opts.data_source or obj.get("data_source") or default_source_name(path))
+    raw_id = obj.get("id")
+    return data_source, {
+        "index": index,
+        "id": str(raw_id) if raw_id is not None else f"{data_source}-{index}",
+        "split": opts.split,
+        "source_file": os.path.basename(path),
+    }
 
 
 def count_lines(path: str) -> int:

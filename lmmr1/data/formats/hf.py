@@ -25,12 +25,12 @@ from lmmr1.data.formats.base import (
     count_lines,
     default_source_name,
     iter_jsonl,
+    numbered_items,
     require_files,
-    selected,
 )
 from lmmr1.data.images import ImageProblem, load_image
 from lmmr1.data.schema import build_row, normalize_gold, place_images, stray_placeholder, with_system
-from lmmr1.data.writer import FILTERED, Item
+from lmmr1.data.writer import Item
 from lmmr1.prompts import MATH_SUFFIX
 
 QUESTION_KEYS = ("problem", "question", "prompt", "query", "input")
@@ -202,18 +202,14 @@ def open_source(inputs: list[str], opts: PrepareOptions) -> Source:
     total = None if any(c is None for c in counts) else sum(counts)
 
     def items() -> Iterator[Item]:
-        index = 0
-        for table in tables:
-            for line, rec in table.records():
-                where = f"{table.path}:{line}"
-                row_index = index
-                index += 1
-                if isinstance(rec, BadRow):
-                    yield where, rec
-                elif not selected(rec, opts.where):
-                    yield where, FILTERED
-                else:
-                    yield where, _row(rec, where, row_index, table, qkey, akey, ikey, idkey, keep, suffix, opts)
+        records = ((f"{table.path}:{line}", rec, table) for table in tables for line, rec in table.records())
+        yield from numbered_items(
+            records,
+            lambda rec, where, index, table: _row(
+                rec, where, index, table, qkey, akey, ikey, idkey, keep, suffix, opts
+            ),
+            opts.where,
+        )
 
     extra = [("source_file", pa.string())] + [(k, pa.string()) for k in keep]
     return Source(extra_fields=extra, total=total, items=items)

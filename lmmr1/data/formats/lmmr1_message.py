@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 from typing import Any
 
 import pyarrow as pa
@@ -23,8 +22,8 @@ from lmmr1.data.errors import BadRow
 from lmmr1.data.formats.base import (
     PrepareOptions,
     Source,
-    default_source_name,
     jsonl_source,
+    row_identity,
 )
 from lmmr1.data.images import ImageProblem, load_image
 from lmmr1.data.schema import IMAGE_PLACEHOLDER, build_row, normalize_gold, stray_placeholder, with_system
@@ -151,18 +150,11 @@ def _row(obj: Any, where: str, index: int, path: str, base_dir: str, opts: Prepa
         last = messages[-1]
         messages[-1] = {"role": "user", "content": last["content"] + opts.suffix}
     messages = with_system(messages, opts.system_prompt, opts.override_system)
-    data_source = opts.data_source or obj.get("data_source") or default_source_name(path)
-    raw_id = obj.get("id")
+    data_source, extra_info = row_identity(obj, opts, path, index)
     return build_row(
-        data_source=str(data_source),
+        data_source=data_source,
         messages=messages,
         images=images,
         ground_truth=gold,
-        extra_info={
-            "index": index,
-            "id": str(raw_id) if raw_id is not None else f"{data_source}-{index}",
-            "split": opts.split,
-            "answer": str(obj["answer"]),
-            "source_file": os.path.basename(path),
-        },
+        extra_info={**extra_info, "answer": str(obj["answer"])},
     )

@@ -14,7 +14,6 @@ SFT layout (``lmmr1.data.schema.sft_schema``).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pyarrow as pa
@@ -23,8 +22,8 @@ from lmmr1.data.errors import BadRow, DataError
 from lmmr1.data.formats.base import (
     PrepareOptions,
     Source,
-    default_source_name,
     jsonl_source,
+    row_identity,
 )
 from lmmr1.data.formats.lmmr1_message import convert_messages, parse_message_list
 from lmmr1.data.images import ImageProblem, load_image
@@ -105,19 +104,8 @@ def _row(obj: Any, where: str, index: int, path: str, base_dir: str, opts: Prepa
     except (ValueError, ImageProblem) as exc:
         return BadRow(where, str(exc))
     messages = with_system(messages, opts.system_prompt, opts.override_system)
-    data_source = opts.data_source or obj.get("data_source") or default_source_name(path)
-    raw_id = obj.get("id")
-    return build_sft_row(
-        data_source=str(data_source),
-        messages=messages,
-        images=images,
-        extra_info={
-            "index": index,
-            "id": str(raw_id) if raw_id is not None else f"{data_source}-{index}",
-            "split": opts.split,
-            "source_file": os.path.basename(path),
-        },
-    )
+    data_source, extra_info = row_identity(obj, opts, path, index)
+    return build_sft_row(data_source=data_source, messages=messages, images=images, extra_info=extra_info)
 
 
 _MASK = "\x00lmmr1-image\x00"
