@@ -143,7 +143,7 @@ def _print_estimates(run: RunConfig) -> None:
         rows = None
         files = stage.data.train_files
         if files and all(f.endswith(".parquet") and Path(f).exists() for f in files):
-            from lmmr1.verl.data_compat import parquet_row_count
+            from lmmr1.data.schema import parquet_row_count
 
             rows = parquet_row_count(files)
         result = estimate(stage, run.scale, rows)

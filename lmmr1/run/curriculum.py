@@ -383,7 +383,7 @@ def _set_aside(stage: StagePaths, attempt: int) -> Optional[Path]:
 
 
 def _rows(files: list[str]) -> str:
-    from lmmr1.verl.data_compat import parquet_row_count
+    from lmmr1.data.schema import parquet_row_count
 
     try:
         return str(parquet_row_count(files))

@@ -455,7 +455,7 @@ def expected_steps(verl_cfg: DictConfig) -> Optional[int]:
     """Training steps verl will run for this config (for progress display), if it can be known."""
     if verl_cfg.trainer.total_training_steps:
         return int(verl_cfg.trainer.total_training_steps)
-    from lmmr1.verl.data_compat import parquet_row_count
+    from lmmr1.data.schema import parquet_row_count
 
     try:
         rows = parquet_row_count(list(verl_cfg.data.train_files))

@@ -152,10 +152,3 @@ def apply() -> None:
     install_qwen_vl_utils_shim()
     install_image_only_video_processor()
     _applied = True
-
-
-def parquet_row_count(files: Any) -> int:
-    import pyarrow.parquet as pq
-
-    paths = [files] if isinstance(files, str) else list(files)
-    return sum(pq.ParquetFile(p).metadata.num_rows for p in paths if str(p).endswith(".parquet"))

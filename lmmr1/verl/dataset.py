@@ -12,7 +12,7 @@ from typing import Any
 from verl.utils.dataset.rl_dataset import RLHFDataset
 
 from lmmr1.data.errors import RowCountMismatch
-from lmmr1.data.schema import DEFAULT_AGENT
+from lmmr1.data.schema import DEFAULT_AGENT, parquet_row_count
 from lmmr1.verl import data_compat as verl_compat
 from lmmr1.verl.fixes import install_deterministic_batches
 
@@ -39,7 +39,7 @@ class CheckedRLHFDataset(RLHFDataset):
 
     def _read_files_and_tokenize(self) -> None:
         super()._read_files_and_tokenize()
-        expected = verl_compat.parquet_row_count(self.data_files)
+        expected = parquet_row_count(self.data_files)
         if self.max_samples and 0 < self.max_samples < expected:
             expected = self.max_samples
         got = len(self.dataframe)
