@@ -150,3 +150,16 @@ def test_checking_a_run_s_settings_imports_neither_verl_nor_torch():
     (agent-loop settings included) import no verl, torch, transformers, Ray or vLLM."""
     result = subprocess.run([sys.executable, "-c", _FRESH], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert result.returncode == 0 and "pure" in result.stdout, result.stderr[-3000:]
+
+
+def test_rewards_and_envs_stay_leaves():
+    """rewards/ may use lmmr1's registry (how rewards are found) and nothing else of lmmr1; envs/ nothing."""
+    graph = _graph()
+    for name, targets in graph.items():
+        outside = {t for t in targets if not t.startswith(("lmmr1.rewards", "lmmr1.envs"))}
+        if name.startswith("lmmr1.rewards"):
+            assert outside <= {"lmmr1.registry"}, f"{name} imports {outside}"
+        if name.startswith("lmmr1.envs"):
+            assert not outside and not {t for t in targets if t.startswith("lmmr1.rewards")}, (
+                f"{name} imports {targets}"
+            )
