@@ -59,18 +59,7 @@ DIRECTIONS: dict[int, tuple[float, float]] = {
     8: (-_S, _S),
 }
 # sticky_actions layout in GRF: 8 directions, sprint, dribble
-STICKY_NAMES = (
-    "left",
-    "top_left",
-    "top",
-    "top_right",
-    "right",
-    "bottom_right",
-    "bottom",
-    "bottom_left",
-    "sprint",
-    "dribble",
-)
+STICKY_NAMES = (*ACTION_NAMES[1:9], "sprint", "dribble")
 
 
 def action_from_text(text: str) -> int | None:

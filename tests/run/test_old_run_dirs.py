@@ -26,9 +26,19 @@ def _lmmr1(args: list[str], env: dict, cwd: Path, module: str = "lmmr1.cli") -> 
     )
 
 
+def _with_export(run: Path) -> None:
+    """The first stage's HF export, where the manifest and ``final_hf`` point. Weights are not kept in git:
+    the tiny Qwen2.5-VL (the same architecture and files, before its 3 training steps) is built here."""
+    from lmmr1.tiny_models import ensure_tiny_model
+
+    export = run / "fre_text" / "checkpoints" / "global_step_3" / "actor" / "huggingface"
+    shutil.copytree(ensure_tiny_model("qwen2_5_vl"), export)
+
+
 def test_a_run_dir_written_before_the_renovation_goes_on_to_its_next_stage(tmp_path, lmmr1_env):
     run = tmp_path / "carried" / "my_curriculum"
     shutil.copytree(OLD, run, symlinks=True)
+    _with_export(run)
     env = dict(lmmr1_env, LMMR1_CACHE=str(tmp_path / "other_cache"))  # another machine's cache
     result = _lmmr1(
         [f"hydra.searchpath=[file://{REPO}/examples/curriculum]", "+recipe=my_curriculum", f"output_dir={run}"],
