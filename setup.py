@@ -96,6 +96,8 @@ setup(
     extras_require=EXTRAS,
     entry_points={
         "console_scripts": ["lmmr1=lmmr1.cli:main"],
+        # vLLM runs these in its engine and worker processes; a no-op outside vLLM's CPU build (scale=cpu_vllm)
+        "vllm.general_plugins": ["lmmr1_cpu_keep_linear_weights = lmmr1.verl.vllm_cpu:register"],
         # Built-in rewards: same group and shape as a third-party plug-in.
         "lmmr1.rewards": [
             "format = lmmr1.rewards.format:format_reward",

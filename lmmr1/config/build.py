@@ -16,7 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from lmmr1.config.checks import check_known_keys, check_loggers, check_scale, check_stage
 from lmmr1.config.layering import _plain, build_stage, layer_stage, parse_user_overrides
-from lmmr1.config.schema import ConfigError, RunConfig, StageSpec
+from lmmr1.config.schema import ConfigError, RunConfig, StageSpec, stage_block_name
 from lmmr1.outputs import OutputError, check_output_dir
 from lmmr1.typecheck import SettingError, close_match, coerce
 
@@ -98,7 +98,16 @@ def compose_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None) -
 
     stages: list[StageSpec] = []
     for name in order:
-        values, origin = layer_stage(name, stages_raw[name], scale.name, scale_overrides, default_algorithm, user, cfg)
+        values, origin = layer_stage(
+            name,
+            stages_raw[name],
+            scale.name,
+            scale_overrides,
+            default_algorithm,
+            user,
+            cfg,
+            block_name=stage_block_name(scale.name, scale.device),
+        )
         for key, value in data_override.items():
             values[f"data.{key}"] = value
             origin[f"data.{key}"] = "command line" if f"data.{key}" in user.data_keys else "data group"

@@ -223,9 +223,16 @@ def layer_stage(
     default_algorithm: Mapping[str, Any],
     user: UserOverrides,
     cfg: DictConfig,
+    block_name: Optional[str] = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Apply the layers in order; returns (dotted setting -> value, dotted setting -> layer)."""
+    """Apply the layers in order; returns (dotted setting -> value, dotted setting -> layer).
+
+    ``block_name`` is the stage block the scale reads (:func:`lmmr1.config.schema.stage_block_name`;
+    default: the scale's own name).
+    """
     where = f"stages.{name}"
+    scale_label = scale_name
+    scale_name = block_name or scale_name
     values: dict[str, Any] = {}
     origin: dict[str, str] = {}
 
@@ -241,7 +248,7 @@ def layer_stage(
         if key not in _STAGE_FIELDS and key not in SCALE_BLOCKS:
             raise _unknown(str(key), where, [*_STAGE_FIELDS, *SCALE_BLOCKS])
     apply(mapping_leaves(raw, where, skip=SCALE_BLOCKS), "recipe")
-    apply(mapping_leaves(scale_overrides, "scale.stage_overrides"), f"scale ({scale_name}.stage_overrides)")
+    apply(mapping_leaves(scale_overrides, "scale.stage_overrides"), f"scale ({scale_label}.stage_overrides)")
     block = raw.get(scale_name) or {}
     if not isinstance(block, Mapping):
         raise ConfigError(f"{where}.{scale_name} = {block!r}: expected a mapping of stage settings")

