@@ -31,8 +31,9 @@ def check_model_spec(spec: str, where: str = "model.path") -> str:
     return resolve_model_path(spec)
 
 
-# vLLM's CPU attention (vllm 0.24, csrc/cpu) refuses heads narrower than this
-VLLM_CPU_MIN_HEAD_DIM = 32
+# The head sizes vLLM's CPU attention serves (vllm 0.24: CPUAttentionBackend.get_supported_head_sizes();
+# tests/verl/test_vllm_cpu.py compares them with the installed vLLM)
+VLLM_CPU_HEAD_SIZES = (32, 64, 80, 96, 112, 128, 160, 192, 224, 256, 512)
 
 
 def _head_dim(config: dict) -> Optional[int]:
@@ -46,7 +47,7 @@ def _head_dim(config: dict) -> Optional[int]:
 
 
 def check_vllm_cpu_model(spec: str, where: str = "model.path") -> None:
-    """A model vLLM's CPU build can serve: attention heads of 32 or more (``scale=cpu_vllm``).
+    """A model vLLM's CPU build can serve: attention heads of a size its CPU attention has (``scale=cpu_vllm``).
 
     Tiny models are judged by their kind (the ``_hd32`` variants), a local folder by its ``config.json``;
     a hub id is left to vLLM, which says the same when it loads the model.
@@ -57,12 +58,12 @@ def check_vllm_cpu_model(spec: str, where: str = "model.path") -> None:
         kind = spec[len("tiny:") :]
         text = text_config(kind)
         head = text["hidden_size"] // text["num_attention_heads"]
-        if head < VLLM_CPU_MIN_HEAD_DIM:
+        if head not in VLLM_CPU_HEAD_SIZES:
             wider = f"{kind}_hd32"
-            hint = f"model=tiny_{wider} ({where}=tiny:{wider})" if wider in KINDS else "a model with wider heads"
+            hint = f"model=tiny_{wider} ({where}=tiny:{wider})" if wider in KINDS else "a model with other heads"
             raise ConfigError(
-                f"{where}={spec}: attention heads of {head}; vLLM's CPU attention needs {VLLM_CPU_MIN_HEAD_DIM} or "
-                f"more. Use {hint}, or scale=smoke (lmmr1's HF rollout) for this model."
+                f"{where}={spec}: attention heads of {head}; vLLM's CPU attention serves head sizes "
+                f"{', '.join(map(str, VLLM_CPU_HEAD_SIZES))}. Use {hint}, or scale=smoke (lmmr1's HF rollout)."
             )
         return
     config_file = Path(spec) / "config.json"
@@ -71,10 +72,10 @@ def check_vllm_cpu_model(spec: str, where: str = "model.path") -> None:
     import json
 
     head = _head_dim(json.loads(config_file.read_text(encoding="utf-8")))
-    if head is not None and head < VLLM_CPU_MIN_HEAD_DIM:
+    if head is not None and head not in VLLM_CPU_HEAD_SIZES:
         raise ConfigError(
-            f"{where}={spec}: attention heads of {head} (config.json); vLLM's CPU attention needs "
-            f"{VLLM_CPU_MIN_HEAD_DIM} or more. Use a model with wider heads, or scale=smoke (lmmr1's HF rollout)."
+            f"{where}={spec}: attention heads of {head} (config.json); vLLM's CPU attention serves head sizes "
+            f"{', '.join(map(str, VLLM_CPU_HEAD_SIZES))}. Use another model, or scale=smoke (lmmr1's HF rollout)."
         )
 
 

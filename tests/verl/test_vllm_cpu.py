@@ -84,3 +84,22 @@ def test_the_plugin_is_registered_for_vllm_and_replaces_its_dispatcher():
     assert layer.weight.shape == (64, 64)
     x = torch.randn(2, 64)
     assert torch.allclose(utils.cpu_unquantized_gemm(layer, x, layer.weight), layer(x))
+
+
+@pytest.mark.vllm_cpu
+def test_upstream_vllm_cpu_still_refuses_sleep_mode():
+    """lmmr1.verl.bridge sets rollout.enable_sleep_mode=false for CPU runs with vLLM; once vLLM's CPU platform
+    offers sleep mode this fails and that setting can go."""
+    from vllm.platforms import current_platform
+
+    assert current_platform.is_cpu() and not current_platform.is_sleep_mode_available()
+
+
+@pytest.mark.vllm_cpu
+def test_lmmr1_knows_the_head_sizes_vllms_cpu_attention_serves():
+    """lmmr1.run.inputs refuses a model vLLM's CPU attention cannot serve before Ray starts: same list as vLLM's."""
+    from vllm.v1.attention.backends.cpu_attn import CPUAttentionBackend
+
+    from lmmr1.run.inputs import VLLM_CPU_HEAD_SIZES
+
+    assert tuple(CPUAttentionBackend.get_supported_head_sizes()) == VLLM_CPU_HEAD_SIZES
