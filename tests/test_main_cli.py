@@ -124,7 +124,7 @@ def test_dry_run_writes_nothing_in_an_empty_home_and_cache(tmp_path, lmmr1_env):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("preset", ["grpo", "dapo", "gae"])
+@pytest.mark.parametrize("preset", ["grpo", "dapo", "gae", "gspo", "cispo"])
 def test_algorithm_presets_show_in_the_dry_run_of_every_stage(tmp_path, lmmr1_env, preset):
     for recipe in ("fre_text", "mgt_geo"):
         out = lmmr1_main(f"+recipe={recipe}", "dry_run=true", f"algorithm={preset}", env=lmmr1_env, cwd=tmp_path)
@@ -133,10 +133,22 @@ def test_algorithm_presets_show_in_the_dry_run_of_every_stage(tmp_path, lmmr1_en
             assert doc["algorithm"]["adv_estimator"] == ("gae" if preset == "gae" else "grpo"), (recipe, name)
             assert doc["critic"]["enable"] is (preset == "gae")
             actor = doc["actor_rollout_ref"]["actor"]
+            loss_mode = actor["policy_loss"]["loss_mode"]
+            assert loss_mode == (preset if preset in ("gspo", "cispo") else "vanilla"), (recipe, name)
+            shaping = doc["reward"]["custom_reward_function"]["reward_kwargs"].get("lmmr1_overlong")
             if preset == "dapo":
                 assert actor["clip_ratio_high"] == pytest.approx(0.28) and actor["loss_agg_mode"] == "token-mean"
                 assert doc["algorithm"]["filter_groups"]["enable"] is True
                 assert doc["algorithm"]["filter_groups"]["metric"] == "reward"
+                # the last fifth of max_response_length (48 at smoke scale) is the overlong buffer
+                assert shaping == {"max_length": 48, "buffer": 10, "penalty": 1.0}
+            else:
+                assert shaping is None
+            if preset == "gspo":
+                assert (actor["clip_ratio_low"], actor["clip_ratio_high"]) == (pytest.approx(3e-4), pytest.approx(4e-4))
+                assert actor["loss_agg_mode"] == "seq-mean-token-mean" and actor["use_kl_loss"] is False
+            if preset == "cispo":
+                assert (actor["clip_ratio_low"], actor["clip_ratio_high"]) == (pytest.approx(10.0), pytest.approx(0.2))
 
 
 @pytest.mark.slow  # a fresh interpreter imports verl and validates (~13 s)

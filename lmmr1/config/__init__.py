@@ -20,6 +20,7 @@ from lmmr1.config.layering import algorithm_presets, load_algorithm_preset, pars
 from lmmr1.config.schema import (
     ESTIMATORS,
     LOSS_AGG_MODES,
+    POLICY_LOSSES,
     SCALE_BLOCKS,
     STAGE_KINDS,
     STAGE_SETTING_NAMES,
@@ -38,6 +39,7 @@ from lmmr1.config.schema import (
 __all__ = [
     "ESTIMATORS",
     "LOSS_AGG_MODES",
+    "POLICY_LOSSES",
     "SCALE_BLOCKS",
     "STAGE_KINDS",
     "STAGE_SETTING_NAMES",

@@ -23,6 +23,7 @@ from lmmr1.config.schema import (
     _SHARED_LAYERS,
     ESTIMATORS,
     LOSS_AGG_MODES,
+    POLICY_LOSSES,
     SCALE_DEVICES,
     SCALE_DTYPES,
     SCALE_ENGINES,
@@ -117,6 +118,22 @@ def check_stage(stage: StageSpec, order: list[str]) -> None:
         raise ConfigError(
             f"{where}.algorithm.loss_agg_mode = {algo.loss_agg_mode!r}"
             f"{close_match(algo.loss_agg_mode, LOSS_AGG_MODES)}. Accepted: {', '.join(LOSS_AGG_MODES)}."
+        )
+    if algo.policy_loss not in POLICY_LOSSES:
+        raise ConfigError(
+            f"{where}.algorithm.policy_loss = {algo.policy_loss!r}: not a verl policy loss"
+            f"{close_match(algo.policy_loss, POLICY_LOSSES)}. Accepted: {', '.join(POLICY_LOSSES)}."
+        )
+    if not 0 <= algo.overlong_buffer < 1 or algo.overlong_penalty < 0:
+        raise ConfigError(
+            f"{where}.algorithm: overlong_buffer is the share of max_response_length where the length penalty "
+            f"ramps, in [0, 1) (0 = off; DAPO: 0.2), and overlong_penalty must be >= 0 (got overlong_buffer="
+            f"{algo.overlong_buffer}, overlong_penalty={algo.overlong_penalty})"
+        )
+    if algo.overlong_buffer and round(algo.overlong_buffer * stage.max_response_length) < 1:
+        raise ConfigError(
+            f"{where}.algorithm.overlong_buffer = {algo.overlong_buffer}: less than one token of "
+            f"max_response_length ({stage.max_response_length}); raise it or set 0 to turn the shaping off"
         )
     if (algo.estimator == "gae") != algo.use_critic:
         raise ConfigError(

@@ -9,6 +9,14 @@ from typing import Any, Optional
 
 from lmmr1.config.schema import _RL_ONLY, _SFT_ONLY, RunConfig, ScaleSpec, StageSpec
 
+# Settings added after run directories existed, with the value a stage recorded without them trained with:
+# resuming such a stage compares a missing key as this value (lmmr1.run.curriculum).
+SETTINGS_ADDED_LATER: dict[str, Any] = {
+    "algorithm.policy_loss": "vanilla",
+    "algorithm.overlong_buffer": 0.0,
+    "algorithm.overlong_penalty": 1.0,
+}
+
 
 def stage_settings(run: RunConfig, stage: StageSpec) -> dict[str, Any]:
     """The settings that decide what a stage trains (flat, JSON-able), recorded in the manifest."""

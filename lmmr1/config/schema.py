@@ -24,6 +24,21 @@ class ConfigError(UserError, ValueError):
 LOSS_AGG_MODES = ("token-mean", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm")
 # verl 0.9.1 advantage estimators lmmr1 wires (verl/trainer/ppo/core_algos.py::AdvantageEstimator)
 ESTIMATORS = ("reinforce_plus_plus_baseline", "reinforce_plus_plus", "grpo", "gae", "rloo", "remax", "opo", "gpg")
+# verl 0.9.1 policy losses (verl/trainer/ppo/core_algos.py, @register_policy_loss) a stage may name; "vanilla" is
+# PPO's clipped objective. tests/verl/test_bridge.py checks each is registered in the installed verl.
+POLICY_LOSSES = (
+    "vanilla",
+    "gspo",
+    "cispo",
+    "sapo",
+    "gpg",
+    "clip_cov",
+    "kl_cov",
+    "geo_mean",
+    "dro",
+    "dppo_tv",
+    "dppo_kl",
+)
 SCALE_BLOCKS = ("smoke", "paper")
 
 
@@ -63,6 +78,13 @@ class AlgorithmSpec:
     # "reward" is verl's canonical per-sequence score, which every reward has; a component name (e.g.
     # "acc") selects that component instead, and then every row's reward must report it.
     filter_metric: str = "reward"
+    # verl's policy loss (actor.policy_loss.loss_mode): vanilla (PPO clip), gspo, cispo, ... (POLICY_LOSSES)
+    policy_loss: str = "vanilla"
+    # DAPO's overlong reward shaping: the last ``overlong_buffer`` share of max_response_length is a buffer in
+    # which a response's reward falls linearly from 0 to -overlong_penalty (DAPO: 4096 of 20480 tokens, 0.2,
+    # penalty 1.0); 0 turns it off. Logged as the reward component ``overlong``.
+    overlong_buffer: float = 0.0
+    overlong_penalty: float = 1.0
 
 
 @dataclass

@@ -258,18 +258,18 @@ def archive_from(run: RunConfig, manifest: mf.Manifest, first: str) -> Optional[
 def _check_settings_unchanged(run: RunConfig, manifest: mf.Manifest) -> None:
     """A stage that started under other settings is not silently resumed (or skipped as done)."""
     from lmmr1.config import stage_settings
+    from lmmr1.config.explain import SETTINGS_ADDED_LATER
 
     for stage in run.stages:
         record = manifest.record(stage.name)
         if record.settings is None or record.status == mf.PENDING:
             continue
         now = stage_settings(run, stage)
-        changed = sorted(
-            k for k in set(now) | set(record.settings) if mf.portable(now.get(k)) != mf.portable(record.settings.get(k))
-        )
+        before = {**{k: v for k, v in SETTINGS_ADDED_LATER.items() if k in now}, **record.settings}
+        changed = sorted(k for k in set(now) | set(before) if mf.portable(now.get(k)) != mf.portable(before.get(k)))
         if not changed:
             continue
-        listing = "; ".join(f"{k}: {record.settings.get(k)!r} -> {now.get(k)!r}" for k in changed[:12])
+        listing = "; ".join(f"{k}: {before.get(k)!r} -> {now.get(k)!r}" for k in changed[:12])
         message = f"stage {stage.name} in {run.output_dir} ({record.status}) ran with other settings: {listing}"
         if run.on_settings_change == "error":
             raise ConfigError(

@@ -243,6 +243,7 @@ def to_verl_config(
     s(f"{actor}.clip_ratio_low", algo.clip_ratio)
     s(f"{actor}.clip_ratio_high", algo.clip_ratio_high if algo.clip_ratio_high is not None else algo.clip_ratio)
     s(f"{actor}.loss_agg_mode", algo.loss_agg_mode)
+    s(f"{actor}.policy_loss.loss_mode", algo.policy_loss)
     s(f"{actor}.freeze_vision_tower", stage.freeze_vision_tower)
     s(f"{actor}.use_torch_compile", not cpu)
     s(f"{actor}.fsdp_config.strategy", scale.strategy)
@@ -292,6 +293,11 @@ def to_verl_config(
         s(f"{rollout}.enable_sleep_mode", False)
         # weights go to vLLM through a shared-memory bucket; verl's 2 GiB default is sized for 7B models
         s(f"{rollout}.checkpoint_engine.update_weights_bucket_megabytes", CPU_VLLM_BUCKET_MB)
+        if run.deterministic:
+            # vLLM's CPU kernels are not batch-invariant (VLLM_BATCH_INVARIANT covers its GPU kernels): a
+            # sequence's logits depend on what it was batched with, and a 1e-7 change flips a sampled token now
+            # and then (measured: 1 of 3 repeated Sokoban-Online runs). One sequence at a time makes it repeat.
+            s(f"{rollout}.max_num_seqs", 1)
     s(f"{rollout}.val_kwargs.temperature", 0.0)
     s(f"{rollout}.val_kwargs.do_sample", False)
 
@@ -343,7 +349,14 @@ def to_verl_config(
     s("reward.reward_manager.module.path", "pkg://lmmr1.verl.reward_manager")
     s("reward.custom_reward_function.path", "pkg://lmmr1.verl.reward_manager")
     s("reward.custom_reward_function.name", "compute_score")
-    s("reward.custom_reward_function.reward_kwargs", {"lmmr1_reward": reward_spec})
+    reward_kwargs: dict[str, Any] = {"lmmr1_reward": reward_spec}
+    if algo.overlong_buffer:  # DAPO's overlong shaping, applied by lmmr1's reward manager
+        reward_kwargs["lmmr1_overlong"] = {
+            "max_length": stage.max_response_length,
+            "buffer": max(1, round(algo.overlong_buffer * stage.max_response_length)),
+            "penalty": float(algo.overlong_penalty),
+        }
+    s("reward.custom_reward_function.reward_kwargs", reward_kwargs)
 
     # ---------------------------------------------------------------- trainer
     s("trainer.device", scale.device)

@@ -77,6 +77,21 @@ def compute_score(
     return out
 
 
+# The reward component DAPO's overlong shaping adds (algorithm.overlong_buffer > 0)
+OVERLONG = "overlong"
+
+
+def overlong_penalty(length: int, max_length: int, buffer: int, penalty: float = 1.0) -> float:
+    """DAPO's soft overlong punishment: 0 up to ``max_length - buffer`` tokens, then falling linearly to
+    ``-penalty`` at ``max_length`` (and staying there beyond it, for a response longer than the budget)."""
+    if buffer <= 0:
+        return 0.0
+    exceed = length - (max_length - buffer)
+    if exceed <= 0:
+        return 0.0
+    return -penalty * min(exceed / buffer, 1.0)
+
+
 def reward_metrics(extra: Mapping[str, Any], keys: list[str] | None = None, prefix: str = "reward") -> dict[str, float]:
     """Training metrics from a batch's reward extra info (verl 0.9.1 logs them only in validation).
 
@@ -197,7 +212,11 @@ def _build_manager_class() -> type:
                     "LMMR1RewardManager: set reward.custom_reward_function.reward_kwargs.lmmr1_reward "
                     "(or give verl a custom_reward_function)"
                 )
-            self.extra_keys = (self.scorer.component_names() if self.scorer else []) + ["timeout", "error"]
+            self.overlong = _overlong_from_config(config)
+            components = self.scorer.component_names() if self.scorer else []
+            if self.overlong is not None:
+                components = [c for c in components if c != OVERLONG] + [OVERLONG]
+            self.extra_keys = components + ["timeout", "error"]
             self.timeout_s = self.scorer.spec.timeout_s if self.scorer else 2.0
 
         async def run_single(self, data: Any) -> dict:
@@ -221,11 +240,16 @@ def _build_manager_class() -> type:
                 result = await self._score_with_hook(data_source, response_str, ground_truth, extra_info)
             if result.get("error"):
                 logger.debug("lmmr1 reward: row from %s scored 0: %s", data_source, result["error"])
+            score = float(result["score"])
+            if self.overlong is not None:
+                result = dict(result)
+                result[OVERLONG] = overlong_penalty(valid_length, **self.overlong)
+                score += result[OVERLONG]
             info = _numeric(result, self.extra_keys[:-1])
             info["error"] = float(bool(result.get("error")))
             _log_row(
                 data_source,
-                float(result["score"]),
+                score,
                 info,
                 result.get("error"),
                 _weights_step(item),
@@ -233,7 +257,7 @@ def _build_manager_class() -> type:
                 ground_truth,
                 extra_info.get("id"),
             )
-            return {"reward_score": float(result["score"]), "reward_extra_info": info}
+            return {"reward_score": score, "reward_extra_info": info}
 
         async def _score_with_hook(
             self, data_source: Any, response: str, ground_truth: Any, extra_info: Any
@@ -253,6 +277,22 @@ def _build_manager_class() -> type:
     LMMR1RewardManager.__module__ = __name__
     LMMR1RewardManager.__qualname__ = "LMMR1RewardManager"
     return LMMR1RewardManager
+
+
+def _overlong_from_config(config: Any) -> dict[str, Any] | None:
+    """``{max_length, buffer, penalty}`` of DAPO's overlong shaping as the bridge wrote it, or None (off)."""
+    try:
+        hook = config.reward.get("custom_reward_function") or {}
+        shaping = (hook.get("reward_kwargs") or {}).get("lmmr1_overlong")
+    except AttributeError:
+        return None
+    if not shaping:
+        return None
+    return {
+        "max_length": int(shaping["max_length"]),
+        "buffer": int(shaping["buffer"]),
+        "penalty": float(shaping["penalty"]),
+    }
 
 
 def _spec_from_config(config: Any) -> Any:

@@ -181,6 +181,33 @@ def test_dapo_filters_groups_on_the_score_every_reward_has():
     assert to_verl_config(run, run.stage("fre_text"), "/m").algorithm.filter_groups.metric == "acc"
 
 
+def test_the_dapo_preset_shapes_overlong_responses_and_gspo_cispo_name_their_policy_loss():
+    from lmmr1.verl.bridge import to_verl_config
+
+    run = _run("fre_text", "paper", "algorithm=dapo")
+    stage = run.stage("fre_text")
+    shaping = to_verl_config(run, stage, "/m").reward.custom_reward_function.reward_kwargs.lmmr1_overlong
+    # the last fifth of the stage's max_response_length, DAPO's 4096 of 20480
+    assert shaping.max_length == stage.max_response_length
+    assert shaping.buffer == round(0.2 * stage.max_response_length) and shaping.penalty == 1.0
+    run = _run("fre_text", "paper", "algorithm=dapo", "algorithm.overlong_buffer=0")
+    kwargs = to_verl_config(run, run.stage("fre_text"), "/m").reward.custom_reward_function.reward_kwargs
+    assert "lmmr1_overlong" not in kwargs
+    for preset in ("gspo", "cispo"):
+        run = _run("fre_text", "paper", f"algorithm={preset}")
+        actor = to_verl_config(run, run.stage("fre_text"), "/m").actor_rollout_ref.actor
+        assert actor.policy_loss.loss_mode == preset
+    run = _run("fre_text", "smoke", "algorithm=dapo", "stages.fre_text.max_response_length=4")
+    with pytest.raises(ConfigError, match="less than one token"):
+        _run(
+            "fre_text",
+            "smoke",
+            "algorithm=dapo",
+            "algorithm.overlong_buffer=0.1",
+            "stages.fre_text.max_response_length=4",
+        )
+
+
 # ----------------------------------------------------------------------------- validation (issue 8)
 @pytest.mark.parametrize(
     "override,needle",
@@ -197,6 +224,9 @@ def test_dapo_filters_groups_on_the_score_every_reward_has():
         ("stages.fre_text.rollout_batch_size=2.5", "expected an integer"),
         ("+stages.fre_text.betas=[0.9]", "expected a list of 2 values"),
         ("+stages.fre_text.algorithm.estimator=gea", "(did you mean 'gae'?)"),
+        ("algorithm.policy_loss=gsp", "not a verl policy loss (did you mean 'gspo'?)"),
+        ("algorithm.overlong_buffer=1.5", "overlong_buffer is the share of max_response_length"),
+        ("algorithm.overlong_penalty=-1", "overlong_penalty must be >= 0"),
     ],
 )
 def test_bad_settings_are_refused_with_the_key_and_what_is_accepted(override, needle):

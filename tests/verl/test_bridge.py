@@ -217,3 +217,12 @@ def test_raw_verl_keys_of_an_sft_stage_are_checked_against_the_sft_config():
     check_verl_keys({"data.ignore_input_ids_mismatch": True}, "sft")
     with pytest.raises(ValueError, match="not a key of verl's trainer config"):
         check_verl_keys({"actor_rollout_ref.actor.optim.lr": 1e-6}, "sft")
+
+
+def test_every_policy_loss_lmmr1_accepts_is_registered_in_the_installed_verl():
+    from verl.trainer.ppo.core_algos import get_policy_loss_fn
+
+    from lmmr1.config import POLICY_LOSSES
+
+    for name in POLICY_LOSSES:
+        assert callable(get_policy_loss_fn(name)), name

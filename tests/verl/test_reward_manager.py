@@ -183,3 +183,43 @@ def test_reward_metrics_summarise_extra_info():
         "reward/error/count": 2.0,
     }
     assert reward_metrics(extra, keys=["acc"]) == {"reward/acc/mean": 0.5}
+
+
+def test_dapo_overlong_penalty_in_its_three_length_regions():
+    """DAPO's soft overlong punishment (hand-computed): 0 up to L_max - L_cache, linear inside the buffer, the
+    full penalty at and beyond L_max."""
+    from lmmr1.verl.reward_manager import overlong_penalty
+
+    # L_max 20480, buffer 4096 (DAPO's published setting): the ramp starts after 16384 tokens
+    assert overlong_penalty(100, 20480, 4096) == 0.0
+    assert overlong_penalty(16384, 20480, 4096) == 0.0
+    assert overlong_penalty(16385, 20480, 4096) == pytest.approx(-1 / 4096)
+    assert overlong_penalty(18432, 20480, 4096) == pytest.approx(-0.5)
+    assert overlong_penalty(20480, 20480, 4096) == pytest.approx(-1.0)
+    assert overlong_penalty(30000, 20480, 4096) == pytest.approx(-1.0)  # longer than the budget: the floor
+    assert overlong_penalty(47, 48, 10, penalty=0.5) == pytest.approx(-0.5 * 9 / 10)
+    assert overlong_penalty(48, 48, 0) == 0.0  # buffer 0: shaping off
+
+
+def test_the_manager_adds_the_overlong_penalty_as_a_component(tokenizer):
+    """algorithm.overlong_buffer > 0: the bridge's ``lmmr1_overlong`` makes the manager subtract DAPO's penalty
+    from the score by the response's token count and report it as the ``overlong`` component of every row."""
+    from verl.trainer.ppo.reward import load_reward_manager
+
+    config = _config()
+    lengths = [len(tokenizer(r["response"])["input_ids"]) for r in ROWS]
+    shaping = {"max_length": max(lengths), "buffer": 6, "penalty": 1.0}  # lengths 17, 17, 9, 13: 0 to -1
+    config.reward.custom_reward_function.reward_kwargs.lmmr1_overlong = shaping
+    manager = load_reward_manager(config, tokenizer)
+    data = _batch(tokenizer, ROWS)
+
+    async def run_all():
+        return await asyncio.gather(*(manager.run_single(data[i : i + 1]) for i in range(len(data))))
+
+    outputs = manager.loop.run_until_complete(run_all())
+    assert lengths == [17, 17, 9, 13]  # the ramp runs from 11 tokens (0) to 17 (-1), by hand:
+    expected = [-1.0, -1.0, 0.0, -2 / 6]
+    for output, base, penalty in zip(outputs, EXPECTED, expected):
+        assert set(output["reward_extra_info"]) == {"acc", "format", "overlong", "timeout", "error"}
+        assert output["reward_extra_info"]["overlong"] == pytest.approx(penalty)
+        assert output["reward_score"] == pytest.approx(base + penalty)
