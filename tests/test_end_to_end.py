@@ -299,7 +299,8 @@ def test_sokoban_online_plays_several_turns_inside_verl(tmp_path, lmmr1_env):
 
 
 def test_dapo_preset_filters_groups_in_a_cpu_run(tmp_path, lmmr1_env):
-    """`algorithm=dapo` reaches verl: dynamic sampling evicts groups whose rewards are all equal."""
+    """`algorithm=dapo` reaches verl: dynamic sampling evicts groups whose rewards are all equal, and the
+    overlong shaping is logged as a reward component."""
     out_dir = tmp_path / "dapo"
     result = _main(
         ["+recipe=sanity", "algorithm=dapo", "stages.sanity.smoke.total_steps=3", f"output_dir={out_dir}"],
@@ -310,6 +311,8 @@ def test_dapo_preset_filters_groups_in_a_cpu_run(tmp_path, lmmr1_env):
     rows = [r for r in _metrics(out_dir) if "critic/score/mean" in r]
     assert len(rows) == 3
     assert sum(r.get("training/filter_groups/evicted_samples", 0) for r in rows) > 0, rows
+    # DAPO's overlong shaping: sanity's 1-token budget is all buffer, so every response pays the full penalty
+    assert all(r["reward/overlong/mean"] == pytest.approx(-1.0) for r in rows), rows
 
 
 def test_mgt_geo_runs_stage_2_with_gae_and_a_critic_on_cpu(tmp_path, lmmr1_env):

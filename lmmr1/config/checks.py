@@ -130,11 +130,6 @@ def check_stage(stage: StageSpec, order: list[str]) -> None:
             f"ramps, in [0, 1) (0 = off; DAPO: 0.2), and overlong_penalty must be >= 0 (got overlong_buffer="
             f"{algo.overlong_buffer}, overlong_penalty={algo.overlong_penalty})"
         )
-    if algo.overlong_buffer and round(algo.overlong_buffer * stage.max_response_length) < 1:
-        raise ConfigError(
-            f"{where}.algorithm.overlong_buffer = {algo.overlong_buffer}: less than one token of "
-            f"max_response_length ({stage.max_response_length}); raise it or set 0 to turn the shaping off"
-        )
     if (algo.estimator == "gae") != algo.use_critic:
         raise ConfigError(
             f"{where}.algorithm: estimator {algo.estimator!r} with use_critic={algo.use_critic}: "

@@ -82,7 +82,8 @@ class AlgorithmSpec:
     policy_loss: str = "vanilla"
     # DAPO's overlong reward shaping: the last ``overlong_buffer`` share of max_response_length is a buffer in
     # which a response's reward falls linearly from 0 to -overlong_penalty (DAPO: 4096 of 20480 tokens, 0.2,
-    # penalty 1.0); 0 turns it off. Logged as the reward component ``overlong``.
+    # penalty 1.0); 0 turns it off. The buffer is at least one token (a 1-token budget: every response gets
+    # the full penalty, a constant that group-normalised advantages ignore). Logged as the component ``overlong``.
     overlong_buffer: float = 0.0
     overlong_penalty: float = 1.0
 
