@@ -103,3 +103,35 @@ def test_lmmr1_knows_the_head_sizes_vllms_cpu_attention_serves():
     from lmmr1.run.inputs import VLLM_CPU_HEAD_SIZES
 
     assert tuple(CPUAttentionBackend.get_supported_head_sizes()) == VLLM_CPU_HEAD_SIZES
+
+
+@pytest.mark.vllm_cpu
+def test_upstream_verl_still_needs_a_distribution_named_vllm_whose_version_says_cpu(monkeypatch):
+    """Why ./scripts/setup.sh --vllm-cpu installs requirements/vllm_cpu_name (a metadata-only `vllm` 0.24.0+cpu):
+    verl 0.9.1 refuses a missing `vllm` distribution, and vLLM, once a `vllm` distribution exists, picks its
+    CPU platform only if that version contains "cpu". Fails once either stops reading it that way."""
+    import importlib.util
+    from importlib import metadata
+    from pathlib import Path
+
+    from vllm import platforms
+
+    verl_vllm = Path(importlib.util.find_spec("verl").submodule_search_locations[0]) / "third_party/vllm/__init__.py"
+    source = verl_vllm.read_text(encoding="utf-8")
+    assert 'package_name = "vllm"' in source and "not supported" in source
+    assert metadata.version("vllm") == "0.24.0+cpu" and metadata.version("vllm-cpu") == "0.24.0"
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: "0.24.0" if name == "vllm" else real(name))
+    assert platforms.vllm_version_matches_substr("cpu") is False  # without "+cpu": no CPU platform
+
+
+@pytest.mark.vllm_cpu
+def test_upstream_vllm_batch_invariant_mode_still_covers_only_cuda_kernels():
+    """lmmr1.verl.bridge runs vLLM one sequence at a time on CPU with deterministic=true; once vLLM's
+    batch-invariant mode registers CPU kernels too this fails and that setting can go."""
+    import inspect
+
+    from vllm.model_executor.layers import batch_invariant
+
+    source = inspect.getsource(batch_invariant.enable_batch_invariant_mode)
+    assert '"CUDA"' in source and '"CPU"' not in source
