@@ -296,8 +296,11 @@ def to_verl_config(
         if run.deterministic:
             # vLLM's CPU kernels are not batch-invariant (VLLM_BATCH_INVARIANT covers its GPU kernels): a
             # sequence's logits depend on what it was batched with, and a 1e-7 change flips a sampled token now
-            # and then (measured: 1 of 3 repeated Sokoban-Online runs). One sequence at a time makes it repeat.
+            # and then (measured: 1 of 3 repeated Sokoban-Online runs). One sequence at a time, and no prefix
+            # cache (a prompt sharing a cached prefix with whichever sample ran first gets that prefill's
+            # numbers: still 2 of 5 repeats differed at step 1 with max_num_seqs=1 alone).
             s(f"{rollout}.max_num_seqs", 1)
+            s(f"{rollout}.enable_prefix_caching", False)
     s(f"{rollout}.val_kwargs.temperature", 0.0)
     s(f"{rollout}.val_kwargs.do_sample", False)
 
