@@ -33,10 +33,6 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-# scale=cpu_vllm: the recipe's tiny smoke model in its variant with heads vLLM's CPU attention accepts
-CPU_VLLM_MODELS = {"tiny_qwen2": "tiny_qwen2_hd32", "tiny_qwen2_5_vl": "tiny_qwen2_5_vl_hd32"}
-
-
 def _auto_overrides(cfg: DictConfig) -> tuple[list[str], Optional[str]]:
     """Group choices for ``auto`` (scale, model, data) and a line saying why."""
     extra: list[str] = []
@@ -54,8 +50,11 @@ def _auto_overrides(cfg: DictConfig) -> tuple[list[str], Optional[str]]:
     small = scale in ("smoke", "gpu1", "cpu_vllm")
     if cfg.model.name == "auto":
         model = cfg.recipe.smoke_model if small else cfg.recipe.paper_model
-        if scale == "cpu_vllm" and str(model) in CPU_VLLM_MODELS:
-            model = CPU_VLLM_MODELS[str(model)]
+        if scale == "cpu_vllm":  # the tiny model's variant with heads vLLM's CPU attention serves
+            from lmmr1.tiny_models import KINDS
+
+            if str(model).startswith("tiny_") and f"{str(model)[len('tiny_') :]}_hd32" in KINDS:
+                model = f"{model}_hd32"
         extra.append(f"model={model}")
     if cfg.data.name == "auto":
         extra.append(f"data={'samples' if small else 'lmm_r1'}")
