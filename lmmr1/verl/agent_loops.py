@@ -13,7 +13,11 @@ bookkeeping); the episode's environment return goes back to the trainer as ``Age
 How verl finds them: rows select a loop by the ``agent_name`` column; verl's agent-loop workers import the
 classes named in ``actor_rollout_ref.rollout.agent.agent_loop_config_path`` (a YAML list of ``name`` +
 ``_target_``, extra keys become constructor arguments). :func:`agent_loop_configs` returns that list and
-:func:`write_agent_loop_config` writes it. Each loop builds its environment per episode from the row:
+:func:`write_agent_loop_config` writes it. The classes are deliberately not decorated with verl's
+``@register``: that decorator runs when this module is imported, which in verl's worker is at the first
+``hydra.utils.instantiate`` of a loop, after the YAML entries were loaded, and it replaced them with entries
+without settings, so every episode but a worker's first ran with the defaults (and which episode came first
+varied, so ``deterministic=true`` runs could differ). Each loop builds its environment per episode from the row:
 Sokoban from ``reward_model.ground_truth`` (XSB), football from ``extra_info`` (``scenario``, ``seed``).
 """
 
@@ -26,7 +30,7 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
-from verl.experimental.agent_loop.agent_loop import AgentLoopBase, AgentLoopOutput, register
+from verl.experimental.agent_loop.agent_loop import AgentLoopBase, AgentLoopOutput
 from verl.experimental.agent_loop.single_turn_agent_loop import SingleTurnAgentLoop
 from verl.utils.profiler import simple_timer
 from verl.utils.rollout_trace import rollout_trace_op
@@ -240,7 +244,6 @@ class EnvAgentLoop(AgentLoopBase):
 _SOKOBAN_MOVE = re.compile(r"\b(up|down|left|right)\b", re.IGNORECASE)
 
 
-@register("sokoban_online")
 class SokobanOnlineAgentLoop(EnvAgentLoop):
     """Sokoban turn by turn: up to ``max_moves_per_turn`` moves per model turn (Left/Right/Up/Down words
     inside ``<answer>``, or anywhere if there is no answer tag). The level is the row's
@@ -298,7 +301,6 @@ class SokobanOnlineAgentLoop(EnvAgentLoop):
 # ---------------------------------------------------------------------------------------------
 # Football
 # ---------------------------------------------------------------------------------------------
-@register("football_online")
 class FootballOnlineAgentLoop(EnvAgentLoop):
     """Football turn by turn: one GRF action per model turn (a name from ``ACTION_NAMES`` such as ``right``,
     ``short_pass`` or ``shot``; an ``action_`` prefix is accepted), played for ``steps_per_action`` env steps.

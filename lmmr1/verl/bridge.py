@@ -294,11 +294,11 @@ def to_verl_config(
         # weights go to vLLM through a shared-memory bucket; verl's 2 GiB default is sized for 7B models
         s(f"{rollout}.checkpoint_engine.update_weights_bucket_megabytes", CPU_VLLM_BUCKET_MB)
         if run.deterministic:
-            # vLLM's CPU kernels are not batch-invariant (VLLM_BATCH_INVARIANT covers its GPU kernels): a
-            # sequence's logits depend on what it was batched with, and a 1e-7 change flips a sampled token now
-            # and then (measured: 1 of 3 repeated Sokoban-Online runs). One sequence at a time, and no prefix
-            # cache (a prompt sharing a cached prefix with whichever sample ran first gets that prefill's
-            # numbers: still 2 of 5 repeats differed at step 1 with max_num_seqs=1 alone).
+            # vLLM promises batch invariance for its GPU kernels only (VLLM_BATCH_INVARIANT): on CPU a sequence's
+            # logits may depend on what it was batched with or on a prefill cached by another sample, and the tiny
+            # models' near-flat distributions turn any such difference into another token. One sequence at a time
+            # and no prefix cache take both out. (The repeats that once differed here had another cause, fixed
+            # in lmmr1.verl.agent_loops: loop settings reached only a worker's first episode.)
             s(f"{rollout}.max_num_seqs", 1)
             s(f"{rollout}.enable_prefix_caching", False)
     s(f"{rollout}.val_kwargs.temperature", 0.0)

@@ -252,9 +252,6 @@ def test_agent_loop_yaml_is_loadable_by_verl(tmp_path):
     assert names["lmmr1_single_turn"]["_target_"] == "lmmr1.verl.agent_loops.SeededSingleTurnAgentLoop"
     assert names["sokoban_online"]["_target_"] == "lmmr1.verl.agent_loops.SokobanOnlineAgentLoop"
     assert names["sokoban_online"].max_turns == 6
-    from verl.experimental.agent_loop.agent_loop import _agent_loop_registry
-
-    assert "sokoban_online" in _agent_loop_registry and "football_online" in _agent_loop_registry
 
 
 @pytest.fixture(scope="module")
@@ -354,3 +351,42 @@ def test_instantiated_like_verls_worker(tmp_path, tokenizer):
     out = asyncio.run(go())
     assert len(server.calls) == 3 and out.extra_fields["env_steps"] == 6  # 2 moves a turn, 3 turns
     assert out.reward_score == pytest.approx(-0.6)
+
+
+def test_settings_survive_the_import_at_first_instantiation(tmp_path):
+    """verl's worker loads the YAML into its registry first and imports lmmr1's module only when hydra
+    instantiates the first loop. An import-time ``@register`` then replaced the YAML entries with bare ones, so
+    every later episode ran with default settings (max_tokens_per_turn 40 held for one episode in four, and
+    which one varied, so deterministic vLLM runs differed). A fresh interpreter runs that exact order."""
+    import subprocess
+    import sys
+    import textwrap
+
+    path = tmp_path / "loops.yaml"
+    path.write_text(
+        "- name: sokoban_online\n"
+        "  _target_: lmmr1.verl.agent_loops.SokobanOnlineAgentLoop\n"
+        "  max_turns: 3\n"
+        "  max_tokens_per_turn: 40\n"
+        "- name: football_online\n"
+        "  _target_: lmmr1.verl.agent_loops.FootballOnlineAgentLoop\n"
+        "  max_steps: 30\n"
+    )
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from hydra.utils import _locate
+        from omegaconf import OmegaConf
+        from verl.experimental.agent_loop.agent_loop import _agent_loop_registry
+        assert "lmmr1.verl.agent_loops" not in sys.modules
+        for entry in OmegaConf.load({str(path)!r}):  # AgentLoopWorker.__init__
+            _agent_loop_registry[entry.name] = entry
+        _locate(_agent_loop_registry["sokoban_online"]["_target_"])  # what the first instantiate imports
+        assert "lmmr1.verl.agent_loops" in sys.modules
+        soko, foot = _agent_loop_registry["sokoban_online"], _agent_loop_registry["football_online"]
+        print(soko.get("max_tokens_per_turn"), soko.get("max_turns"), foot.get("max_steps"))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ["40", "3", "30"]
