@@ -23,6 +23,7 @@ from .scenarios import Scenario
 
 REWARDS = ("lmmr1", "magebench")
 FRAMES = ("2d", "grf")  # lmmr1's 2D picture (both engines) or GRF's own 3D render (engine="gfootball")
+ANCHOR_CELL = 0.25  # side of a cell of the grid FootballEnv.anchor_key puts the ball and the active player on
 
 
 class FootballEnv(gym.Env):
@@ -180,6 +181,26 @@ class FootballEnv(gym.Env):
                 "game_mode": spaces.Discrete(7),
                 "frame": spaces.Box(0, 255, (h, w, 3), np.uint8),
             }
+        )
+
+    def anchor_key(self) -> str:
+        """A coarse state for GiGPO's step groups (lmmr1.envs.anchors): football's positions are continuous, so
+        two episodes are almost never in the exact same state. The key is the ball's cell on a grid of
+        ``ANCHOR_CELL`` (x over [-1, 1], y over [-0.42, 0.42]: 8 x 4 cells), which team holds it, the game mode,
+        the score and the active player's cell: states a policy should act alike in."""
+        obs = self._last_obs
+        if obs is None:
+            raise RuntimeError("call reset() before anchor_key()")
+
+        def cell(x: float, y: float) -> str:
+            return f"{int(np.floor((x + 1.0) / ANCHOR_CELL))},{int(np.floor((y + 0.42) / ANCHOR_CELL))}"
+
+        ball = obs["ball"]
+        active = obs["left_team"][int(obs["active"])]
+        score = tuple(int(v) for v in obs["score"])
+        return (
+            f"ball {cell(float(ball[0]), float(ball[1]))} owner {int(obs['ball_owned_team'])} "
+            f"mode {int(obs['game_mode'])} score {score[0]}-{score[1]} active {cell(float(active[0]), float(active[1]))}"
         )
 
     # -- gymnasium API --------------------------------------------------------------------------

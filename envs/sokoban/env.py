@@ -144,6 +144,12 @@ class SokobanEnv(gym.Env):
         info.update(extra)
         return info
 
+    def anchor_key(self) -> str:
+        """The exact state (the board as XSB: walls, goals, boxes, player): GiGPO's anchor (lmmr1.envs.anchors)."""
+        if self.game is None:
+            raise RuntimeError("call reset() before anchor_key()")
+        return self.game.to_xsb()
+
     # -- gymnasium API --------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)

@@ -21,6 +21,7 @@ from lmmr1.config.schema import (
     _RL_ONLY,
     _SFT_ONLY,
     _SHARED_LAYERS,
+    CRITIC_ESTIMATORS,
     ESTIMATORS,
     LOSS_AGG_MODES,
     POLICY_LOSSES,
@@ -31,6 +32,7 @@ from lmmr1.config.schema import (
     SFT_SCHEDULERS,
     SFT_TRUNCATION,
     STAGE_KINDS,
+    TURN_ESTIMATORS,
     VERL_LOGGERS,
     AlgorithmSpec,
     ConfigError,
@@ -109,10 +111,16 @@ def check_stage(stage: StageSpec, order: list[str]) -> None:
             f"{where}.mini_batch_size ({stage.mini_batch_size}) must divide rollout_batch_size ({stage.rollout_batch_size})"
         )
     algo = stage.algorithm
-    if algo.estimator not in ESTIMATORS:
+    if algo.estimator not in (*ESTIMATORS, *TURN_ESTIMATORS):
+        known = (*ESTIMATORS, *TURN_ESTIMATORS)
         raise ConfigError(
-            f"{where}.algorithm.estimator = {algo.estimator!r}: not a verl advantage estimator"
-            f"{close_match(algo.estimator, ESTIMATORS)}. Accepted: {', '.join(ESTIMATORS)}."
+            f"{where}.algorithm.estimator = {algo.estimator!r}: not an advantage estimator"
+            f"{close_match(algo.estimator, known)}. Accepted: {', '.join(known)}."
+        )
+    if not (0 <= algo.turn_gamma <= 1 and 0 <= algo.turn_lambda <= 1) or algo.step_weight < 0:
+        raise ConfigError(
+            f"{where}.algorithm: turn_gamma and turn_lambda must be in [0, 1] and step_weight >= 0 (got "
+            f"turn_gamma={algo.turn_gamma}, turn_lambda={algo.turn_lambda}, step_weight={algo.step_weight})"
         )
     if algo.loss_agg_mode not in LOSS_AGG_MODES:
         raise ConfigError(
@@ -130,11 +138,11 @@ def check_stage(stage: StageSpec, order: list[str]) -> None:
             f"ramps, in [0, 1) (0 = off; DAPO: 0.2), and overlong_penalty must be >= 0 (got overlong_buffer="
             f"{algo.overlong_buffer}, overlong_penalty={algo.overlong_penalty})"
         )
-    if (algo.estimator == "gae") != algo.use_critic:
+    if (algo.estimator in CRITIC_ESTIMATORS) != algo.use_critic:
         raise ConfigError(
             f"{where}.algorithm: estimator {algo.estimator!r} with use_critic={algo.use_critic}: "
-            "GAE needs a critic and the other estimators do not use one; use algorithm=gae or set "
-            "algorithm.use_critic accordingly."
+            f"{' and '.join(CRITIC_ESTIMATORS)} need a critic and the other estimators do not use one; use "
+            "algorithm=gae or algorithm=turn_gae, or set algorithm.use_critic accordingly."
         )
     if algo.kl_coef < 0 or algo.clip_ratio <= 0 or (algo.clip_ratio_high is not None and algo.clip_ratio_high <= 0):
         raise ConfigError(

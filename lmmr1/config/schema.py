@@ -24,6 +24,10 @@ class ConfigError(UserError, ValueError):
 LOSS_AGG_MODES = ("token-mean", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm")
 # verl 0.9.1 advantage estimators lmmr1 wires (verl/trainer/ppo/core_algos.py::AdvantageEstimator)
 ESTIMATORS = ("reinforce_plus_plus_baseline", "reinforce_plus_plus", "grpo", "gae", "rloo", "remax", "opo", "gpg")
+# lmmr1's turn-level estimators for multi-turn agent stages (lmmr1.verl.turn_credit), registered with verl's
+# estimator registry under these names; turn_gae trains a critic, gigpo does not
+TURN_ESTIMATORS = ("gigpo", "turn_gae")
+CRITIC_ESTIMATORS = ("gae", "turn_gae")
 # verl 0.9.1 policy losses (verl/trainer/ppo/core_algos.py, @register_policy_loss) a stage may name; "vanilla" is
 # PPO's clipped objective. tests/verl/test_bridge.py checks each is registered in the installed verl.
 POLICY_LOSSES = (
@@ -86,6 +90,13 @@ class AlgorithmSpec:
     # the full penalty, a constant that group-normalised advantages ignore). Logged as the component ``overlong``.
     overlong_buffer: float = 0.0
     overlong_penalty: float = 1.0
+    # turn-level credit (estimator gigpo or turn_gae; lmmr1.verl.turn_credit): the discount between turns (GiGPO's
+    # step return, turn-level GAE's turn step) and turn-level GAE's lambda between turns (gamma and lam stay
+    # inside a turn); GiGPO's weight w of the step advantage and whether its groups divide by their std
+    turn_gamma: float = 0.95
+    turn_lambda: float = 1.0
+    step_weight: float = 1.0
+    std_normalize: bool = False
 
 
 @dataclass

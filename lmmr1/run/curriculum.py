@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Optional
 
 from lmmr1.config import ConfigError, RunConfig, StageSpec
+from lmmr1.config.schema import TURN_ESTIMATORS
 from lmmr1.run import manifest as mf
 from lmmr1.run import shm
-from lmmr1.run.devices import CPU_RUNTIME_ENV, VERL_FIXES_MODULE, cpu_vllm_env
+from lmmr1.run.devices import CPU_RUNTIME_ENV, TURN_CREDIT_ENV, VERL_FIXES_MODULE, cpu_vllm_env
 from lmmr1.run.layout import (
     REWARD_KEY,
     SFT_LOSS_KEY,
@@ -80,6 +81,8 @@ def ray_session(run: RunConfig) -> Iterator[None]:
     # keep the user's own verl plug-in modules, if any
     user_modules = [m for m in os.environ.get("VERL_USE_EXTERNAL_MODULES", "").split(",") if m and m not in modules]
     env_vars["VERL_USE_EXTERNAL_MODULES"] = ",".join(modules + user_modules)
+    if any(s.kind == "rl" and s.algorithm.estimator in TURN_ESTIMATORS for s in run.stages):
+        env_vars[TURN_CREDIT_ENV] = "1"  # verl's trainer gets lmmr1's turn-credit hook (lmmr1.verl.turn_credit_hook)
     if run.deterministic:
         # what verl's run_ppo exports for rollout.full_determinism, which it cannot do once Ray is up
         env_vars.update(VERL_FULL_DETERMINISM="1", VLLM_BATCH_INVARIANT="1", PYTHONHASHSEED=str(run.seed))

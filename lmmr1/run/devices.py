@@ -15,6 +15,9 @@ from typing import Optional
 # into verl, select the platform, and use verl's own override for the FSDP engine lookup.
 # Loaded into every verl process of every run (see lmmr1/verl/fixes.py).
 VERL_FIXES_MODULE = "lmmr1.verl.fixes"
+# set (to "1") in the Ray workers' environment when a stage uses a turn-level estimator (gigpo, turn_gae): verl's
+# trainer then gets lmmr1.verl.turn_credit_hook
+TURN_CREDIT_ENV = "LMMR1_TURN_CREDIT"
 
 CPU_RUNTIME_ENV: dict[str, str] = {
     "VERL_USE_EXTERNAL_MODULES": f"{VERL_FIXES_MODULE},lmmr1.verl.cpu_backend",

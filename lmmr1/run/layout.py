@@ -16,6 +16,7 @@ same way. A run directory (``output_dir``)::
         verl_metrics.jsonl      verl's file logger (raw), verl_metrics.attempt-N.jsonl: earlier attempts
         reward_rows.jsonl       one RewardRow per scored response
         agent_loops.yaml        verl's agent-loop config (lmmr1's loops and their settings)
+        turn_credit.jsonl       algorithm=gigpo|turn_gae: each episode's turns, rewards and advantages
         tensorboard/            when logger=[...,tensorboard]
         val_benchmarks.parquet  the validation benchmarks' rows, when the stage validates on benchmarks
 
@@ -82,6 +83,10 @@ class StagePaths:
     @property
     def agent_loops(self) -> Path:
         return self.root / "agent_loops.yaml"
+
+    @property
+    def turn_credit(self) -> Path:
+        return self.root / "turn_credit.jsonl"
 
     @property
     def tensorboard(self) -> Path:

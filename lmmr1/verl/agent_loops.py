@@ -8,7 +8,9 @@
 Tokens the environment adds get ``response_mask`` 0, model tokens 1 (verl's Continuous Token builder does the
 bookkeeping); the episode's environment return goes back to the trainer as ``AgentLoopOutput.reward_score``
 (so verl's reward function is not called for these rows), with per-turn rewards in
-``extra_fields["turn_scores"]``.
+``extra_fields["turn_scores"]``, each turn's model tokens as ``[start, end)`` response positions in
+``turn_spans`` and the environment's state key before each turn in ``turn_anchors`` (``lmmr1.envs.anchors``;
+None with the loop's ``anchor: none``): what the turn-level estimators (``lmmr1.verl.turn_credit``) read.
 
 How verl finds them: rows select a loop by the ``agent_name`` column; verl's agent-loop workers import the
 classes named in ``actor_rollout_ref.rollout.agent.agent_loop_config_path`` (a YAML list of ``name`` +
@@ -35,6 +37,7 @@ from verl.experimental.agent_loop.single_turn_agent_loop import SingleTurnAgentL
 from verl.utils.profiler import simple_timer
 from verl.utils.rollout_trace import rollout_trace_op
 
+from lmmr1.envs.anchors import anchor_key
 from lmmr1.verl.agent_settings import DEFAULT_MAX_TURNS, take_settings
 from lmmr1.verl.determinism import SEEDED_SINGLE_TURN, is_deterministic, request_seed, sample_request_id
 
@@ -85,6 +88,8 @@ class EnvAgentLoop(AgentLoopBase):
         if observation == "auto":
             observation = "image" if self.processor is not None else "text"
         self.observation = observation
+        self.anchor = settings.get("anchor", "none")
+        self.invalid_penalty = float(settings["invalid_penalty"])
         cap = settings["max_tokens_per_turn"]
         self.max_tokens_per_turn = int(cap) if cap else None
         self.configure(settings)
@@ -123,6 +128,8 @@ class EnvAgentLoop(AgentLoopBase):
         response_logprobs: list[float] = []
         use_logprobs = bool(sampling_params.get("logprobs"))
         turn_scores: list[float] = []
+        turn_spans: list[list[int]] = []
+        turn_anchors: list[str | None] = []
         total_reward, env_steps, invalid_turns, turns, done = 0.0, 0, 0, 0, False
         extra_fields: dict[str, Any] = {}
 
@@ -132,6 +139,8 @@ class EnvAgentLoop(AgentLoopBase):
             if self.max_tokens_per_turn:
                 budget = min(budget, self.max_tokens_per_turn)
             turn_params["max_tokens"] = budget
+            turn_anchors.append(anchor_key(env) if self.anchor != "none" else None)
+            turn_start = len(response_mask)
             if deterministic:  # one seed per turn: the prompt grows every turn
                 turn_params["seed"] = request_seed(request_id, len(prompt_ids), self.rollout_config.seed)
             with simple_timer("generate_sequences", metrics):
@@ -154,14 +163,16 @@ class EnvAgentLoop(AgentLoopBase):
                 assistant_logprobs=logprobs,
             )
             prompt_ids = merge_result.token_ids
+            turn_spans.append([turn_start, len(response_mask)])
             if aligned_logprobs is not None:
                 response_logprobs = aligned_logprobs
 
             text = self.tokenizer.decode(output.token_ids, skip_special_tokens=True)
             actions = self.parse_actions(text)
             turn_reward, applied = 0.0, []
-            if not actions:
+            if not actions:  # no move could be read: the turn's reward is the invalid-turn penalty, if any
                 invalid_turns += 1
+                turn_reward -= self.invalid_penalty
             for action in actions:
                 obs, reward, terminated, truncated, info = env.step(action)
                 env_steps += 1
@@ -216,6 +227,8 @@ class EnvAgentLoop(AgentLoopBase):
         extra_fields.update(
             {
                 "turn_scores": turn_scores,
+                "turn_spans": [[min(s, self.response_length), min(e, self.response_length)] for s, e in turn_spans],
+                "turn_anchors": turn_anchors,
                 "tool_rewards": [],
                 "env_reward": total_reward,
                 "env_steps": env_steps,

@@ -16,13 +16,25 @@ from lmmr1.verl.determinism import SEEDED_SINGLE_TURN
 
 # every env loop: turns per episode (None: verl's multi_turn.max_assistant_turns, else the loop's own
 # default), "auto" | "image" | "text" observations, and a cap on one model turn's tokens (None: no cap)
-_ENV_LOOP = {"max_turns": None, "observation": "auto", "max_tokens_per_turn": None}
+# and a penalty subtracted from the reward of a turn whose actions cannot be read (verl-agent's
+# invalid_action_penalty_coef, VAGEN's format_penalty; 0: none)
+_ENV_LOOP = {"max_turns": None, "observation": "auto", "max_tokens_per_turn": None, "invalid_penalty": 0.0}
 
 LOOP_SETTINGS: dict[str, dict[str, Any]] = {
     SEEDED_SINGLE_TURN: {},
-    "sokoban_online": {**_ENV_LOOP, "max_moves_per_turn": 5, "max_steps": 120, "tile_size": 16},
-    "football_online": {**_ENV_LOOP, "steps_per_action": 4, "max_steps": 400, "reward": "magebench", "engine": "lmmr1"},
+    "sokoban_online": {**_ENV_LOOP, "max_moves_per_turn": 5, "max_steps": 120, "tile_size": 16, "anchor": "board"},
+    "football_online": {
+        **_ENV_LOOP,
+        "steps_per_action": 4,
+        "max_steps": 400,
+        "reward": "magebench",
+        "engine": "lmmr1",
+        "anchor": "grid",
+    },
 }
+# the state key each loop records before a model turn for GiGPO's step groups (lmmr1.envs.anchors): the env's
+# own key (Sokoban: the board, exact; football: a grid cell of ball and active player) or none
+ANCHORS = {"sokoban_online": ("board", "none"), "football_online": ("grid", "none")}
 # turns per episode when neither the setting nor verl's multi_turn.max_assistant_turns says
 DEFAULT_MAX_TURNS = {"sokoban_online": 10, "football_online": 20}
 _WHOLE = ("max_turns", "max_tokens_per_turn", "max_moves_per_turn", "max_steps", "steps_per_action", "tile_size")
@@ -39,6 +51,11 @@ def check_loop_settings(loop: str, settings: Mapping[str, Any]) -> None:
     observation = settings.get("observation", "auto")
     if observation not in ("auto", "image", "text"):
         raise ValueError(f"observation must be 'auto', 'image' or 'text', got {observation!r}")
+    if loop in ANCHORS and settings.get("anchor", ANCHORS[loop][0]) not in ANCHORS[loop]:
+        raise ValueError(f"anchor must be one of {', '.join(ANCHORS[loop])}, got {settings['anchor']!r}")
+    penalty = settings.get("invalid_penalty", 0.0)
+    if isinstance(penalty, bool) or not isinstance(penalty, (int, float)) or penalty < 0:
+        raise ValueError(f"invalid_penalty must be a number >= 0, got {penalty!r}")
     for key in _WHOLE:
         value = settings.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):

@@ -25,6 +25,7 @@ from typing import Any, Optional
 from omegaconf import DictConfig, OmegaConf
 
 from lmmr1.config import RunConfig, StageSpec
+from lmmr1.config.schema import TURN_ESTIMATORS
 from lmmr1.run.layout import RunPaths
 from lmmr1.verl.determinism import SEEDED_SINGLE_TURN
 
@@ -338,6 +339,19 @@ def to_verl_config(
     s("algorithm.filter_groups.enable", algo.dynamic_sampling)
     if algo.dynamic_sampling:
         s("algorithm.filter_groups.metric", algo.filter_metric)
+    if algo.estimator in TURN_ESTIMATORS:
+        # lmmr1's own top-level section (verl's AlgoConfig takes no extra keys): what lmmr1.verl.turn_credit_hook
+        # reads in verl's trainer, and the file it logs each episode's per-turn credit to (lmmr1 view shows it)
+        s(
+            "lmmr1.turn_credit",
+            {
+                "turn_gamma": float(algo.turn_gamma),
+                "turn_lambda": float(algo.turn_lambda),
+                "step_weight": float(algo.step_weight),
+                "std_normalize": bool(algo.std_normalize),
+                "episode_log": str(dirs.turn_credit),
+            },
+        )
 
     # ---------------------------------------------------------------- reward (lmmr1's registry)
     reward_spec = {

@@ -64,6 +64,15 @@ PATCHES: tuple[Patch, ...] = (
         "tests/verl/test_patches.py::test_upstream_verl_still_orders_a_batch_by_completion",
     ),
     Patch(
+        "turn_level_advantages",
+        "lmmr1.verl.turn_credit_hook",
+        "verl.trainer.ppo.v1.trainer_base: PPOTrainer._compute_advantage and compute_advantage_for_multi_trajectories "
+        "hand lmmr1's gigpo/turn_gae estimators the rows' extra_fields (turn spans, rewards, anchors); other "
+        "estimators run verl's code",
+        (("verl", "==0.9.1"), ("TransferQueue", "==0.1.11")),
+        "tests/verl/test_patches.py::test_upstream_verl_still_computes_advantages_without_extra_fields",
+    ),
+    Patch(
         "sft_mixed_batch_collation",
         "lmmr1.verl.fixes",
         "verl.utils.dataset.dataset_utils.SFTTensorCollator.collate_variable_batch fills keys a row lacks with None "

@@ -351,6 +351,16 @@ def test_instantiated_like_verls_worker(tmp_path, tokenizer):
     out = asyncio.run(go())
     assert len(server.calls) == 3 and out.extra_fields["env_steps"] == 6  # 2 moves a turn, 3 turns
     assert out.reward_score == pytest.approx(-0.6)
+    # what the turn-level estimators read: each turn's model tokens, reward and the board before it
+    spans, anchors = out.extra_fields["turn_spans"], out.extra_fields["turn_anchors"]
+    assert len(spans) == len(anchors) == len(out.extra_fields["turn_scores"]) == 3
+    model_tokens = {i for i, m in enumerate(out.response_mask) if m == 1}
+    assert set().union(*(range(s, e) for s, e in spans)) >= model_tokens
+    assert all(out.response_mask[s] == 1 for s, _ in spans) and spans == sorted(spans)
+    from lmmr1.envs.sokoban import SokobanEnv
+
+    start = SokobanEnv(level=LEVEL).reset()[1]["xsb"]
+    assert anchors == [start] * 3  # "Up" walks into the wall: every turn starts from the same board
 
 
 def test_settings_survive_the_import_at_first_instantiation(tmp_path):

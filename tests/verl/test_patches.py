@@ -160,6 +160,21 @@ def test_upstream_verl_still_orders_a_batch_by_completion():
     assert "uuid.uuid4()" in source, "verl names prompts reproducibly now: remove the uid counter"
 
 
+def test_upstream_verl_still_computes_advantages_without_extra_fields():
+    """verl's trainer fetches token tensors only for advantages and calls the multi-trajectory helper by its
+    module name (what lmmr1's turn-credit hook wraps); the day it passes extra_fields, the hook can go."""
+    import inspect
+
+    from verl.trainer.ppo.v1 import trainer_base
+
+    source = inspect.getsource(trainer_base.PPOTrainer._compute_advantage)
+    assert "compute_advantage_for_multi_trajectories(" in source
+    fields_line = next(line for line in source.splitlines() if line.strip().startswith("fields = ["))
+    assert "extra_fields" not in fields_line, "verl fetches extra_fields for advantages now: simplify the hook"
+    generic = inspect.getsource(__import__("verl.trainer.ppo.ray_trainer", fromlist=["x"]).compute_advantage)
+    assert "non_tensor_batch" not in generic.split("adv_kwargs = {")[1].split("}")[0]
+
+
 def test_upstream_verl_sft_trainer_still_hard_codes_eight_loader_workers():
     import inspect
 
