@@ -287,17 +287,6 @@ def _check_run_views(out_dir: Path, tmp_path: Path) -> None:
     assert not_blank(tmp_path / "shot.png")
 
 
-def test_sokoban_online_plays_several_turns_inside_verl(tmp_path, lmmr1_env):
-    """The multi-turn agent loop: the level is rendered back to the model between turns, inside verl."""
-    out_dir = tmp_path / "sokoban_online"
-    result = _main(["+recipe=sokoban_online", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
-    assert result.returncode == 0, result.stderr[-4000:]
-    rows = [r for r in _metrics(out_dir) if "critic/score/mean" in r]
-    assert rows and json.loads((out_dir / "manifest.json").read_text())["stages"][0]["status"] == "done"
-    # verl counts user + assistant messages: 4 means the model acted, saw the new state, and acted again
-    assert max(r["num_turns/max"] for r in rows) >= 4
-
-
 def test_dapo_preset_filters_groups_in_a_cpu_run(tmp_path, lmmr1_env):
     """`algorithm=dapo` reaches verl: dynamic sampling evicts groups whose rewards are all equal, and the
     overlong shaping is logged as a reward component."""

@@ -1,4 +1,4 @@
-"""Golden values: the first steps of two smoke stages, pinned, so a numerical change cannot pass unnoticed.
+"""Golden values: the first steps of four smoke stages, pinned, so a numerical change cannot pass unnoticed.
 
 A verl, transformers or torch upgrade (or an lmmr1 change) that alters how an advantage is normalised, a
 loss aggregated or a value fitted changes these numbers. ``deterministic=true`` makes the runs repeatable:
@@ -6,7 +6,10 @@ each rollout sample has its own seed, and verl's batches are ordered by prompt a
 (lmmr1.verl.determinism, lmmr1.verl.fixes); the smoke scale trains in float32.
 
 * ``sanity`` (GRPO family): scores, policy loss, gradient norm, entropy of its first 3 steps;
-* ``direct_rl_geo`` (GAE, a critic initialised from the actor): the same plus the value loss and values.
+* ``direct_rl_geo`` (GAE, a critic initialised from the actor): the same plus the value loss and values;
+* ``sokoban_gigpo`` / ``sokoban_turn_gae`` (Sokoban-Online, multi-turn, with lmmr1's turn-level estimators):
+  the episode and step advantages, the per-turn spread, the critic's loss. These two runs are also the
+  end-to-end checks of the agent loop inside verl and of the estimators (:func:`_check_turn_credit`).
 
 **Re-pinning deliberately** (after a change you meant, e.g. an upgrade whose release notes explain it)::
 
@@ -62,7 +65,65 @@ RUNS: dict[str, dict] = {
             "critic/advantages/max",
         ],
     },
+    "sokoban_gigpo": {
+        "args": ["+recipe=sokoban_online", "algorithm=gigpo", *COMMON],
+        "stage": "sokoban_online",
+        "check": lambda out: _check_turn_credit(out, "gigpo"),
+        "metrics": [
+            "critic/score/mean",
+            "critic/advantages/max",
+            "critic/advantages/min",
+            "actor/pg_loss",
+            "actor/grad_norm",
+            "actor/entropy",
+            "turn_credit/gigpo/episode_adv/std",
+            "turn_credit/gigpo/step_adv/std",
+            "turn_credit/gigpo/step_group_size/mean",
+            "turn_credit/gigpo/turn_adv_spread/mean",
+        ],
+    },
+    "sokoban_turn_gae": {
+        "args": ["+recipe=sokoban_online", "algorithm=turn_gae", *COMMON],
+        "stage": "sokoban_online",
+        "check": lambda out: _check_turn_credit(out, "turn_gae"),
+        "metrics": [
+            "critic/score/mean",
+            "critic/advantages/max",
+            "actor/pg_loss",
+            "actor/grad_norm",
+            "critic/vf_loss",
+            "critic/values/mean",
+            "turn_credit/turn_gae/turn_adv_spread/mean",
+        ],
+    },
 }
+
+
+def _check_turn_credit(out: Path, estimator: str) -> None:
+    """The multi-turn loop played several turns inside verl, and the estimator credited turns apart."""
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["stages"][0]["status"] == "done"
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if "critic/score/mean" in r]
+    assert len(rows) == STEPS
+    # verl counts user + assistant messages: 4 means the model acted, saw the new state, and acted again
+    assert max(r["num_turns/max"] for r in rows) >= 4
+    prefix = f"turn_credit/{estimator}"
+    assert all(r[f"{prefix}/turn_adv_spread/max"] > 0 for r in rows), rows  # turns of an episode differ
+    if estimator == "gigpo":
+        assert all(r[f"{prefix}/step_group_size/mean"] > 1 for r in rows)
+    else:
+        assert all("critic/vf_loss" in r for r in rows)
+    episodes = [json.loads(line) for line in (out / "sokoban_online" / "turn_credit.jsonl").read_text().splitlines()]
+    assert {e["step"] for e in episodes} == set(range(1, STEPS + 1))
+    assert any(len({t["advantage"] for t in e["turns"]}) > 1 for e in episodes)
+    # lmmr1 view shows each episode's turns: reward -> advantage
+    from lmmr1.report.html_view import build_html
+    from lmmr1.report.run_dir import load_run
+
+    page, _ = build_html(load_run(out))
+    newest = episodes[-1]["turns"][0]
+    assert "<h2>Turn credit</h2>" in page and f"{newest['reward']:+.3f} → <b>{newest['advantage']:+.3f}</b>" in page
 
 
 def pinned_steps(rows: list[dict], metrics: list[str], steps: int) -> dict[str, dict[str, float]]:
@@ -99,6 +160,8 @@ def _run(name: str, tmp_path: Path, env: dict) -> dict[str, dict[str, float]]:
     args = [sys.executable, "-m", "lmmr1.main", *spec["args"], f"output_dir={out}", *extra]
     result = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=1200)
     assert result.returncode == 0, result.stderr[-4000:]
+    if "check" in spec:
+        spec["check"](out)
     raw = out / spec["stage"] / "verl_metrics.jsonl"
     rows = [json.loads(line) for line in raw.read_text().splitlines() if line.strip()]
     return pinned_steps(rows, spec["metrics"], STEPS)

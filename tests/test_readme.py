@@ -7,6 +7,7 @@ collected here; each must match one rule below saying how it is checked:
 * ``dry``: a training launch that needs GPUs or prepared data: executed with ``dry_run=true`` (same
   composition, validation and verl config, without training);
 * ``slow``: a smoke training run: executed by the named slow end-to-end test with the same arguments;
+* ``golden``: a smoke training run pinned by ``tests/test_golden.py`` (one of its ``RUNS`` has every argument);
 * ``ci``: the test command itself, which CI (``.ci/run``) runs;
 * ``gpu``: needs a GPU machine (vLLM, flash-attn), stated as such and not runnable on CPU;
 * ``system``: installs system packages and builds C++ (Google Research Football): its syntax is checked
@@ -75,6 +76,7 @@ RULES: list[tuple[str, str, str]] = [
         "slow",
         "tests/test_end_to_end.py::test_an_sft_stage_in_the_middle_survives_a_kill_and_hands_over",
     ),
+    (r"^python -m lmmr1\.main \+recipe=sokoban_online algorithm=(gigpo|turn_gae) deterministic=true$", "golden", ""),
     (r"^python -m lmmr1\.main .*(scale=paper|dry_run=true|explain=true)", "dry", ""),
     (r"^(\.venv/bin/)?pip install -e '\.\[gpu\]'$", "gpu", "vLLM and flash-attn have no CPU build"),
     (
@@ -157,6 +159,12 @@ def test_every_readme_command_is_covered(command):
         for arg in shlex.split(command):
             if arg.startswith("+recipe=") or arg.startswith("examples/"):
                 assert arg.split("/")[0] in body, f"{detail} does not run {arg}"
+    if kind == "golden":
+        sys.path.insert(0, str(REPO / "tests"))
+        from test_golden import RUNS
+
+        wanted = set(shlex.split(command)[3:])
+        assert any(wanted <= set(run["args"]) for run in RUNS.values()), f"no golden run has {sorted(wanted)}"
     if kind == "ci":
         ci = (REPO / ".ci" / "run").read_text()
         assert "python -m pytest" in ci

@@ -33,6 +33,7 @@ from lmmr1.config.schema import (
     SFT_TRUNCATION,
     STAGE_KINDS,
     TURN_ESTIMATORS,
+    TURN_SETTINGS_USED,
     VERL_LOGGERS,
     AlgorithmSpec,
     ConfigError,
@@ -116,6 +117,18 @@ def check_stage(stage: StageSpec, order: list[str]) -> None:
         raise ConfigError(
             f"{where}.algorithm.estimator = {algo.estimator!r}: not an advantage estimator"
             f"{close_match(algo.estimator, known)}. Accepted: {', '.join(known)}."
+        )
+    used = TURN_SETTINGS_USED.get(algo.estimator, ())
+    unused = [
+        key
+        for key in ("turn_gamma", "turn_lambda", "step_weight", "std_normalize")
+        if key not in used and getattr(algo, key) != getattr(AlgorithmSpec, key)
+    ]
+    if unused:
+        users = "; ".join(f"{name}: {', '.join(keys)}" for name, keys in TURN_SETTINGS_USED.items())
+        raise ConfigError(
+            f"{where}.algorithm: {', '.join(unused)} set, but estimator {algo.estimator!r} does not use "
+            f"{'it' if len(unused) == 1 else 'them'} (the turn-level settings by estimator: {users})"
         )
     if not (0 <= algo.turn_gamma <= 1 and 0 <= algo.turn_lambda <= 1) or algo.step_weight < 0:
         raise ConfigError(

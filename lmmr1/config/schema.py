@@ -28,6 +28,11 @@ ESTIMATORS = ("reinforce_plus_plus_baseline", "reinforce_plus_plus", "grpo", "ga
 # estimator registry under these names; turn_gae trains a critic, gigpo does not
 TURN_ESTIMATORS = ("gigpo", "turn_gae")
 CRITIC_ESTIMATORS = ("gae", "turn_gae")
+# which of the turn-level settings each of them reads (a setting another estimator would ignore is refused)
+TURN_SETTINGS_USED = {
+    "gigpo": ("turn_gamma", "step_weight", "std_normalize"),
+    "turn_gae": ("turn_gamma", "turn_lambda"),
+}
 # verl 0.9.1 policy losses (verl/trainer/ppo/core_algos.py, @register_policy_loss) a stage may name; "vanilla" is
 # PPO's clipped objective. tests/verl/test_bridge.py checks each is registered in the installed verl.
 POLICY_LOSSES = (

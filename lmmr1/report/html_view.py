@@ -207,6 +207,55 @@ def _eval_tables(paths: list[Path]) -> str:
     return "".join(parts)
 
 
+def _number(value: Any) -> str:
+    return "—" if value is None else f"{float(value):+.3f}"
+
+
+def turn_credit_tables(run: RunView, max_episodes: int = 40) -> str:
+    """Per-turn credit of the newest episodes of each turn-level stage (``STAGE/turn_credit.jsonl``): every
+    turn's reward and advantage, and for GiGPO its step return, step-group size and step advantage."""
+    from .run_dir import turn_credit_rows
+
+    parts = []
+    for stage in run.stages:
+        episodes = turn_credit_rows(run, stage.name)
+        if not episodes:
+            continue
+        shown = episodes[-max_episodes:]
+        gigpo = shown[-1].get("estimator") == "gigpo"
+        head = "<tr><th>step</th><th>episode</th><th>return</th>" + ("<th>A<sup>E</sup></th>" if gigpo else "")
+        head += (
+            "<th>turns: reward → advantage"
+            + (" (step return, group size, A<sup>S</sup>)" if gigpo else "")
+            + "</th></tr>"
+        )
+        lines = [
+            f"<h3>{html.escape(stage.name)}: {html.escape(str(shown[-1].get('estimator')))}, the newest "
+            f"{len(shown)} of {len(episodes)} episodes</h3><table class='grid turns'>{head}"
+        ]
+        for episode in shown:
+            cells = []
+            for t, turn in enumerate(episode.get("turns", [])):
+                text = f"{t + 1}: {_number(turn.get('reward'))} → <b>{_number(turn.get('advantage'))}</b>"
+                if gigpo:
+                    text += (
+                        f" ({_number(turn.get('step_return'))}, {turn.get('step_group_size')}, "
+                        f"{_number(turn.get('step_advantage'))})"
+                    )
+                cells.append(text)
+            lines.append(
+                f"<tr><td>{episode.get('step')}</td><td>{html.escape(str(episode.get('key')))}</td>"
+                f"<td>{_number(episode.get('return'))}</td>"
+                + (f"<td>{_number(episode.get('episode_advantage'))}</td>" if gigpo else "")
+                + f"<td>{'<br>'.join(cells)}</td></tr>"
+            )
+        lines.append("</table>")
+        parts.append("".join(lines))
+    if not parts:
+        return ""
+    return "<h2>Turn credit</h2>" + "".join(parts)
+
+
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}
 h1{font-size:1.4em}h2{font-size:1.15em;border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
@@ -342,6 +391,7 @@ def build_html(
 <h2>Stages</h2>{_manifest_table(run)}
 <h2>Curves</h2>{curves}
 <h2>Evaluation</h2>{_eval_tables([run.path, *(eval_paths or [])])}
+{turn_credit_tables(run)}
 <h2>Rollouts</h2>{sampled}
 <div id="filters">
 <label>stage <select id="stage"></select></label>

@@ -130,6 +130,11 @@ def load_run(path: Path | str) -> RunView:
     return RunView(root, manifest, metrics, stages, problems)
 
 
+def turn_credit_rows(run: RunView, stage: str) -> list[dict[str, Any]]:
+    """Episodes of a stage trained with algorithm=gigpo|turn_gae: per-turn rewards and advantages, by step."""
+    return list(read_jsonl(RunPaths(run.path).stage(stage).turn_credit))
+
+
 def reward_rows(run: RunView, stage: str) -> Iterator[dict[str, Any]]:
     """Scored responses of one stage, each with its ``step`` (1-based, from the policy version)."""
     for record in read_jsonl(RunPaths(run.path).stage(stage).reward_rows):

@@ -390,3 +390,41 @@ def test_agent_loop_settings_are_checked_when_the_config_is_read(monkeypatch):
     cfg = _run("mgt_football", "smoke", f"+{loops}.football_online.reward=lmmr1")  # a valid setting passes
     stage = next(s for s in cfg.stages if s.name == "mgt_football")
     assert stage.agent_loops["football_online"]["reward"] == "lmmr1"
+
+
+def test_turn_level_estimators_and_their_settings_are_checked():
+    """algorithm=gigpo|turn_gae: presets, the critic each needs, the turn settings, the loops' anchor setting."""
+    from lmmr1.verl.bridge import to_verl_config
+
+    run = _run("sokoban_online", "smoke", "algorithm=gigpo", "algorithm.step_weight=0.5")
+    stage = run.stage("sokoban_online")
+    assert stage.algorithm.estimator == "gigpo" and not stage.algorithm.use_critic
+    cfg = to_verl_config(run, stage, "/m")
+    assert cfg.algorithm.adv_estimator == "gigpo" and cfg.lmmr1.turn_credit.step_weight == 0.5
+    assert cfg.lmmr1.turn_credit.episode_log.endswith("sokoban_online/turn_credit.jsonl")
+    run = _run("sokoban_online", "smoke", "algorithm=turn_gae")
+    assert to_verl_config(run, run.stage("sokoban_online"), "/m").critic.enable is True
+    with pytest.raises(
+        ConfigError, match=r"estimator 'turn_gae' with use_critic=False: gae and turn_gae need a critic"
+    ):
+        _run("sokoban_online", "smoke", "algorithm=turn_gae", "algorithm.use_critic=false")
+    with pytest.raises(ConfigError, match=r"estimator 'gigpo' with use_critic=True"):
+        _run("sokoban_online", "smoke", "algorithm=gigpo", "algorithm.use_critic=true")
+    with pytest.raises(ConfigError, match=r"turn_gamma and turn_lambda must be in \[0, 1\].*turn_gamma=1.5"):
+        _run("sokoban_online", "smoke", "algorithm=gigpo", "algorithm.turn_gamma=1.5")
+    with pytest.raises(ConfigError, match=r"algorithm.estimator = 'gipgo'.*did you mean 'gigpo'"):
+        _run("sokoban_online", "smoke", "algorithm.estimator=gipgo")
+    loops = "stages.sokoban_online.agent_loops.sokoban_online"
+    with pytest.raises(ConfigError, match=r"sokoban_online: anchor must be one of board, none, got 'grid'"):
+        _run("sokoban_online", "smoke", f"+{loops}.anchor=grid")
+    with pytest.raises(ConfigError, match=r"sokoban_online: invalid_penalty must be a number >= 0, got -1"):
+        _run("sokoban_online", "smoke", f"{loops}.invalid_penalty=-1")
+    # a run without a turn-level stage writes no lmmr1 section
+    run = _run("sokoban_online", "smoke")
+    assert "lmmr1" not in to_verl_config(run, run.stage("sokoban_online"), "/m")
+    with pytest.raises(ConfigError, match=r"turn_lambda set, but estimator 'gigpo' does not use it"):
+        _run("sokoban_online", "smoke", "algorithm=gigpo", "+algorithm.turn_lambda=0.9")
+    with pytest.raises(
+        ConfigError, match=r"step_weight set, but estimator 'reinforce_plus_plus_baseline' does not use"
+    ):
+        _run("sokoban_online", "smoke", "+stages.sokoban_online.algorithm.step_weight=2")

@@ -130,3 +130,26 @@ def test_an_sft_stage_shows_its_loss_and_its_validation_line_shares_the_step(tmp
     assert cli(["plot", str(run)]) == 0
     files = {p.name for p in (run / "plots").glob("*.png")}
     assert "sft_loss.png" in files and "validation.png" not in files  # val/loss belongs to the SFT panel
+
+
+def test_view_shows_the_turn_credit_of_a_turn_level_stage(tmp_path):
+    """algorithm=gigpo writes STAGE/turn_credit.jsonl; the page lists each episode's turns: reward -> advantage."""
+    import torch
+
+    from lmmr1.run.layout import RunPaths
+    from lmmr1.verl.turn_credit import Episode, TurnSettings, episode_log_rows, gigpo
+
+    run = write_run(tmp_path / "run")
+    episodes = [
+        Episode(group="u", spans=[(0, 2), (3, 5)], rewards=[-0.1, 10.8], anchors=["b0", "b1"]),
+        Episode(group="u", spans=[(0, 2)], rewards=[-0.1], anchors=["b0"]),
+    ]
+    result = gigpo(episodes, torch.tensor([[1, 1, 0, 1, 1], [1, 1, 0, 0, 0]]), TurnSettings())
+    log = RunPaths(run).stage(STAGES[1]).turn_credit
+    log.write_text("".join(json.dumps(r) + "\n" for r in episode_log_rows(1, ["k0", "k1"], "gigpo", episodes, result)))
+    assert cli(["view", str(run)]) == 0
+    page = (run / "view.html").read_text()
+    assert "<h2>Turn credit</h2>" in page and f"{STAGES[1]}: gigpo, the newest 2 of 2 episodes" in page
+    first = result.turn_advantages[0]
+    # episode returns 10.7 and -0.1 -> A^E +5.4 / -5.4; turn 1 of k0 is alone with k1's turn at board b0
+    assert f"1: -0.100 → <b>{first[0]:+.3f}</b>" in page and f"2: +10.800 → <b>{first[1]:+.3f}</b>" in page
