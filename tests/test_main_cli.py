@@ -186,7 +186,7 @@ def test_the_one_gpu_preset_is_a_vllm_config_verl_accepts(tmp_path, lmmr1_env):
 @pytest.mark.slow  # a fresh interpreter imports verl and validates (~13 s)
 def test_the_cpu_vllm_preset_is_a_vllm_config_verl_accepts_with_the_smoke_blocks(tmp_path, lmmr1_env):
     """scale=cpu_vllm: vLLM rollout on CPU, sleep mode off, a small weight bucket, the head-size-32 tiny model,
-    and the stage's smoke block (Sokoban-Online's 3 turns, 2 steps). Dry runs need no vLLM."""
+    and the stage's smoke block (Sokoban-Online's 3 turns, 3 steps). Dry runs need no vLLM."""
     out = lmmr1_main("+recipe=sokoban_online", "scale=cpu_vllm", "dry_run=true", env=lmmr1_env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "[validate_config] All configuration checks passed successfully!" in out.stderr
@@ -195,7 +195,7 @@ def test_the_cpu_vllm_preset_is_a_vllm_config_verl_accepts_with_the_smoke_blocks
     assert rollout["name"] == "vllm" and rollout["enable_sleep_mode"] is False and rollout["enforce_eager"] is True
     assert rollout["checkpoint_engine"]["update_weights_bucket_megabytes"] == 64
     assert doc["trainer"]["device"] == "cpu" and doc["actor_rollout_ref"]["model"]["path"] == "tiny:qwen2_5_vl_hd32"
-    assert doc["trainer"]["total_training_steps"] == 2 and doc["data"]["train_batch_size"] == 2  # smoke block
+    assert doc["trainer"]["total_training_steps"] == 3 and doc["data"]["train_batch_size"] == 2  # smoke block
 
 
 @pytest.mark.parametrize(
