@@ -127,18 +127,24 @@ def test_fre_multi_trains_through_vllm_on_cpu_and_eval_scores_the_export_with_vl
 
 
 def test_sokoban_online_through_vllm_repeats_with_deterministic_true(tmp_path, lmmr1_env):
-    """The multi-turn agent loop over vLLM's HTTP server, 3 steps, twice: identical metrics."""
+    """The multi-turn agent loop over vLLM's HTTP server, 2 steps (of the recipe's 3), twice: identical metrics."""
     runs = []
     for name in ("first", "second"):
         out = tmp_path / name
         result = _train(
-            ["+recipe=sokoban_online", "scale=cpu_vllm", "deterministic=true", f"output_dir={out}"],
+            [
+                "+recipe=sokoban_online",
+                "scale=cpu_vllm",
+                "deterministic=true",
+                "stages.sokoban_online.smoke.total_steps=2",
+                f"output_dir={out}",
+            ],
             lmmr1_env,
             tmp_path,
         )
-        assert "sokoban_online: done, 3 steps" in result.stdout
+        assert "sokoban_online: done, 2 steps" in result.stdout
         rows = _rows(out)
-        _close_to_trainer(rows, 3)
+        _close_to_trainer(rows, 2)
         assert max(r["num_turns/max"] for r in rows) > 2  # several turns: the loop talked to the server
         runs.append([{k: v for k, v in r.items() if not any(u in k for u in UNREPEATABLE)} for r in rows])
     _served_by_vllm(tmp_path / "first", "sokoban_online")
