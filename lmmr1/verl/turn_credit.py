@@ -19,7 +19,8 @@ own tokens: the same tokens and advantages as GiGPO's one row per turn, without 
   instead of the per-token ``gamma``/``lam`` (which stay inside a turn). A one-turn episode gets exactly verl's
   GAE; like verl's, the advantages are whitened over the batch.
 
-This module is pure torch/numpy: :mod:`lmmr1.verl.turn_credit_hook` feeds it from verl's trainer.
+This module holds the arithmetic (torch/numpy, verl's masked_whiten): :mod:`lmmr1.verl.turn_credit_hook` feeds
+it from verl's trainer.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any, Optional
 
 import numpy as np
 import torch
+from verl.utils.torch_functional import masked_whiten
 
 EPSILON = 1e-6  # as verl's GRPO
 
@@ -208,18 +210,6 @@ def gigpo(episodes: Sequence[Episode], response_mask: torch.Tensor, settings: Tu
     )
 
 
-def _masked_whiten(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """verl_F.masked_whiten: (x - mean) / sqrt(var + 1e-8) over the masked entries, unbiased variance."""
-    mask = mask.to(values.dtype)
-    count = mask.sum()
-    mean = (values * mask).sum() / count
-    centred = values - mean
-    variance = (centred**2 * mask).sum() / count
-    if count > 1:
-        variance = variance * count / (count - 1)
-    return centred * torch.rsqrt(variance + 1e-8)
-
-
 def turn_gae(
     episodes: Sequence[Episode],
     values: torch.Tensor,
@@ -267,7 +257,7 @@ def turn_gae(
             reversed_adv.append(last_gae)
         raw = torch.stack(reversed_adv[::-1], dim=1)
         returns = raw + values
-        advantages = _masked_whiten(raw, mask)
+        advantages = masked_whiten(raw, mask)  # verl's, as its GAE whitens
     per_turn = []
     for i, episode in enumerate(episodes):
         row = []
