@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import signal
@@ -288,11 +289,18 @@ def _check_run_views(out_dir: Path, tmp_path: Path) -> None:
 
 
 def test_dapo_preset_filters_groups_in_a_cpu_run(tmp_path, lmmr1_env):
-    """`algorithm=dapo` reaches verl: dynamic sampling evicts groups whose rewards are all equal, and the
-    overlong shaping is logged as a reward component."""
+    """`algorithm=dapo` reaches verl: dynamic sampling evicts groups whose rewards are all equal, the overlong
+    shaping is logged as a reward component, and the overlong filter masks the truncated responses."""
     out_dir = tmp_path / "dapo"
     result = _main(
-        ["+recipe=sanity", "algorithm=dapo", "stages.sanity.smoke.total_steps=3", f"output_dir={out_dir}"],
+        [
+            "+recipe=sanity",
+            "algorithm=dapo",
+            "stages.sanity.smoke.total_steps=3",
+            # a 3-token budget: most of the untrained model's responses are cut, a few stop (end-of-sequence)
+            "stages.sanity.smoke.max_response_length=3",
+            f"output_dir={out_dir}",
+        ],
         lmmr1_env,
         tmp_path,
     )
@@ -300,8 +308,13 @@ def test_dapo_preset_filters_groups_in_a_cpu_run(tmp_path, lmmr1_env):
     rows = [r for r in _metrics(out_dir) if "critic/score/mean" in r]
     assert len(rows) == 3
     assert sum(r.get("training/filter_groups/evicted_samples", 0) for r in rows) > 0, rows
-    # DAPO's overlong shaping: sanity's 1-token budget is all buffer, so every response pays the full penalty
-    assert all(r["reward/overlong/mean"] == pytest.approx(-1.0) for r in rows), rows
+    # DAPO's overlong shaping: the buffer is the last token of 3, so 3-token responses pay the full penalty
+    assert all(-1.0 <= r["reward/overlong/mean"] < 0 for r in rows), rows
+    # the filter: cut responses are masked (some, not all: the stopped ones train), and verl's length metrics
+    # still see every generated token once the updates are done (a masked row would count as length 0)
+    assert all(0 < r["overlong_filter/masked_share"] < 1 for r in rows), rows
+    assert all(r["overlong_filter/truncated_share"] <= r["response_length/clip_ratio"] for r in rows), rows
+    assert all(r["response_length/min"] >= 1 for r in rows), rows
 
 
 def test_mgt_geo_runs_stage_2_with_gae_and_a_critic_on_cpu(tmp_path, lmmr1_env):
@@ -349,13 +362,26 @@ def test_a_user_curriculum_from_a_folder_outside_the_package_runs(tmp_path, lmmr
     folder = tmp_path / "my_recipes"
     shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "curriculum", folder)
     out_dir = tmp_path / "mine"
+    # the run also trains verl's GSPO and CISPO policy losses, one per stage (the presets of recipes/algorithm/)
     result = _main(
-        [f"hydra.searchpath=[file://{folder}]", "+recipe=my_curriculum", f"output_dir={out_dir}"], lmmr1_env, tmp_path
+        [
+            f"hydra.searchpath=[file://{folder}]",
+            "+recipe=my_curriculum",
+            "stages.fre_text.algorithm=gspo",
+            "stages.digits.algorithm=cispo",
+            f"output_dir={out_dir}",
+        ],
+        lmmr1_env,
+        tmp_path,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     manifest = json.loads((out_dir / "manifest.json").read_text())
     assert [s["name"] for s in manifest["stages"]] == ["fre_text", "digits"]
     assert all(s["status"] == "done" for s in manifest["stages"])
+    assert [s["settings"]["algorithm.policy_loss"] for s in manifest["stages"]] == ["gspo", "cispo"]
+    for stage in ("fre_text", "digits"):
+        rows = [r for r in _metrics(out_dir) if r["stage"] == stage and "actor/pg_loss" in r]
+        assert len(rows) == 3 and all(math.isfinite(r["actor/pg_loss"]) for r in rows), (stage, rows)
     assert manifest["stages"][1]["init_model"].endswith("fre_text/checkpoints/global_step_3/actor/huggingface")
 
 

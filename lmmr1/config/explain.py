@@ -15,6 +15,7 @@ SETTINGS_ADDED_LATER: dict[str, Any] = {
     "algorithm.policy_loss": "vanilla",
     "algorithm.overlong_buffer": 0.0,
     "algorithm.overlong_penalty": 1.0,
+    "algorithm.overlong_filter": False,
     "algorithm.turn_gamma": 0.95,
     "algorithm.turn_lambda": 1.0,
     "algorithm.step_weight": 1.0,

@@ -95,6 +95,9 @@ class AlgorithmSpec:
     # the full penalty, a constant that group-normalised advantages ignore). Logged as the component ``overlong``.
     overlong_buffer: float = 0.0
     overlong_penalty: float = 1.0
+    # DAPO's overlong filtering: a response cut by max_response_length (not ending in end-of-sequence) is masked
+    # out of the policy and value losses (lmmr1.verl.overlong_filter); logged as overlong_filter/* metrics
+    overlong_filter: bool = False
     # turn-level credit (estimator gigpo or turn_gae; lmmr1.verl.turn_credit): the discount between turns (GiGPO's
     # step return, turn-level GAE's turn step) and turn-level GAE's lambda between turns (gamma and lam stay
     # inside a turn); GiGPO's weight w of the step advantage and whether its groups divide by their std

@@ -18,6 +18,8 @@ VERL_FIXES_MODULE = "lmmr1.verl.fixes"
 # set (to "1") in the Ray workers' environment when a stage uses a turn-level estimator (gigpo, turn_gae): verl's
 # trainer then gets lmmr1.verl.turn_credit_hook
 TURN_CREDIT_ENV = "LMMR1_TURN_CREDIT"
+# set (to "1") when a stage sets algorithm.overlong_filter: verl's trainer then gets lmmr1.verl.overlong_filter
+OVERLONG_FILTER_ENV = "LMMR1_OVERLONG_FILTER"
 
 CPU_RUNTIME_ENV: dict[str, str] = {
     "VERL_USE_EXTERNAL_MODULES": f"{VERL_FIXES_MODULE},lmmr1.verl.cpu_backend",

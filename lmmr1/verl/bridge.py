@@ -353,6 +353,9 @@ def to_verl_config(
             },
         )
 
+    if algo.overlong_filter:  # DAPO's overlong filter, applied in verl's trainer by lmmr1.verl.overlong_filter
+        s("lmmr1.overlong_filter", {"enable": True, "max_length": int(stage.max_response_length)})
+
     # ---------------------------------------------------------------- reward (lmmr1's registry)
     reward_spec = {
         "name": stage.reward.name,

@@ -14,14 +14,15 @@ from verl.utils.dataset.rl_dataset import RLHFDataset
 from lmmr1.data.errors import RowCountMismatch
 from lmmr1.data.schema import DEFAULT_AGENT, parquet_row_count
 from lmmr1.verl import data_compat as verl_compat
-from lmmr1.verl import turn_credit_hook
+from lmmr1.verl import overlong_filter, turn_credit_hook
 from lmmr1.verl.fixes import install_deterministic_batches
 
 # verl's TaskRunner imports this module (data.custom_cls) before its first batch: the moment at which the
-# deterministic=true batch order and the turn-level estimators (gigpo, turn_gae) can be installed in the
+# deterministic=true batch order, the turn-level estimators (gigpo, turn_gae) and DAPO's overlong filter can be installed in the
 # trainer (no-ops in other runs)
 install_deterministic_batches()
 turn_credit_hook.install()
+overlong_filter.install()  # after the turn-credit hook: it masks what the (wrapped) advantage step wrote
 
 
 class CheckedRLHFDataset(RLHFDataset):

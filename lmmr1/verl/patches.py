@@ -73,6 +73,15 @@ PATCHES: tuple[Patch, ...] = (
         "tests/verl/test_patches.py::test_upstream_verl_still_computes_advantages_without_extra_fields",
     ),
     Patch(
+        "overlong_filter",
+        "lmmr1.verl.overlong_filter",
+        "verl.trainer.ppo.v1.trainer_base: PPOTrainer._compute_advantage zeroes the response_mask and loss_mask of "
+        "truncated rows in the TransferQueue (DAPO's overlong filter) and _step_once restores them after the "
+        "updates; only when a stage sets algorithm.overlong_filter",
+        (("verl", "==0.9.1"), ("TransferQueue", "==0.1.11")),
+        "tests/verl/test_patches.py::test_upstream_verl_still_has_no_overlong_filter",
+    ),
+    Patch(
         "sft_mixed_batch_collation",
         "lmmr1.verl.fixes",
         "verl.utils.dataset.dataset_utils.SFTTensorCollator.collate_variable_batch fills keys a row lacks with None "

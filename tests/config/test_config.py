@@ -197,6 +197,16 @@ def test_the_dapo_preset_shapes_overlong_responses_and_gspo_cispo_name_their_pol
         run = _run("fre_text", "paper", f"algorithm={preset}")
         actor = to_verl_config(run, run.stage("fre_text"), "/m").actor_rollout_ref.actor
         assert actor.policy_loss.loss_mode == preset
+    # DAPO's overlong filter: on in the preset, off elsewhere; the trainer hook reads the budget from here
+    run = _run("fre_text", "paper", "algorithm=dapo")
+    stage = run.stage("fre_text")
+    assert dict(to_verl_config(run, stage, "/m").lmmr1.overlong_filter) == {
+        "enable": True,
+        "max_length": stage.max_response_length,
+    }
+    for overrides in (("algorithm=grpo",), ("algorithm=dapo", "algorithm.overlong_filter=false")):
+        run = _run("fre_text", "paper", *overrides)
+        assert "overlong_filter" not in (to_verl_config(run, run.stage("fre_text"), "/m").get("lmmr1") or {})
     # a budget too short for a fifth of it: the buffer is one token (sanity's 1-token responses)
     run = _run("sanity", "smoke", "algorithm=dapo")
     stage = run.stage("sanity")

@@ -175,6 +175,25 @@ def test_upstream_verl_still_computes_advantages_without_extra_fields():
     assert "non_tensor_batch" not in generic.split("adv_kwargs = {")[1].split("}")[0]
 
 
+def test_upstream_verl_still_has_no_overlong_filter():
+    """verl 0.9.1 shapes overlong rewards (its DAPO reward manager) but never masks truncated rows; its step runs
+    advantage, critic, actor in one _step_once, and its losses mask with response_mask and normalise token-mean
+    by loss_mask (what lmmr1.verl.overlong_filter writes). The day verl filters, the hook can go."""
+    import inspect
+
+    from verl.trainer.config import AlgoConfig
+    from verl.trainer.ppo.v1 import trainer_base
+    from verl.workers.engine.fsdp import transformer_impl
+    from verl.workers.utils import losses
+
+    assert not any("overlong" in f or "truncat" in f for f in AlgoConfig.__dataclass_fields__)
+    assert "overlong" not in inspect.getsource(trainer_base)
+    step = inspect.getsource(trainer_base.PPOTrainer._step_once)
+    assert step.index("self._compute_advantage(") < step.index("self._update_actor(")
+    assert 'data["response_mask"]' in inspect.getsource(losses.ppo_loss)
+    assert 'data["loss_mask"].sum()' in inspect.getsource(transformer_impl.FSDPEngine.forward_backward_batch)
+
+
 def test_upstream_verl_sft_trainer_still_hard_codes_eight_loader_workers():
     import inspect
 
