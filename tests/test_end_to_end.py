@@ -245,13 +245,26 @@ def test_two_stage_curriculum_hands_the_checkpoint_over(tmp_path, lmmr1_env):
     Then the tools that show a run, on this real output: status, plot, view (and the page in Chromium),
     and verl's TensorBoard logger asked for with ``logger=[console,tensorboard]`` (offline event files)."""
     out_dir = tmp_path / "curriculum"
+    # stage 1 trains LoRA adapters: stage 2 starts from the merged model lmmr1 writes from verl's export
     result = _main(
-        ["+recipe=mgt_percereason", f"output_dir={out_dir}", "logger=[console,tensorboard]"], lmmr1_env, tmp_path
+        [
+            "+recipe=mgt_percereason",
+            f"output_dir={out_dir}",
+            "logger=[console,tensorboard]",
+            "+stages.fre_text.lora={rank: 8, alpha: 16}",
+        ],
+        lmmr1_env,
+        tmp_path,
     )
     assert result.returncode == 0, result.stderr[-4000:]
+    assert "LoRA rank 8 alpha 16 (vision tower frozen)" in result.stdout + result.stderr
     first, second = json.loads((out_dir / "manifest.json").read_text())["stages"]
     assert first["status"] == second["status"] == "done"
     assert second["init_model"] == first["hf_export"]
+    from lmmr1.run.lora_export import is_peft_export
+
+    assert not is_peft_export(Path(first["hf_export"])), "stage 2 must start from the merged model"
+    assert (Path(first["hf_export"]).parent / "lora_adapter" / "adapter_config.json").exists()
     assert {r["stage"] for r in _metrics(out_dir)} == {"fre_text", "mgt_percereason"}
     assert not _ray_processes()
     for stage in ("fre_text", "mgt_percereason"):

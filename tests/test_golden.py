@@ -1,4 +1,4 @@
-"""Golden values: the first steps of four smoke stages, pinned, so a numerical change cannot pass unnoticed.
+"""Golden values: the first steps of five smoke stages, pinned, so a numerical change cannot pass unnoticed.
 
 A verl, transformers or torch upgrade (or an lmmr1 change) that alters how an advantage is normalised, a
 loss aggregated or a value fitted changes these numbers. ``deterministic=true`` makes the runs repeatable:
@@ -9,7 +9,9 @@ each rollout sample has its own seed, and verl's batches are ordered by prompt a
 * ``direct_rl_geo`` (GAE, a critic initialised from the actor): the same plus the value loss and values;
 * ``sokoban_gigpo`` / ``sokoban_turn_gae`` (Sokoban-Online, multi-turn, with lmmr1's turn-level estimators):
   the episode and step advantages, the per-turn spread, the critic's loss. These two runs are also the
-  end-to-end checks of the agent loop inside verl and of the estimators (:func:`_check_turn_credit`).
+  end-to-end checks of the agent loop inside verl and of the estimators (:func:`_check_turn_credit`);
+* ``fre_multi_lora`` (rank-8 LoRA on the tiny Qwen2.5-VL, an entropy bonus as its only gradient): also the
+  end-to-end check of LoRA stages (:func:`_check_lora`).
 
 **Re-pinning deliberately** (after a change you meant, e.g. an upgrade whose release notes explain it)::
 
@@ -96,7 +98,53 @@ RUNS: dict[str, dict] = {
             "turn_credit/turn_gae/turn_adv_spread/mean",
         ],
     },
+    "fre_multi_lora": {
+        # the tiny model scores 0 on FRE-Multi's items: an entropy bonus gives the adapter a gradient to follow
+        "args": [
+            "+recipe=fre_multi_lora",
+            "+stages.fre_multi.verl={actor_rollout_ref.actor.entropy_coeff: 0.01}",
+            *COMMON,
+        ],
+        "stage": "fre_multi",
+        "check": lambda out: _check_lora(out),
+        "metrics": [
+            "response_length/mean",
+            "actor/grad_norm",
+            "actor/entropy",
+            "actor/pg_loss",
+        ],
+    },
 }
+
+
+def _check_lora(out: Path) -> None:
+    """A LoRA stage trains its adapter, the rollout generates with it, and the export is adapter + merged model
+    (issue 26): the vision tower bit-identical, the language model's adapted layers moved."""
+    import torch
+    from transformers import AutoModelForImageTextToText
+
+    (stage,) = json.loads((out / "manifest.json").read_text())["stages"]
+    assert stage["status"] == "done" and stage["settings"]["lora.rank"] == 8
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if "actor/grad_norm" in r]
+    assert len(rows) == STEPS and all(r["actor/grad_norm"] > 0 for r in rows), rows
+    # the rollout's log-probs are the trainer's: it generated with the adapted (merged) weights at every step
+    assert all(r["training/rollout_probs_diff_max"] < 1e-3 for r in rows), rows
+    export = Path(stage["hf_export"])
+    adapter = json.loads((export.parent / "lora_adapter" / "adapter_config.json").read_text())
+    assert (
+        adapter["r"] == 8
+        and adapter["lora_alpha"] == 16
+        and (export.parent / "lora_adapter" / "adapter_model.safetensors").exists()
+    )
+    merged = AutoModelForImageTextToText.from_pretrained(str(export), dtype=torch.float32).state_dict()
+    base = AutoModelForImageTextToText.from_pretrained(stage["init_model"], dtype=torch.float32).state_dict()
+    assert set(merged) == set(base)
+    visual = [k for k in merged if ".visual." in k]
+    assert visual and all(torch.equal(merged[k], base[k]) for k in visual), "the vision tower moved"
+    assert any(
+        not torch.equal(merged[k], base[k]) for k in merged if "language_model" in k and k.endswith("proj.weight")
+    )
 
 
 def _check_turn_credit(out: Path, estimator: str) -> None:

@@ -77,6 +77,7 @@ RULES: list[tuple[str, str, str]] = [
         "tests/test_end_to_end.py::test_an_sft_stage_in_the_middle_survives_a_kill_and_hands_over",
     ),
     (r"^python -m lmmr1\.main \+recipe=sokoban_online algorithm=(gigpo|turn_gae) deterministic=true$", "golden", ""),
+    (r"^python -m lmmr1\.main \+recipe=fre_multi_lora$", "golden", ""),
     (r"^python -m lmmr1\.main .*(scale=paper|dry_run=true|explain=true)", "dry", ""),
     (r"^(\.venv/bin/)?pip install -e '\.\[gpu\]'$", "gpu", "vLLM and flash-attn have no CPU build"),
     (

@@ -85,12 +85,48 @@ def _check_sft(stage: StageSpec) -> None:
         raise ConfigError(f"{where}.truncation = {sft.truncation!r}; accepted: {', '.join(SFT_TRUNCATION)}")
 
 
+def _check_lora(stage: StageSpec) -> None:
+    where, lora = f"stages.{stage.name}.lora", stage.lora
+    if lora.rank < 0 or lora.alpha <= 0:
+        raise ConfigError(
+            f"{where}: rank must be >= 0 (0 = off; typical 8 to 64) and alpha > 0 (got rank={lora.rank}, alpha={lora.alpha})"
+        )
+    modules = lora.target_modules
+    if not (isinstance(modules, str) and modules) and not (
+        isinstance(modules, (list, tuple)) and modules and all(isinstance(m, str) and m for m in modules)
+    ):
+        raise ConfigError(
+            f"{where}.target_modules = {modules!r}: expected 'all-linear' or a list of module names "
+            "(e.g. [q_proj, k_proj, v_proj, o_proj])"
+        )
+    if lora.dropout != 0:
+        raise ConfigError(
+            f"{where}.dropout = {lora.dropout}: verl 0.9.1's FSDP engine builds peft's LoraConfig without a dropout, "
+            "so only 0 would take effect; accepted: 0"
+        )
+    if not lora.rank:
+        return
+    if stage.algorithm.use_critic:
+        raise ConfigError(
+            f"{where}.rank = {lora.rank} with a critic (algorithm.estimator {stage.algorithm.estimator!r}): lmmr1 puts "
+            "adapters on the actor only, and a full-size critic would train beside it; use a critic-free estimator "
+            "(algorithm=grpo, reinforce_pp_baseline, dapo, ...) or lora.rank=0"
+        )
+    if lora.vision_tower and stage.freeze_vision_tower:
+        raise ConfigError(
+            f"{where}.vision_tower = true asks for adapters in the vision tower, but "
+            f"stages.{stage.name}.freeze_vision_tower = true freezes it; set one of them to false"
+        )
+
+
 def check_stage(stage: StageSpec, order: list[str]) -> None:
     """lmmr1's own checks of one stage's values (kind, ranges, algorithm, init order, data present)."""
     where = f"stages.{stage.name}"
     _check_kind(stage)
     if stage.kind == "sft":
         _check_sft(stage)
+    else:
+        _check_lora(stage)
     for key in ("rollout_batch_size", "n_samples", "max_prompt_length", "max_response_length", "epochs"):
         if getattr(stage, key) < 1:
             raise ConfigError(f"{where}.{key} must be >= 1, got {getattr(stage, key)}")

@@ -7,7 +7,7 @@ import json
 from dataclasses import fields, is_dataclass
 from typing import Any, Optional
 
-from lmmr1.config.schema import _RL_ONLY, _SFT_ONLY, RunConfig, ScaleSpec, StageSpec
+from lmmr1.config.schema import _RL_ONLY, _SFT_ONLY, LORA_OFF, RunConfig, ScaleSpec, StageSpec
 
 # Settings added after run directories existed, with the value a stage recorded without them trained with:
 # resuming such a stage compares a missing key as this value (lmmr1.run.curriculum).
@@ -20,6 +20,7 @@ SETTINGS_ADDED_LATER: dict[str, Any] = {
     "algorithm.turn_lambda": 1.0,
     "algorithm.step_weight": 1.0,
     "algorithm.std_normalize": False,
+    **LORA_OFF,
 }
 
 

@@ -150,6 +150,27 @@ class SFTSpec:
     truncation: str = "error"
 
 
+@dataclass
+class LoraSpec:
+    """LoRA adapters on the actor (verl 0.9.1's FSDP engine wraps the model with peft); ``rank: 0`` is off.
+
+    The base weights are frozen; the vision tower gets no adapters (so it stays bit-identical) unless
+    ``vision_tower`` is true. The stage's export holds the adapter (``actor/lora_adapter``) and the merged
+    model (``actor/huggingface``), which the next stage and ``lmmr1 eval`` start from.
+    """
+
+    rank: int = 0
+    alpha: int = 16
+    # peft's target_modules: "all-linear" (every linear layer but the output head), or a list of module names
+    target_modules: Any = "all-linear"
+    # peft's lora_dropout; verl 0.9.1's FSDP engine does not pass it to peft, so only 0 is accepted
+    dropout: float = 0.0
+    vision_tower: bool = False
+
+
+# LoRA settings as a stage without them recorded them (lmmr1.config.explain.SETTINGS_ADDED_LATER)
+LORA_OFF = {f"lora.{f.name}": f.default for f in fields(LoraSpec)}
+
 STAGE_KINDS = ("rl", "sft")
 SFT_SCHEDULERS = ("constant", "cosine")
 # verl 0.9.1's SFT dataset in its no-padding mode (the one lmmr1 uses) cuts only the end of a long conversation
@@ -169,6 +190,7 @@ class StageSpec:
     algorithm: AlgorithmSpec = field(default_factory=AlgorithmSpec)
     validation: ValidationSpec = field(default_factory=ValidationSpec)
     sft: SFTSpec = field(default_factory=SFTSpec)
+    lora: LoraSpec = field(default_factory=LoraSpec)
     actor_lr: float = 1e-6
     critic_lr: float = 9e-6
     warmup_ratio: float = 0.03
@@ -253,6 +275,7 @@ _SECTIONS: dict[str, type] = {
     "algorithm": AlgorithmSpec,
     "validation": ValidationSpec,
     "sft": SFTSpec,
+    "lora": LoraSpec,
 }
 # dict-valued settings whose keys are free: how many levels below the setting are separate leaves
 # (None: every level, for raw verl keys written nested or dotted)
@@ -261,7 +284,7 @@ _STAGE_FIELDS = {f.name: f for f in fields(StageSpec) if f.name not in ("name", 
 STAGE_SETTING_NAMES = tuple(_STAGE_FIELDS)
 _HINTS = {
     cls: typing.get_type_hints(cls)
-    for cls in (StageSpec, DataSpec, RewardSpec, AlgorithmSpec, ScaleSpec, ValidationSpec, SFTSpec)
+    for cls in (StageSpec, DataSpec, RewardSpec, AlgorithmSpec, ScaleSpec, ValidationSpec, SFTSpec, LoraSpec)
 }
 
 Leaf = tuple[str, Any]  # (dotted setting, value)
@@ -288,6 +311,7 @@ _RL_ONLY = (
     "agent_loops",
     "data.prompt_key",
     "freeze_vision_tower",  # verl 0.9.1's SFT trainer has no such switch (its PPO actor has)
+    "lora.",  # LoRA on SFT stages is not wired yet (verl's SFT engine has it; lmmr1's export step is RL's)
 )
 _SFT_ONLY = ("sft.",)
 _SHARED_LAYERS = ("default", "scale (", "command line (algorithm=", "command line (scale.stage_overrides)")

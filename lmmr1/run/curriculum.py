@@ -35,6 +35,7 @@ from lmmr1.run.layout import (
     latest_checkpoint,
     read_jsonl,
 )
+from lmmr1.run.lora_export import finish_lora_export
 from lmmr1.run.stage import (
     MetricsRelay,
     prune_metrics,
@@ -320,6 +321,9 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
         if sft
         else f"{stage.algorithm.preset or stage.algorithm.estimator} ({stage.algorithm.estimator})"
     )
+    if not sft and stage.lora.rank:
+        tower = "with" if stage.lora.vision_tower else "frozen"
+        method += f", LoRA rank {stage.lora.rank} alpha {stage.lora.alpha} (vision tower {tower})"
     print(
         f"[lmmr1] stage {stage.name}: {method}, init {init_model}, {rows} training rows, scale {run.scale.name}, "
         f"{total or '?'} steps{where}" + (f"; verl and worker logs: {logs}" if logs and not run.verbose else ""),
@@ -366,9 +370,17 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     if not interrupted and record.status == mf.RUNNING:
         step, checkpoint = latest_checkpoint(dirs.checkpoints)
         export = hf_export_of(checkpoint) if checkpoint else None
+        if export is not None and stage.kind == "rl" and stage.lora.rank:
+            try:  # verl exported peft's state dict: lmmr1 writes the adapter and the merged model from it
+                export = finish_lora_export(export, stage.lora, str(verl_cfg.actor_rollout_ref.model.path))
+            except Exception as exc:
+                record.status, record.error = mf.FAILED, f"LoRA export of {export}: {type(exc).__name__}: {exc}"
+                traceback.print_exc()
+                export = None
         if export is None:
-            record.status = mf.FAILED
-            record.error = f"verl finished but no HF export was found under {dirs.checkpoints}"
+            if record.status == mf.RUNNING:
+                record.status = mf.FAILED
+                record.error = f"verl finished but no HF export was found under {dirs.checkpoints}"
         else:
             record.status, record.hf_export = mf.DONE, str(export)
             _link_final(dirs.final_hf, export)

@@ -9,7 +9,8 @@ Assumptions (stated with every estimate; change them here, not silently): a 3B m
 processes ``TRAIN_TPS`` tokens/s per GPU per forward+backward; a step makes ``passes`` such passes over
 its tokens (old log-probs, reference log-probs when KL is on, the update; a critic adds two more);
 prompts average ``PROMPT_FRACTION`` of ``max_prompt_length`` and responses ``RESPONSE_FRACTION`` of
-``max_response_length``. Real runs vary by 2x either way; the estimate is for planning, not a promise.
+``max_response_length``. With LoRA the update pass costs ``LORA_UPDATE_FACTOR`` of a full one (the frozen
+base needs no weight gradients: the backward pass computes activation gradients only). Real runs vary by 2x either way; the estimate is for planning, not a promise.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from lmmr1.config import ScaleSpec, StageSpec
 ROLLOUT_TPS = 2500.0  # generated tokens / s / GPU (vLLM, 3B, large batch)
 TRAIN_TPS = 12000.0  # tokens / s / GPU for one forward+backward (FSDP, bf16, 3B)
 PROMPT_FRACTION = 0.25
+LORA_UPDATE_FACTOR = 2.0 / 3.0  # forward 1 + activation backward 1 of forward 1 + backward 2
 RESPONSE_FRACTION = 0.5
 
 # rows of the paper's datasets, used when the data files are not on this machine
@@ -73,7 +75,8 @@ def estimate(stage: StageSpec, scale: ScaleSpec, rows: Optional[int]) -> Estimat
     prompt = stage.max_prompt_length * PROMPT_FRACTION
     response = stage.max_response_length * RESPONSE_FRACTION
     tokens = sequences * (prompt + response)
-    passes = 2 + (1 if (stage.algorithm.kl_in_reward or stage.algorithm.kl_loss) else 0)
+    passes = 1 + (LORA_UPDATE_FACTOR if stage.kind == "rl" and stage.lora.rank else 1.0)
+    passes += 1 if (stage.algorithm.kl_in_reward or stage.algorithm.kl_loss) else 0
     passes += 2 if stage.algorithm.use_critic else 0
     seconds = sequences * response / ROLLOUT_TPS + tokens * passes / TRAIN_TPS
     return Estimate(stage.name, steps, int(tokens), steps * seconds / 3600.0, rows, rows_from)

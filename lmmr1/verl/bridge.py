@@ -39,6 +39,10 @@ CPU_VLLM_BUCKET_MB = 64
 DEFAULT_AGENT_LOOP = "single_turn_agent"
 
 
+# peft exclude_modules (a regex over module names) that keeps LoRA adapters out of the vision tower
+VISION_TOWER_MODULES = r".*\bvisual\b.*"
+
+
 @lru_cache(maxsize=1)
 def _verl_defaults_text() -> str:
     # located without importing verl (which pulls torch): dry runs and config checks stay fast
@@ -245,7 +249,26 @@ def to_verl_config(
     s(f"{actor}.clip_ratio_high", algo.clip_ratio_high if algo.clip_ratio_high is not None else algo.clip_ratio)
     s(f"{actor}.loss_agg_mode", algo.loss_agg_mode)
     s(f"{actor}.policy_loss.loss_mode", algo.policy_loss)
-    s(f"{actor}.freeze_vision_tower", stage.freeze_vision_tower)
+    s(
+        f"{actor}.freeze_vision_tower",
+        stage.freeze_vision_tower or (bool(stage.lora.rank) and not stage.lora.vision_tower),
+    )
+    if stage.lora.rank:
+        # verl's FSDP engine wraps the actor with peft (base weights frozen; the reference policy is the same
+        # model with its adapter disabled). The vision tower gets no adapters unless lora.vision_tower: peft's
+        # exclude_modules is a regex over module names (Qwen2.5-VL's and Qwen3-VL's tower is model.visual).
+        lora_model = "actor_rollout_ref.model"
+        s(f"{lora_model}.lora_rank", int(stage.lora.rank))
+        s(f"{lora_model}.lora_alpha", int(stage.lora.alpha))
+        modules = stage.lora.target_modules
+        s(f"{lora_model}.target_modules", modules if isinstance(modules, str) else list(modules))
+        if not stage.lora.vision_tower:
+            s(f"{lora_model}.exclude_modules", VISION_TOWER_MODULES)
+        # lmmr1's CPU rollouts (HF generate, vLLM's CPU build) take merged weights at every sync; on GPUs verl
+        # hands vLLM the adapter (its default)
+        s(f"{lora_model}.lora.merge", cpu)
+        if not cpu:  # vLLM loads the base weights from disk and takes only the adapter at each sync (verl's LoRA docs)
+            s("actor_rollout_ref.rollout.load_format", "safetensors")
     s(f"{actor}.use_torch_compile", not cpu)
     s(f"{actor}.fsdp_config.strategy", scale.strategy)
     s(f"{actor}.fsdp_config.dtype", fsdp_dtype)

@@ -233,12 +233,59 @@ def test_the_dapo_preset_shapes_overlong_responses_and_gspo_cispo_name_their_pol
         ("algorithm.policy_loss=gsp", "not a verl policy loss (did you mean 'gspo'?)"),
         ("algorithm.overlong_buffer=1.5", "overlong_buffer is the share of max_response_length"),
         ("algorithm.overlong_penalty=-1", "overlong_penalty must be >= 0"),
+        ("algorithm.overlong_filter=maybe", "algorithm.overlong_filter"),
+        ("+stages.fre_text.lora.rank=-1", "rank must be >= 0"),
+        ("+stages.fre_text.lora.dropout=0.05", "only 0 would take effect"),
+        ("+stages.fre_text.lora.target_modules=[]", "expected 'all-linear' or a list of module names"),
+        ("+stages.fre_text.lora.rnk=8", "rnk"),
+        (
+            ("+stages.fre_text.lora={rank: 8, vision_tower: true}", "+stages.fre_text.freeze_vision_tower=true"),
+            "set one of them to false",
+        ),
     ],
 )
 def test_bad_settings_are_refused_with_the_key_and_what_is_accepted(override, needle):
     with pytest.raises(ConfigError) as info:
-        _run("fre_text", "smoke", override)
+        _run("fre_text", "smoke", *(override if isinstance(override, tuple) else (override,)))
     assert needle in str(info.value)
+
+
+def test_lora_settings_reach_verls_fsdp_engine_and_the_vision_tower_stays_out():
+    from lmmr1.verl.bridge import VISION_TOWER_MODULES, to_verl_config
+
+    run = _run("fre_multi_lora", "paper")
+    stage = run.stage("fre_multi")
+    model = to_verl_config(run, stage, "/m").actor_rollout_ref.model
+    assert (model.lora_rank, model.lora_alpha, model.target_modules) == (64, 32, "all-linear")
+    assert model.exclude_modules == VISION_TOWER_MODULES and model.lora.merge is False  # GPUs: vLLM takes adapters
+    verl = to_verl_config(run, stage, "/m")
+    assert (
+        verl.actor_rollout_ref.actor.freeze_vision_tower and verl.actor_rollout_ref.rollout.load_format == "safetensors"
+    )
+    assert stage.actor_lr == 1e-5  # ten times the full-weight 1e-6 (verl's LoRA guide)
+    # smoke: rank 8, and the CPU rollout takes merged weights at every sync
+    run = _run("fre_multi_lora", "smoke")
+    model = to_verl_config(run, run.stage("fre_multi"), "/m").actor_rollout_ref.model
+    assert model.lora_rank == 8 and model.lora.merge is True
+    # adapters in the vision tower when asked; a list of target modules; LoRA off leaves verl's defaults
+    run = _run(
+        "fre_multi", "paper", "+stages.fre_multi.lora={rank: 16, vision_tower: true, target_modules: [q_proj, v_proj]}"
+    )
+    verl = to_verl_config(run, run.stage("fre_multi"), "/m")
+    assert list(verl.actor_rollout_ref.model.target_modules) == ["q_proj", "v_proj"]
+    assert (
+        verl.actor_rollout_ref.model.get("exclude_modules") is None
+        and not verl.actor_rollout_ref.actor.freeze_vision_tower
+    )
+    verl = to_verl_config(_run("fre_multi", "paper"), _run("fre_multi", "paper").stage("fre_multi"), "/m")
+    assert verl.actor_rollout_ref.model.lora_rank == 0
+
+
+def test_lora_on_an_sft_stage_or_with_a_critic_is_refused():
+    with pytest.raises(ConfigError, match="lora.rank = 8 with a critic"):
+        _run("mgt_geo", "smoke", "+stages.mgt_geo.lora.rank=8")
+    with pytest.raises(ConfigError, match="only apply to kind 'rl' stages"):
+        _run("r1_onevision", "smoke", "+stages.sft.lora.rank=8")
 
 
 def test_raw_verl_keys_are_accepted_dotted_or_nested_and_below_free_form_sections():
