@@ -1,9 +1,11 @@
 """Tiny, randomly initialised models built offline, so the whole pipeline runs without a model hub.
 
-Two architectures, the ones LMM-R1 uses at full size:
+Two architectures, the ones LMM-R1 uses at full size, and a second vision-language family:
 
 * ``qwen2`` - a Qwen2 causal LM (the text tower of Qwen2.5-VL);
-* ``qwen2_5_vl`` - a Qwen2.5-VL vision-language model with its processor.
+* ``qwen2_5_vl`` - a Qwen2.5-VL vision-language model with its processor;
+* ``qwen3_vl`` - a Qwen3-VL (the architecture of Qwen3-VL-2B/4B: 16-pixel patches merged 2x2, interleaved
+  M-RoPE, learned position embeddings of the vision tower, DeepStack features) with its processor.
 
 Each has an ``_hd32`` variant (``qwen2_hd32``, ``qwen2_5_vl_hd32``): the same sizes with 2 attention heads of
 32 instead of 4 of 16, because vLLM's CPU attention refuses head sizes below 32 (``scale=cpu_vllm`` uses
@@ -32,7 +34,7 @@ from typing import Any
 from lmmr1.cache import tiny_model_dir
 
 BUILD_VERSION = 3
-KINDS = ("qwen2", "qwen2_5_vl", "qwen2_hd32", "qwen2_5_vl_hd32")
+KINDS = ("qwen2", "qwen2_5_vl", "qwen2_hd32", "qwen2_5_vl_hd32", "qwen3_vl")
 
 # The head-size-32 variants: what differs from TEXT_CONFIG, and the M-RoPE split of the 16 rotary frequency
 # pairs of a 32-wide head (Qwen2.5-VL's [16, 24, 24] of 64 pairs, scaled down as [2, 3, 3] is for 8 pairs).
@@ -101,6 +103,23 @@ VISION_CONFIG: dict[str, Any] = dict(
     out_hidden_size=TEXT_CONFIG["hidden_size"],
 )
 
+# Qwen3-VL's tower at tiny size: 16-pixel patches (Qwen3-VL-2B/4B), learned position embeddings on an 8x8 grid
+# (interpolated to each image's grid, as the real 48x48), DeepStack features from its first block
+QWEN3_VISION_CONFIG: dict[str, Any] = dict(
+    depth=2,
+    hidden_size=32,
+    intermediate_size=64,
+    num_heads=2,
+    in_channels=3,
+    patch_size=16,
+    spatial_merge_size=2,
+    temporal_patch_size=2,
+    num_position_embeddings=64,
+    deepstack_visual_indexes=[0],
+    out_hidden_size=TEXT_CONFIG["hidden_size"],
+)
+QWEN3_PATCH = 16
+
 # Images are resized so that a 28x28 merged patch is one token; a small max keeps CPU runs fast.
 MIN_PIXELS = 28 * 28 * 4
 MAX_PIXELS = 28 * 28 * 64
@@ -114,7 +133,11 @@ def text_config(kind: str) -> dict[str, Any]:
 
 
 def _is_vl(kind: str) -> bool:
-    return kind.startswith("qwen2_5_vl")
+    return kind.startswith(("qwen2_5_vl", "qwen3_vl"))
+
+
+def _vision_config(kind: str) -> dict[str, Any]:
+    return dict(QWEN3_VISION_CONFIG) if kind.startswith("qwen3_vl") else dict(VISION_CONFIG)
 
 
 def _recipe_hash(kind: str) -> str:
@@ -123,7 +146,7 @@ def _recipe_hash(kind: str) -> str:
             "v": BUILD_VERSION,
             "kind": kind,
             "text": text_config(kind),
-            "vision": VISION_CONFIG if _is_vl(kind) else None,
+            "vision": _vision_config(kind) if _is_vl(kind) else None,
             "vocab": VOCAB_SIZE,
             "template": CHAT_TEMPLATE,
             "corpus": hashlib.sha256(_corpus_text().encode()).hexdigest(),
@@ -221,6 +244,36 @@ def _build(kind: str, out_dir: Path) -> None:
             **text_config(kind),
         )
         model = Qwen2ForCausalLM(config)
+    elif kind.startswith("qwen3_vl"):
+        from transformers import Qwen3VLConfig, Qwen3VLForConditionalGeneration
+
+        text = text_config(kind)
+        text.pop("rope_theta")
+        text.update(
+            vocab_size=vocab,
+            head_dim=text["hidden_size"] // text["num_attention_heads"],
+            bos_token_id=ids["<|endoftext|>"],
+            eos_token_id=ids["<|im_end|>"],
+            pad_token_id=ids["<|endoftext|>"],
+            # Qwen3-VL's interleaved M-RoPE; [24, 20, 20] of 64 frequency pairs at full size, [2, 3, 3] of 8 here
+            rope_parameters={
+                "rope_type": "default",
+                "rope_theta": 10000.0,
+                "mrope_section": MROPE_SECTION["qwen2_5_vl"],
+                "mrope_interleaved": True,
+            },
+        )
+        config = Qwen3VLConfig(
+            text_config=text,
+            vision_config=_vision_config(kind),
+            image_token_id=ids["<|image_pad|>"],
+            video_token_id=ids["<|video_pad|>"],
+            vision_start_token_id=ids["<|vision_start|>"],
+            vision_end_token_id=ids["<|vision_end|>"],
+            tie_word_embeddings=True,
+        )
+        model = Qwen3VLForConditionalGeneration(config)
+        _save_processor(out_dir, tokenizer, qwen3=True)
     else:
         from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
 
@@ -262,13 +315,13 @@ def _build(kind: str, out_dir: Path) -> None:
     )
 
 
-def _save_processor(out_dir: Path, tokenizer: Any) -> None:
-    """Save a Qwen2.5-VL processor (image processor + tokenizer + chat template)."""
-    from transformers import Qwen2_5_VLProcessor
+def _save_processor(out_dir: Path, tokenizer: Any, qwen3: bool = False) -> None:
+    """Save a Qwen2.5-VL or Qwen3-VL processor (image processor + tokenizer + chat template)."""
+    from transformers import Qwen2_5_VLProcessor, Qwen3VLProcessor
 
-    image_processor = _image_processor()
-    processor = Qwen2_5_VLProcessor(
-        image_processor=image_processor,
+    cls = Qwen3VLProcessor if qwen3 else Qwen2_5_VLProcessor
+    processor = cls(
+        image_processor=_image_processor(QWEN3_PATCH if qwen3 else 14),
         tokenizer=tokenizer,
         video_processor=_video_processor(),
         chat_template=CHAT_TEMPLATE,
@@ -276,12 +329,20 @@ def _save_processor(out_dir: Path, tokenizer: Any) -> None:
     processor.save_pretrained(out_dir)
 
 
-def _image_processor() -> Any:
+def _image_processor(patch_size: int = 14) -> Any:
     try:  # the PIL backend needs no torchvision (absent on CPU installs)
         from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil as cls
     except ImportError:  # pragma: no cover - older transformers
         from transformers import Qwen2VLImageProcessor as cls
-    return cls(min_pixels=MIN_PIXELS, max_pixels=MAX_PIXELS, patch_size=14, merge_size=2, temporal_patch_size=2)
+    # a merged patch (2x2 patches) is one token: 28x28 pixels for Qwen2.5-VL, 32x32 for Qwen3-VL
+    scale = (patch_size * 2) ** 2 / 28**2
+    return cls(
+        min_pixels=int(MIN_PIXELS * scale),
+        max_pixels=int(MAX_PIXELS * scale),
+        patch_size=patch_size,
+        merge_size=2,
+        temporal_patch_size=2,
+    )
 
 
 def _video_processor() -> Any:

@@ -131,8 +131,9 @@ def test_ctrl_c_marks_the_stage_failed_leaves_no_ray_behind_and_the_rerun_finish
     assert stage["status"] == "done" and stage["attempts"] == 2 and stage["error"] is None
 
 
-def test_multimodal_stage_runs_with_the_tiny_qwen2_5_vl(tmp_path, lmmr1_env):
-    """FRE-Multi at smoke scale: image rows through verl's dataset, the HF rollout and FSDP2 on CPU."""
+def test_multimodal_stage_runs_with_the_tiny_qwen3_vl(tmp_path, lmmr1_env):
+    """FRE-Multi at smoke scale: image rows through verl's dataset, the HF rollout and FSDP2 on CPU; on the
+    second family, Qwen3-VL (issue 26), whose rollout log-probs must match the trainer's."""
     sys.path.insert(0, str(Path(__file__).parent / "eval"))
     from fixtures import write_benchmarks
 
@@ -142,6 +143,7 @@ def test_multimodal_stage_runs_with_the_tiny_qwen2_5_vl(tmp_path, lmmr1_env):
     result = _main(
         [
             "+recipe=fre_multi",
+            "model=tiny_qwen3_vl",
             f"output_dir={out_dir}",
             "+stages.fre_multi.test_freq=3",
             f"+stages.fre_multi.validation={{benchmarks: [mathvista, mmstar], data_dir: {bench}, limit: 3}}",
@@ -158,9 +160,24 @@ def test_multimodal_stage_runs_with_the_tiny_qwen2_5_vl(tmp_path, lmmr1_env):
     bench_rows = [r for r in scored if r["data_source"].startswith("bench/")]
     assert len(bench_rows) == 2 * 6 and not any(r.get("error") for r in bench_rows)
     stage = json.loads((out_dir / "manifest.json").read_text())["stages"][0]
-    assert stage["status"] == "done" and "qwen2_5_vl" in stage["init_model"]
+    assert stage["status"] == "done" and "qwen3_vl" in stage["init_model"]
     config = json.loads((Path(stage["hf_export"]) / "config.json").read_text())
-    assert config["model_type"] == "qwen2_5_vl"
+    assert config["model_type"] == "qwen3_vl"
+    training = [r for r in _metrics(out_dir) if "training/rollout_probs_diff_max" in r]
+    assert len(training) == 3 and all(r["training/rollout_probs_diff_max"] < 1e-3 for r in training), training
+
+
+def test_sokoban_online_plays_multi_turn_games_with_the_tiny_qwen3_vl(tmp_path, lmmr1_env):
+    """Sokoban-Online on the second family (issue 26): rendered boards as Qwen3-VL vision tokens, turn after
+    turn, inside verl's agent loop."""
+    out_dir = tmp_path / "sokoban_qwen3"
+    result = _main(["+recipe=sokoban_online", "model=tiny_qwen3_vl", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
+    assert result.returncode == 0, result.stderr[-4000:]
+    (stage,) = json.loads((out_dir / "manifest.json").read_text())["stages"]
+    assert stage["status"] == "done" and "qwen3_vl" in stage["init_model"]
+    rows = [r for r in _metrics(out_dir) if "critic/score/mean" in r]
+    assert len(rows) == 3 and max(r["num_turns/max"] for r in rows) >= 4, rows
+    assert all(r["training/rollout_probs_diff_max"] < 1e-3 for r in rows), rows
 
 
 def test_joining_an_existing_ray_cluster_leaves_it_running(tmp_path, lmmr1_env):
@@ -399,12 +416,15 @@ def test_a_user_curriculum_from_a_folder_outside_the_package_runs(tmp_path, lmmr
 
 
 def test_r1_onevision_runs_sft_then_grpo_from_its_export(tmp_path, lmmr1_env):
-    """R1-Onevision at smoke scale: an SFT stage whose loss falls, then GRPO from the SFT stage's HF export."""
+    """R1-Onevision at smoke scale: an SFT stage whose loss falls, then GRPO from the SFT stage's HF export.
+    On the second family, Qwen3-VL (issue 26): its chat template and vision tokens through SFT and RL."""
     out_dir = tmp_path / "r1ov"
-    result = _main(["+recipe=r1_onevision", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
+    result = _main(["+recipe=r1_onevision", "model=tiny_qwen3_vl", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
     assert result.returncode == 0, result.stderr[-4000:]
     sft, grpo = json.loads((out_dir / "manifest.json").read_text())["stages"]
     assert sft["status"] == grpo["status"] == "done"
+    assert "qwen3_vl" in sft["init_model"]
+    assert json.loads((Path(grpo["hf_export"]) / "config.json").read_text())["model_type"] == "qwen3_vl"
     assert sft["hf_export"].endswith("sft/checkpoints/global_step_8/huggingface")
     assert grpo["init_model"] == sft["hf_export"]
     rows = sorted(_metrics(out_dir), key=lambda r: r["step"])
@@ -446,7 +466,9 @@ def _kill_run(proc: subprocess.Popen, out_dir: Path) -> None:
 
 
 def test_an_sft_stage_in_the_middle_survives_a_kill_and_hands_over(tmp_path, lmmr1_env):
-    """FRE-Text -> SFT -> RL (examples/curriculum): kill -9 during the SFT stage, re-run, it resumes, all finish."""
+    """FRE-Text -> SFT -> RL (examples/curriculum): kill -9 during the SFT stage, re-run, it resumes, all finish.
+    The SFT stage trains LoRA adapters (issue 26): resumed from verl's sharded checkpoint, exported as adapter +
+    merged model, and the RL stage starts from the merged model."""
     examples = Path(__file__).resolve().parents[1] / "examples" / "curriculum"
     out_dir = tmp_path / "middle"
     # more SFT steps than the example's smoke block, so the kill lands between two of its checkpoints
@@ -455,6 +477,7 @@ def test_an_sft_stage_in_the_middle_survives_a_kill_and_hands_over(tmp_path, lmm
         "+recipe=fre_sft_mgt",
         f"output_dir={out_dir}",
         "stages.cot_sft.smoke.total_steps=12",
+        "+stages.cot_sft.lora={rank: 8, alpha: 16}",
     ]
     proc = subprocess.Popen(
         [sys.executable, "-m", "lmmr1.main", *args],
@@ -488,6 +511,10 @@ def test_an_sft_stage_in_the_middle_survives_a_kill_and_hands_over(tmp_path, lmm
     assert stages["cot_sft"]["init_model"] == stages["fre_text"]["hf_export"]
     assert stages["perception"]["init_model"] == stages["cot_sft"]["hf_export"]
     assert stages["cot_sft"]["hf_export"].endswith("cot_sft/checkpoints/global_step_12/huggingface")
+    from lmmr1.run.lora_export import is_peft_export
+
+    sft_export = Path(stages["cot_sft"]["hf_export"])
+    assert not is_peft_export(sft_export) and (sft_export.parent / "lora_adapter" / "adapter_config.json").exists()
     steps = [r["step"] for r in _metrics(out_dir) if r["stage"] == "cot_sft" and "train/loss" in r]
     assert sorted(steps) == list(range(1, 13)), steps  # no step lost or counted twice across the kill
     assert (out_dir / "cot_sft" / "verl_metrics.attempt-1.jsonl").exists()  # the first attempt's raw lines, kept

@@ -145,6 +145,8 @@ def _check_lora(out: Path) -> None:
     assert any(
         not torch.equal(merged[k], base[k]) for k in merged if "language_model" in k and k.endswith("proj.weight")
     )
+    status = subprocess.run([sys.executable, "-m", "lmmr1.cli", "status", str(out)], capture_output=True, text=True)
+    assert "model qwen2_5_vl" in status.stdout and "LoRA rank 8 alpha 16" in status.stdout, status.stdout
 
 
 def _check_turn_credit(out: Path, estimator: str) -> None:

@@ -61,3 +61,35 @@ def test_the_head_size_32_variants_differ_only_in_their_heads(tmp_path, monkeypa
     )
     qwen2 = json.loads((Path(tiny_models.ensure_tiny_model("qwen2_hd32")) / "config.json").read_text())
     assert qwen2["hidden_size"] // qwen2["num_attention_heads"] == 32
+
+
+def test_the_tiny_qwen3_vl_has_qwen3_vls_architecture_and_vision_tokens():
+    """The second family: Qwen3-VL's classes, 16-pixel patches merged 2x2 (one token per 32x32 pixels),
+    interleaved M-RoPE and DeepStack; the processor's image tokens are what the model expects, and it generates."""
+    import json
+
+    import torch
+    from PIL import Image
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    from lmmr1.data.inspect import geometry_of
+
+    folder = tiny_models.ensure_tiny_model("qwen3_vl")
+    config = json.loads((Path(folder) / "config.json").read_text())
+    assert config["model_type"] == "qwen3_vl" and config["architectures"] == ["Qwen3VLForConditionalGeneration"]
+    assert config["vision_config"]["patch_size"] == 16 and config["vision_config"]["deepstack_visual_indexes"] == [0]
+    assert config["text_config"]["rope_parameters"]["mrope_interleaved"] is True
+    processor = AutoProcessor.from_pretrained(folder)
+    assert type(processor).__name__ == "Qwen3VLProcessor"
+    geometry = geometry_of(processor, None, None)
+    assert (geometry.patch_size, geometry.merge_size, geometry.factor) == (16, 2, 32)
+    text = processor.apply_chat_template(
+        [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "2+3?"}]}], add_generation_prompt=True
+    )
+    assert "<|vision_start|><|image_pad|><|vision_end|>" in text
+    inputs = processor(text=[text], images=[Image.new("RGB", (128, 96), "white")], return_tensors="pt")
+    image_tokens = int((inputs["input_ids"] == config["image_token_id"]).sum())
+    assert image_tokens == geometry.tokens(128, 96) == (128 // 32) * (96 // 32)
+    model = AutoModelForImageTextToText.from_pretrained(folder, dtype=torch.float32)
+    out = model.generate(**inputs, max_new_tokens=3, do_sample=False)
+    assert out.shape[1] == inputs["input_ids"].shape[1] + 3

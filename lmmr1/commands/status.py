@@ -34,6 +34,20 @@ def _duration(seconds: float | None) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
+def _model_family(init_model: str | None) -> str | None:
+    """The model_type of the model a run started from (qwen2_5_vl, qwen3_vl, ...), when its folder is here."""
+    import json
+    from pathlib import Path
+
+    config = Path(init_model) / "config.json" if init_model else None
+    if config is None or not config.is_file():
+        return None
+    try:
+        return str(json.loads(config.read_text(encoding="utf-8")).get("model_type") or "") or None
+    except (OSError, ValueError):
+        return None
+
+
 def handler(args: argparse.Namespace) -> int:
     from lmmr1.report.run_dir import RunDirError, load_run
 
@@ -42,13 +56,20 @@ def handler(args: argparse.Namespace) -> int:
         run.warn("lmmr1 status")
     except RunDirError as exc:
         raise UserError(f"{exc}") from None
-    print(f"run {run.path} (recipe {run.manifest.get('recipe', '?')}, scale {run.manifest.get('scale', '?')})")
+    family = _model_family(run.stages[0].record.get("init_model") if run.stages else None)
+    print(
+        f"run {run.path} (recipe {run.manifest.get('recipe', '?')}, scale {run.manifest.get('scale', '?')}"
+        f"{f', model {family}' if family else ''})"
+    )
     header = f"{'stage':<20} {'status':<8} {'steps':>9} {'reward':>10} {'time':>8}  checkpoint"
     print(header)
     for s in run.stages:
         steps = f"{s.steps_done}/{s.steps_total if s.steps_total is not None else '?'}"
         reward = s.result()
         print(f"{s.name:<20} {s.status:<8} {steps:>9} {reward:>10} {_duration(s.seconds):>8}  {s.checkpoint or '-'}")
+        settings = s.record.get("settings") or {}
+        if settings.get("lora.rank"):
+            print(f"{'':<20} LoRA rank {settings['lora.rank']} alpha {settings.get('lora.alpha')}")
         if s.status == "failed" and s.record.get("error"):
             print(f"{'':<20} error: {str(s.record['error'])[:200]}")
     print(f"next: {run.next_action()}")

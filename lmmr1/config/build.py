@@ -43,7 +43,7 @@ def resolve_model_path(spec: str) -> str:
     if looks_local:
         raise ConfigError(
             f"model.path={spec}: no such directory. Pass a directory with config.json and weights, "
-            "a hub id such as Qwen/Qwen2.5-VL-3B-Instruct, or tiny:qwen2 / tiny:qwen2_5_vl."
+            "a hub id such as Qwen/Qwen2.5-VL-3B-Instruct, or tiny:qwen2 / tiny:qwen2_5_vl / tiny:qwen3_vl."
         )
     return spec  # a hub id; verl resolves (and, with hub access, downloads) it
 

@@ -104,7 +104,7 @@ def _check_lora(stage: StageSpec) -> None:
             f"{where}.dropout = {lora.dropout}: verl 0.9.1's FSDP engine builds peft's LoraConfig without a dropout, "
             "so only 0 would take effect; accepted: 0"
         )
-    if not lora.rank:
+    if not lora.rank or stage.kind == "sft":
         return
     if stage.algorithm.use_critic:
         raise ConfigError(
@@ -125,8 +125,7 @@ def check_stage(stage: StageSpec, order: list[str]) -> None:
     _check_kind(stage)
     if stage.kind == "sft":
         _check_sft(stage)
-    else:
-        _check_lora(stage)
+    _check_lora(stage)
     for key in ("rollout_batch_size", "n_samples", "max_prompt_length", "max_response_length", "epochs"):
         if getattr(stage, key) < 1:
             raise ConfigError(f"{where}.{key} must be >= 1, got {getattr(stage, key)}")

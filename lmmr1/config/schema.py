@@ -311,7 +311,6 @@ _RL_ONLY = (
     "agent_loops",
     "data.prompt_key",
     "freeze_vision_tower",  # verl 0.9.1's SFT trainer has no such switch (its PPO actor has)
-    "lora.",  # LoRA on SFT stages is not wired yet (verl's SFT engine has it; lmmr1's export step is RL's)
 )
 _SFT_ONLY = ("sft.",)
 _SHARED_LAYERS = ("default", "scale (", "command line (algorithm=", "command line (scale.stage_overrides)")

@@ -321,8 +321,8 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
         if sft
         else f"{stage.algorithm.preset or stage.algorithm.estimator} ({stage.algorithm.estimator})"
     )
-    if not sft and stage.lora.rank:
-        tower = "with" if stage.lora.vision_tower else "frozen"
+    if stage.lora.rank:
+        tower = "with adapters" if stage.lora.vision_tower else "frozen"
         method += f", LoRA rank {stage.lora.rank} alpha {stage.lora.alpha} (vision tower {tower})"
     print(
         f"[lmmr1] stage {stage.name}: {method}, init {init_model}, {rows} training rows, scale {run.scale.name}, "
@@ -370,9 +370,10 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     if not interrupted and record.status == mf.RUNNING:
         step, checkpoint = latest_checkpoint(dirs.checkpoints)
         export = hf_export_of(checkpoint) if checkpoint else None
-        if export is not None and stage.kind == "rl" and stage.lora.rank:
+        if export is not None and stage.lora.rank:
+            base = verl_cfg.model.path if sft else verl_cfg.actor_rollout_ref.model.path
             try:  # verl exported peft's state dict: lmmr1 writes the adapter and the merged model from it
-                export = finish_lora_export(export, stage.lora, str(verl_cfg.actor_rollout_ref.model.path))
+                export = finish_lora_export(export, stage.lora, str(base))
             except Exception as exc:
                 record.status, record.error = mf.FAILED, f"LoRA export of {export}: {type(exc).__name__}: {exc}"
                 traceback.print_exc()

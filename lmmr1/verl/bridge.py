@@ -43,6 +43,16 @@ DEFAULT_AGENT_LOOP = "single_turn_agent"
 VISION_TOWER_MODULES = r".*\bvisual\b.*"
 
 
+def _set_lora(s: Any, model: str, stage: StageSpec) -> None:
+    """lmmr1's ``lora`` settings as verl 0.9.1's FSDP engine reads them under ``model`` (RL actor or SFT model)."""
+    s(f"{model}.lora_rank", int(stage.lora.rank))
+    s(f"{model}.lora_alpha", int(stage.lora.alpha))
+    modules = stage.lora.target_modules
+    s(f"{model}.target_modules", modules if isinstance(modules, str) else list(modules))
+    if not stage.lora.vision_tower:
+        s(f"{model}.exclude_modules", VISION_TOWER_MODULES)
+
+
 @lru_cache(maxsize=1)
 def _verl_defaults_text() -> str:
     # located without importing verl (which pulls torch): dry runs and config checks stay fast
@@ -254,19 +264,13 @@ def to_verl_config(
         stage.freeze_vision_tower or (bool(stage.lora.rank) and not stage.lora.vision_tower),
     )
     if stage.lora.rank:
+        _set_lora(s, "actor_rollout_ref.model", stage)
         # verl's FSDP engine wraps the actor with peft (base weights frozen; the reference policy is the same
         # model with its adapter disabled). The vision tower gets no adapters unless lora.vision_tower: peft's
         # exclude_modules is a regex over module names (Qwen2.5-VL's and Qwen3-VL's tower is model.visual).
-        lora_model = "actor_rollout_ref.model"
-        s(f"{lora_model}.lora_rank", int(stage.lora.rank))
-        s(f"{lora_model}.lora_alpha", int(stage.lora.alpha))
-        modules = stage.lora.target_modules
-        s(f"{lora_model}.target_modules", modules if isinstance(modules, str) else list(modules))
-        if not stage.lora.vision_tower:
-            s(f"{lora_model}.exclude_modules", VISION_TOWER_MODULES)
         # lmmr1's CPU rollouts (HF generate, vLLM's CPU build) take merged weights at every sync; on GPUs verl
         # hands vLLM the adapter (its default)
-        s(f"{lora_model}.lora.merge", cpu)
+        s("actor_rollout_ref.model.lora.merge", cpu)
         if not cpu:  # vLLM loads the base weights from disk and takes only the adapter at each sync (verl's LoRA docs)
             s("actor_rollout_ref.rollout.load_format", "safetensors")
     s(f"{actor}.use_torch_compile", not cpu)
@@ -463,6 +467,8 @@ def to_verl_sft_config(run: RunConfig, stage: StageSpec, init_model: str) -> Dic
 
     # ---------------------------------------------------------------- model
     s("model.path", init_model)
+    if stage.lora.rank:  # the same peft wrapping as an RL actor's; the vision tower gets no adapters
+        _set_lora(s, "model", stage)
     s("model.use_remove_padding", not cpu)
     s("model.enable_gradient_checkpointing", not cpu)
     if cpu:

@@ -281,11 +281,21 @@ def test_lora_settings_reach_verls_fsdp_engine_and_the_vision_tower_stays_out():
     assert verl.actor_rollout_ref.model.lora_rank == 0
 
 
-def test_lora_on_an_sft_stage_or_with_a_critic_is_refused():
+def test_lora_with_a_critic_is_refused_and_an_sft_stage_gets_the_same_adapters():
+    from lmmr1.verl.bridge import VISION_TOWER_MODULES, to_verl_sft_config
+
     with pytest.raises(ConfigError, match="lora.rank = 8 with a critic"):
         _run("mgt_geo", "smoke", "+stages.mgt_geo.lora.rank=8")
-    with pytest.raises(ConfigError, match="only apply to kind 'rl' stages"):
-        _run("r1_onevision", "smoke", "+stages.sft.lora.rank=8")
+    run = _run("r1_onevision", "smoke", "+stages.sft.lora={rank: 8, alpha: 16}")
+    model = to_verl_sft_config(run, run.stage("sft"), "/m").model
+    assert (model.lora_rank, model.lora_alpha, model.target_modules) == (8, 16, "all-linear")
+    assert model.exclude_modules == VISION_TOWER_MODULES
+    assert (
+        to_verl_sft_config(
+            _run("r1_onevision", "smoke"), _run("r1_onevision", "smoke").stage("sft"), "/m"
+        ).model.lora_rank
+        == 0
+    )
 
 
 def test_raw_verl_keys_are_accepted_dotted_or_nested_and_below_free_form_sections():

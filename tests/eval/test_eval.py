@@ -327,3 +327,22 @@ def test_the_benchmark_reward_scores_validation_rows_like_lmmr1_eval(data_dir, t
                 row["data_source"], response, row["reward_model"]["ground_truth"], row["extra_info"]
             )
             assert result["acc"] == float(label), (benchmark, item_id, response)
+
+
+@pytest.mark.slow
+def test_eval_scores_a_qwen3_vl_folder(data_dir, tmp_path):
+    """The second family through `lmmr1 eval --model FOLDER`: Qwen3-VL's processor (16-pixel patches) and chat
+    template on picture and text benchmarks, with the HF backend."""
+    from lmmr1.tiny_models import ensure_tiny_model
+
+    folder = ensure_tiny_model("qwen3_vl")
+    out = tmp_path / "eval"
+    result = _cli(
+        "eval", "--model", folder, "--benchmarks", "mathvista", "mmstar", "math500", "--data-dir", str(data_dir),
+        "--output", str(out), "--limit", "2", "--max-new-tokens", "8", "--quiet", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    items = [json.loads(line) for line in (out / "items.jsonl").read_text().splitlines()]
+    assert len(items) == 6 and all(isinstance(i.get("response"), str) for i in items)
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["benchmarks"]) == {"mathvista", "mmstar", "math500"} and summary["backend"] == "hf"
