@@ -106,6 +106,7 @@ setup(
             "regex = lmmr1.rewards.regex:regex_reward",
             "choice = lmmr1.rewards.choice:choice_reward",
             "iou = lmmr1.rewards.iou:iou_reward",
+            "stage_format = lmmr1.rewards.stage_format:stage_format_reward",
             "format_iou = lmmr1.rewards.format_iou:format_iou_reward",
             "sokoban_global = lmmr1.rewards.sokoban:sokoban_global_reward",
             "sanity_digit = lmmr1.rewards.sanity:digit_reward",
