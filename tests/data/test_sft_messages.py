@@ -126,3 +126,56 @@ def test_the_bundled_cot_sample_is_valid_sft_data():
         assert sum(m["content"].count("<image>") for m in row["messages"]) == len(row["images"])
     # text and pictures alternate at the start, so the first batches hold both
     assert bool(rows[0]["images"]) != bool(rows[1]["images"])
+
+
+def test_sharegpt_conversations_as_llava_cot_100k_writes_them(pictures, tmp_path):
+    """The LLaVA / ShareGPT layout (LLaVA-CoT-100k): 'from' human/gpt, 'value', one 'image'; the image goes
+    before the first human turn when the text does not place it, as LLaVA's loader does."""
+    answer = (
+        "<SUMMARY> I will name the colour. </SUMMARY>\n\n<CAPTION> A red square. </CAPTION>\n\n"
+        "<REASONING> The whole picture is red. </REASONING>\n\n<CONCLUSION> red </CONCLUSION>"
+    )
+    src = _write(
+        tmp_path / "llava_cot.jsonl",
+        [
+            {
+                "id": "sqa_1",
+                "image": "red.png",
+                "conversations": [{"from": "human", "value": "What colour is it?"}, {"from": "gpt", "value": answer}],
+            },
+            {
+                "image": ["red.png", "blue.png"],
+                "conversations": [
+                    {"from": "system", "value": "Answer in stages."},
+                    {"from": "human", "value": "Left <image>, right <image>: which is blue?"},
+                    {"from": "gpt", "value": "right"},
+                    {"from": "human", "value": "And the other?"},
+                    {"from": "gpt", "value": "red"},
+                ],
+            },
+        ],
+    )
+    out = tmp_path / "sft.parquet"
+    assert _prepare(src, out).rows_out == 2
+    single, multi = pq.read_table(out).to_pylist()
+    assert single["messages"][1:] == [
+        {"role": "user", "content": "<image>\nWhat colour is it?"},
+        {"role": "assistant", "content": answer},
+    ]
+    assert [i["bytes"] for i in single["images"]] == [(pictures / "red.png").read_bytes()]
+    assert [m["role"] for m in multi["messages"]] == ["system", "user", "assistant", "user", "assistant"]
+    assert multi["messages"][0]["content"] == "Answer in stages." and len(multi["images"]) == 2
+    bad = _write(
+        tmp_path / "bad.jsonl",
+        [
+            {"conversations": [{"from": "robot", "value": "hi"}, {"from": "gpt", "value": "x"}]},
+            {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}], "image": "gone.png"},
+            {"conversations": [], "image": "red.png"},
+        ],
+    )
+    with pytest.raises(DataError) as err:
+        _prepare(bad, tmp_path / "bad.parquet")
+    text = str(err.value)
+    assert "bad.jsonl:1: conversations[0].from = 'robot'; accepted: assistant, gpt, human, system, user" in text
+    assert "bad.jsonl:2: image 0:" in text and "gone.png" in text
+    assert "bad.jsonl:3: 'conversations' must be a non-empty list" in text

@@ -5,7 +5,10 @@
 * ``{"messages": [...], "images": ["a.jpg", ...]}`` - text turns with ``<image>`` placeholders and the
   images listed in order (the ShareGPT / LLaMA-Factory layout R1-Onevision's SFT data uses);
 * ``{"message": "[...]", "response": "..."}`` - LMM-R1's stringified prompt list plus the reply;
-* ``{"prompt": "...", "response": "...", "images": [...]}`` - a prompt-response pair.
+* ``{"prompt": "...", "response": "...", "images": [...]}`` - a prompt-response pair;
+* ``{"conversations": [{"from": "human"|"gpt"|"system", "value": "..."}], "image": "a.jpg"}`` - the ShareGPT /
+  LLaVA layout (LLaVA-CoT-100k); ``image`` may be a list. As in LLaVA's own loader, an image the text does not
+  place with ``<image>`` goes before the first human turn's text.
 
 Every row is checked as the RL formats are (FILE:LINE errors, ``--skip-bad``); the system prompt policy is
 the same (a conversation's own system turn is kept unless ``--system-prompt`` is given). Output: verl's
@@ -30,7 +33,12 @@ from lmmr1.data.images import ImageProblem, load_image
 from lmmr1.data.schema import IMAGE_PLACEHOLDER, build_sft_row, count_placeholders, with_system
 
 EXTRA_FIELDS = [("source_file", pa.string())]
-FORMS = "'messages' (optionally with 'images'), 'message' + 'response', or 'prompt' + 'response'"
+FORMS = (
+    "'messages' (optionally with 'images'), 'conversations' (ShareGPT: from/value, optionally with 'image'), "
+    "'message' + 'response', or 'prompt' + 'response'"
+)
+# ShareGPT speakers and the chat roles they are
+SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
 
 
 def open_source(inputs: list[str], opts: PrepareOptions) -> Source:
@@ -39,8 +47,43 @@ def open_source(inputs: list[str], opts: PrepareOptions) -> Source:
     return jsonl_source(inputs, opts, _row, EXTRA_FIELDS, kind="sft")
 
 
+def _sharegpt_turns(obj: dict[str, Any]) -> list[dict[str, str]]:
+    turns = obj["conversations"]
+    if not isinstance(turns, list) or not turns:
+        raise ValueError("'conversations' must be a non-empty list of {from, value} turns")
+    out = []
+    for i, turn in enumerate(turns):
+        if not isinstance(turn, dict) or "from" not in turn or "value" not in turn:
+            raise ValueError(f"conversations[{i}] must be an object with 'from' and 'value'")
+        role = SHAREGPT_ROLES.get(str(turn["from"]).lower())
+        if role is None:
+            raise ValueError(
+                f"conversations[{i}].from = {turn['from']!r}; accepted: {', '.join(sorted(SHAREGPT_ROLES))}"
+            )
+        if not isinstance(turn["value"], str):
+            raise ValueError(f"conversations[{i}].value must be text")
+        out.append({"role": role, "content": turn["value"]})
+    refs = _image_refs(obj)
+    if refs and not any(count_placeholders(t["content"]) for t in out):
+        first = next((t for t in out if t["role"] == "user"), None)
+        if first is None:
+            raise ValueError("an 'image' is given but the conversation has no human turn to show it in")
+        first["content"] = IMAGE_PLACEHOLDER * len(refs) + "\n" + first["content"]
+    return out
+
+
+def _image_refs(obj: dict[str, Any]) -> list[Any]:
+    """The images listed next to text turns: ``images`` or (ShareGPT / LLaVA) ``image``, one or a list."""
+    if obj.get("images") and obj.get("image"):
+        raise ValueError("both 'images' and 'image' are given; use one of the two")
+    refs = obj.get("images") or obj.get("image") or []
+    return list(refs) if isinstance(refs, list) else [refs]
+
+
 def _turns(obj: dict[str, Any]) -> list[Any]:
     """The conversation as an OpenAI-style list, whichever of the accepted forms the line uses."""
+    if "conversations" in obj:
+        return _sharegpt_turns(obj)
     if "messages" in obj:
         turns = obj["messages"]
         if isinstance(turns, str):
@@ -63,10 +106,8 @@ def _turns(obj: dict[str, Any]) -> list[Any]:
 
 
 def _listed_images(obj: dict[str, Any], messages: list[dict[str, str]], base_dir: str, opts: PrepareOptions):
-    """Images given next to text turns (``images``), checked against the ``<image>`` placeholders."""
-    refs = obj.get("images") or []
-    if not isinstance(refs, list):
-        refs = [refs]
+    """Images given next to text turns (``images`` / ``image``), checked against the ``<image>`` placeholders."""
+    refs = _image_refs(obj)
     placeholders = sum(count_placeholders(m["content"]) for m in messages)
     if placeholders != len(refs):
         raise ValueError(
@@ -87,7 +128,7 @@ def _row(obj: Any, where: str, index: int, path: str, base_dir: str, opts: Prepa
         return BadRow(where, f"the line holds a JSON {type(obj).__name__}, expected an object with {FORMS}")
     try:
         turns = _turns(obj)
-        listed = obj.get("images")
+        listed = _image_refs(obj)
         if listed:  # text turns with <image> placeholders: take the text as written, then the listed images
             plain = [_plain_turn(t, i) for i, t in enumerate(turns)]
             messages, embedded = convert_messages(
