@@ -15,6 +15,10 @@ needs no download. Recipes name a sample set as ``sample:NAME``; anything else i
 * ``sft_cot`` - chain-of-thought conversations for SFT stages (verl's ``messages`` layout): the
   ``fre_text`` problems and ``multi`` pictures, each answered in the think/answer format with a short
   worked reasoning written from the problem's own construction (a smoke stand-in for R1-Onevision's data).
+* ``llava_cot`` / ``llava_cot_stage1`` / ``llava_cot_rl`` - the ``multi`` pictures answered in LLaVA-CoT's four
+  tagged stages (``<SUMMARY><CAPTION><REASONING><CONCLUSION>``, the layout of LLaVA-CoT-100k's answers, written
+  from each problem's own construction), the same answers cut after the caption (LlamaV-o1's first curriculum
+  step), and the same questions as RL prompts with their gold answers (no system prompt, as LLaVA-CoT asks).
 * ``football_online`` - games of lmmr1's football engine (3 vs 1 with keeper) for the online football
   agent loop, first frame as the prompt image.
 """
@@ -31,7 +35,18 @@ from lmmr1.cache import sample_set_dir
 from lmmr1.prompts import MATH_SUFFIX, chat_prompt
 
 SAMPLE_PREFIX = "sample:"
-SAMPLE_SETS = ("fre_text", "sanity", "multi", "sokoban", "sokoban_online", "football_online", "sft_cot")
+SAMPLE_SETS = (
+    "fre_text",
+    "sanity",
+    "multi",
+    "sokoban",
+    "sokoban_online",
+    "football_online",
+    "sft_cot",
+    "llava_cot",
+    "llava_cot_stage1",
+    "llava_cot_rl",
+)
 _VERSION = 2
 
 
@@ -176,6 +191,64 @@ def _sft_cot_rows() -> list[dict[str, Any]]:
     return mixed
 
 
+# What each of LLaVA-CoT's stages says, per kind of picture problem of _multi_rows (written for lmmr1)
+_STAGE_TEXT = {
+    "How many circles": (
+        "I will count the circles in the image and report the number.",
+        "The image shows black circle outlines scattered on a white background.",
+    ),
+    "Compute the sum": (
+        "I will read the two numbers written in the image and add them.",
+        "The image shows a sum of two whole numbers written in black on a white background.",
+    ),
+    "What colour": (
+        "I will look at the square in the middle of the image and name its colour in one word.",
+        "The image shows one filled square in the middle of a white background.",
+    ),
+}
+
+
+def _stage_answer(question: str, reasoning: str, answer: str, stages: int = 4) -> str:
+    summary, caption = next(v for k, v in _STAGE_TEXT.items() if k in question)
+    parts = [
+        f"<SUMMARY> {summary} </SUMMARY>",
+        f"<CAPTION> {caption} </CAPTION>",
+        f"<REASONING> {reasoning} </REASONING>",
+        f"<CONCLUSION> {answer} </CONCLUSION>",
+    ]
+    return "\n\n".join(parts[:stages])
+
+
+def _llava_cot_question(row: dict[str, Any]) -> str:
+    """The picture question without lmmr1's think/answer instruction (LLaVA-CoT asks the question alone)."""
+    return row["prompt"][-1]["content"].replace(MATH_SUFFIX, "")
+
+
+def _llava_cot_rows(stages: int = 4) -> list[dict[str, Any]]:
+    """SFT conversations (verl's messages layout) answered in LLaVA-CoT's stages (``stages`` of the four)."""
+    rows = []
+    for row in _multi_rows(with_reasoning=True):
+        question = _llava_cot_question(row)
+        reply = _stage_answer(question, row["extra_info"]["reasoning"], row["reward_model"]["ground_truth"], stages)
+        rows.append(
+            {
+                "data_source": "lmmr1/sample_llava_cot",
+                "messages": [{"role": "user", "content": question}, {"role": "assistant", "content": reply}],
+                "images": row["images"],
+                "extra_info": {"id": row["extra_info"]["id"], "index": len(rows)},
+            }
+        )
+    return rows
+
+
+def _llava_cot_rl_rows() -> list[dict[str, Any]]:
+    rows = _multi_rows()
+    for row in rows:
+        row["data_source"] = "lmmr1/sample_llava_cot"
+        row["prompt"] = chat_prompt(_llava_cot_question(row), system_prompt=None)
+    return rows
+
+
 def _sokoban_rows(task: str, n: int = 48, seed: int = 0) -> list[dict[str, Any]]:
     """7x7 levels with 2 boxes from lmmr1's generator (``lmmr1 data generate sokoban``), global or online task."""
     from lmmr1.data.generate import sokoban_levels
@@ -198,6 +271,9 @@ _BUILDERS = {
     "sokoban_online": lambda: _sokoban_rows("online"),
     "football_online": _football_rows,
     "sft_cot": _sft_cot_rows,
+    "llava_cot": _llava_cot_rows,
+    "llava_cot_stage1": lambda: _llava_cot_rows(stages=2),
+    "llava_cot_rl": _llava_cot_rl_rows,
 }
 
 

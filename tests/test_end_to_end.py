@@ -519,3 +519,22 @@ def test_an_sft_stage_in_the_middle_survives_a_kill_and_hands_over(tmp_path, lmm
     assert sorted(steps) == list(range(1, 13)), steps  # no step lost or counted twice across the kill
     assert (out_dir / "cot_sft" / "verl_metrics.attempt-1.jsonl").exists()  # the first attempt's raw lines, kept
     assert not _ray_processes()
+
+
+def test_llava_cot_and_llamav_o1_train_on_the_bundled_staged_answers(tmp_path, lmmr1_env):
+    """LLaVA-CoT (SFT on four-stage answers, then GRPO rewarded by stage_format + accuracy) and LlamaV-o1 (SFT on
+    summary + caption, then on the whole answer from that model), at smoke scale from samples written for lmmr1."""
+    out_dir = tmp_path / "llava_cot"
+    result = _main(["+recipe=llava_cot", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
+    assert result.returncode == 0, result.stderr[-4000:]
+    sft, grpo = json.loads((out_dir / "manifest.json").read_text())["stages"]
+    assert sft["status"] == grpo["status"] == "done" and grpo["init_model"] == sft["hf_export"]
+    assert sft["last_loss"] < sft["first_loss"]
+    rows = [r for r in _metrics(out_dir) if r["stage"] == "grpo" and "critic/score/mean" in r]
+    assert len(rows) == 3 and all("reward/stage_format/mean" in r and "reward/acc/mean" in r for r in rows), rows
+    out_dir = tmp_path / "llamav_o1"
+    result = _main(["+recipe=llamav_o1", f"output_dir={out_dir}"], lmmr1_env, tmp_path)
+    assert result.returncode == 0, result.stderr[-4000:]
+    first, second = json.loads((out_dir / "manifest.json").read_text())["stages"]
+    assert first["name"] == "summary_caption" and second["name"] == "full_reasoning"
+    assert first["status"] == second["status"] == "done" and second["init_model"] == first["hf_export"]

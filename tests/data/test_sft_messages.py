@@ -179,3 +179,20 @@ def test_sharegpt_conversations_as_llava_cot_100k_writes_them(pictures, tmp_path
     assert "bad.jsonl:1: conversations[0].from = 'robot'; accepted: assistant, gpt, human, system, user" in text
     assert "bad.jsonl:2: image 0:" in text and "gone.png" in text
     assert "bad.jsonl:3: 'conversations' must be a non-empty list" in text
+
+
+def test_the_bundled_llava_cot_samples_have_the_stage_layout_the_reward_checks():
+    from lmmr1.rewards.stage_format import stage_format_reward
+    from lmmr1.samples import _llava_cot_rl_rows, _llava_cot_rows
+
+    full, first_step, rl = _llava_cot_rows(), _llava_cot_rows(stages=2), _llava_cot_rl_rows()
+    assert len(full) == len(first_step) == len(rl) == 64
+    for conversation, cut, prompt in zip(full, first_step, rl):
+        user, reply = conversation["messages"]
+        assert user["role"] == "user" and user["content"].startswith("<image>") and len(conversation["images"]) == 1
+        gold = prompt["reward_model"]["ground_truth"]
+        scored = stage_format_reward(None, reply["content"], gold, answer="math")
+        assert (scored["stage_format"], scored["acc"]) == (1.0, 1.0), reply["content"]
+        assert stage_format_reward(None, cut["messages"][1]["content"], gold)["stages"] == 0.5
+        assert reply["content"].startswith(cut["messages"][1]["content"])
+        assert prompt["prompt"] == [user], "the RL prompt is the SFT question, with no system prompt"
