@@ -80,8 +80,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for flag, key in _OLD_FOOTBALL_FLAGS.items():
         p.add_argument(flag, dest=f"old_{key}", help=argparse.SUPPRESS)
     p.add_argument(
-        "--judge", metavar="URL", help="OpenAI-compatible endpoint extracting answers (e.g. http://host:8000/v1)"
+        "--judge",
+        metavar="URL|self",
+        help="OpenAI-compatible endpoint extracting answers (e.g. http://host:8000/v1) and, with --search, judging "
+        "the candidates; 'self': the evaluated model judges the candidates of a --search (answers then extracted "
+        "by rules)",
     )
+    p.add_argument(
+        "--search",
+        choices=["stage", "best_of_n", "sentence"],
+        help="inference-time search: LLaVA-CoT's stage-level search (K candidates per <SUMMARY>/<CAPTION>/"
+        "<REASONING>/<CONCLUSION> stage, a pairwise knockout by the judge), best-of-N, or per sentence",
+    )
+    p.add_argument("--beam", type=int_at_least(2), default=2, help="candidates per search step, K (default 2)")
+    p.add_argument("--search-seed", type=int, default=0, help="seed of the search's sampling (default 0)")
     p.add_argument("--judge-model", default="Qwen2.5-14B-Instruct", help="model name sent to the judge")
     p.add_argument("--judge-api-key", help="bearer token for the judge endpoint, if it needs one")
     p.add_argument("--judge-timeout", type=float_above(0), default=60.0, help="seconds per judge request (default 60)")
@@ -96,8 +108,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=handler)
 
 
-def _generator_factory(args: argparse.Namespace, model: str):
+def _generator_factory(args: argparse.Namespace, model: str, built: list | None = None):
     def build():
+        generator = _backend()
+        if args.search:
+            from lmmr1.eval.search import EndpointJudge, SearchGenerator, SearchSettings, SelfJudge
+
+            judge = SelfJudge(generator) if args.judge == "self" else EndpointJudge(args.judge_client)
+            generator = SearchGenerator(generator, judge, SearchSettings(args.search, args.beam, args.search_seed))
+        if built is not None:
+            built.append(generator)
+        return generator
+
+    def _backend():
         backend = args.backend
         if backend == "auto":
             from lmmr1.run.devices import local_gpu_count
@@ -141,8 +164,17 @@ def handler(args: argparse.Namespace) -> int:
     ]
     from lmmr1.outputs import check_output_dir
 
-    if args.judge and not args.judge.startswith(("http://", "https://")):
-        raise UserError(f"--judge {args.judge!r}: expected an http(s) URL such as http://HOST:8000/v1")
+    if args.judge and args.judge != "self" and not args.judge.startswith(("http://", "https://")):
+        raise UserError(f"--judge {args.judge!r}: expected an http(s) URL such as http://HOST:8000/v1, or self")
+    if args.judge == "self" and not args.search:
+        raise UserError(
+            "--judge self judges the candidates of a --search (stage, best_of_n, sentence); answers are extracted "
+            "by rules or by a judge URL"
+        )
+    if args.search and not args.judge:
+        raise UserError(f"--search {args.search} needs a judge for its candidates: --judge self or --judge URL")
+    if args.search and args.responses:
+        raise UserError("--search generates the responses; it cannot be used with --responses")
     check_output_dir(args.output)
     if args.model and args.model.startswith("tiny:"):  # as model.path=tiny:KIND in training: built offline
         from lmmr1.run.inputs import check_model_spec
@@ -176,9 +208,10 @@ def handler(args: argparse.Namespace) -> int:
                 timeout_s=args.judge_timeout,
                 retries=args.judge_retries,
             )
-            if args.judge
+            if args.judge and args.judge != "self"
             else None
         )
+        args.judge_client = judge
         base = EvalOptions(
             benchmarks=names,
             data_dir=Path(args.data_dir).expanduser(),
@@ -200,15 +233,38 @@ def handler(args: argparse.Namespace) -> int:
             summary = evaluate(args.model, base, factory, responses=responses)
             _print(summary, base.output)
             return 0
+        if args.search:
+            base.extra_settings["search"] = {
+                "method": args.search,
+                "beam": args.beam,
+                "seed": args.search_seed,
+                "judge": "self" if args.judge == "self" else f"{args.judge_model} at {args.judge}",
+            }
         for label, model, sub in models_of(args.model):
             options = EvalOptions(
                 **{**base.__dict__, "output": base.output / sub if sub else base.output, "label": args.label or label}
             )
-            summary = evaluate(model, options, _generator_factory(args, model))
+            built: list = []
+            summary = evaluate(model, options, _generator_factory(args, model, built))
+            if built and args.search:
+                summary = _record_search(options.output, built[0].stats())
             _print(summary, options.output)
         return 0
     except (EvalDataError, JudgeError) as exc:
         raise UserError(f"{exc}") from None
+
+
+def _record_search(output: Path, stats: dict) -> dict:
+    """The search's counts (judge calls, candidates) of this run, added to summary.json."""
+    import json
+
+    from lmmr1.outputs import write_text
+
+    path = EvalPaths(output).summary
+    summary = json.loads(path.read_text())
+    summary["search"] = {**summary.get("search", {}), **stats}
+    write_text(path, json.dumps(summary, indent=2, default=str))
+    return summary
 
 
 def _print(summary: dict, output: Path) -> None:
@@ -222,6 +278,9 @@ def _print(summary: dict, output: Path) -> None:
         if judge
         else ""
     )
+    search = summary.get("search")
+    if search and search.get("judge_calls") is not None:
+        asked += f"; {search['method']} search, beam {search['beam']}: {search['judge_calls']} comparisons"
     print(
         f"[lmmr1] eval {summary.get('label') or summary.get('model')} ({summary['protocol']}): "
         + ", ".join(parts)

@@ -63,6 +63,15 @@ def _trim_placeholders(messages: list[dict[str, Any]], keep: int) -> list[dict[s
     return out
 
 
+def cut_at_stop(text: str, stop: Optional[list[str]]) -> str:
+    """``text`` up to and including the first of the ``stop`` strings (all of it when none occurs)."""
+    ends = [(text.find(s), s) for s in stop or [] if s and text.find(s) >= 0]
+    if not ends:
+        return text
+    at, s = min(ends)
+    return text[: at + len(s)]
+
+
 class HFGenerator:
     """Hugging Face ``generate`` (batched, left-padded): the CPU path, also usable on one GPU."""
 
@@ -104,20 +113,46 @@ class HFGenerator:
             out += self._batch(requests[start : start + self.batch_size])
         return out
 
-    def _batch(self, batch: list[Request]) -> list[str]:
+    def complete(
+        self,
+        requests: list[Request],
+        prefixes: Optional[list[str]] = None,
+        stop: Optional[list[str]] = None,
+        seeds: Optional[list[int]] = None,
+    ) -> list[str]:
+        """Continue each request's answer from its prefix, up to the first ``stop`` string (kept) or the end.
+
+        With ``seeds``, each request is sampled on its own after ``torch.manual_seed(seed)``: the same seed gives
+        the same text whatever else is generated (what a repeatable search needs).
+        """
+        prefixes = prefixes or [""] * len(requests)
+        if seeds is None:
+            return self._batch(requests, prefixes, stop or [])
         import torch
 
+        out = []
+        for request, prefix, seed in zip(requests, prefixes, seeds):
+            torch.manual_seed(seed)
+            out += self._batch([request], [prefix], stop or [])
+        return out
+
+    def _batch(
+        self, batch: list[Request], prefixes: Optional[list[str]] = None, stop: Optional[list[str]] = None
+    ) -> list[str]:
+        import torch
+
+        prefixes = prefixes or [""] * len(batch)
         settings = batch[0].settings
         texts, images = [], []
-        for request in batch:
+        for request, prefix in zip(batch, prefixes):
             if request.settings != settings:
-                return self._batch(batch[:1]) + self._batch(batch[1:])
+                return self._batch(batch[:1], prefixes[:1], stop) + self._batch(batch[1:], prefixes[1:], stop)
             pictures = prepared_images(request.images, request.settings)
             if pictures and not self.vision:
                 raise EvalDataError(f"{self.path} is a text-only model; this benchmark needs images")
             messages = _trim_placeholders(request.messages, len(pictures))
             source = self.processor if self.processor is not None else self.tokenizer
-            texts.append(source.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
+            texts.append(source.apply_chat_template(messages, tokenize=False, add_generation_prompt=True) + prefix)
             images += pictures
         if self.processor is not None:
             self.processor.tokenizer.padding_side = "left"
@@ -134,10 +169,12 @@ class HFGenerator:
         }
         if sample:
             kwargs.update(temperature=settings.temperature, top_p=settings.top_p)
+        if stop:
+            kwargs.update(stop_strings=list(stop), tokenizer=self.tokenizer)
         with torch.no_grad():
             generated = self.model.generate(**inputs, **kwargs)
         new = generated[:, inputs["input_ids"].shape[1] :]
-        return self.tokenizer.batch_decode(new, skip_special_tokens=True)
+        return [cut_at_stop(text, stop) for text in self.tokenizer.batch_decode(new, skip_special_tokens=True)]
 
 
 class VLLMGenerator:
@@ -188,6 +225,47 @@ class VLLMGenerator:
             for i, result in zip(indices, results):
                 out[i] = result.outputs[0].text
         return [o or "" for o in out]
+
+    def complete(
+        self,
+        requests: list[Request],
+        prefixes: Optional[list[str]] = None,
+        stop: Optional[list[str]] = None,
+        seeds: Optional[list[int]] = None,
+    ) -> list[str]:
+        """Continue each answer from its prefix (vLLM's ``continue_final_message``) to a ``stop`` string (kept)."""
+        from vllm import SamplingParams
+
+        prefixes = prefixes or [""] * len(requests)
+        params, conversations = [], []
+        for index, (request, prefix) in enumerate(zip(requests, prefixes)):
+            settings = request.settings
+            params.append(
+                SamplingParams(
+                    temperature=settings.temperature,
+                    top_p=settings.top_p,
+                    max_tokens=settings.max_new_tokens,
+                    repetition_penalty=settings.repetition_penalty,
+                    stop=list(stop or []) or None,
+                    include_stop_str_in_output=True,
+                    seed=None if seeds is None else seeds[index],
+                )
+            )
+            messages = self._openai_messages(request)
+            if prefix:
+                messages.append({"role": "assistant", "content": prefix})
+            conversations.append(messages)
+        if any(prefixes):
+            if not all(prefixes):
+                return self.complete(requests[:1], prefixes[:1], stop, seeds[:1] if seeds else None) + self.complete(
+                    requests[1:], prefixes[1:], stop, seeds[1:] if seeds else None
+                )
+            results = self.llm.chat(
+                conversations, params, use_tqdm=False, add_generation_prompt=False, continue_final_message=True
+            )
+        else:
+            results = self.llm.chat(conversations, params, use_tqdm=False)
+        return [r.outputs[0].text for r in results]
 
     @staticmethod
     def _openai_messages(request: Request) -> list[dict[str, Any]]:

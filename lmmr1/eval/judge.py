@@ -79,7 +79,15 @@ class Judge:
         if last_words is not None:
             shown = " ".join(response.split()[-last_words:])
         prompt = f"{instruction}\n\nQuestion:\n{question}\n\nResponse:\n{shown}\n\nExtracted answer:"
-        key = hashlib.sha256(json.dumps([self.model, self.temperature, prompt]).encode()).hexdigest()
+        return self._cached(json.dumps([self.model, self.temperature, prompt]), prompt)
+
+    def ask_cached(self, prompt: str) -> Optional[str]:
+        """The judge's first reply line to ``prompt`` as it stands (a search's comparisons), cached like
+        :meth:`extract`'s verdicts."""
+        return self._cached(json.dumps([self.model, self.temperature, "ask", prompt]), prompt)
+
+    def _cached(self, identity: str, prompt: str) -> Optional[str]:
+        key = hashlib.sha256(identity.encode()).hexdigest()
         if key in self._cache:
             self.cache_hits += 1
             return self._cache[key]
