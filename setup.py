@@ -120,6 +120,7 @@ setup(
             "mathvision = lmmr1.eval.benchmarks.multimodal:MathVision",
             "mathverse = lmmr1.eval.benchmarks.multimodal:MathVerse",
             "mmstar = lmmr1.eval.benchmarks.multimodal:MMStar",
+            "vrc_bench = lmmr1.eval.benchmarks.vrc_bench:VRCBench",
             "mathvista = lmmr1.eval.benchmarks.multimodal:MathVista",
             "sokoban_global = lmmr1.eval.benchmarks.agents:SokobanGlobal",
             "football_online = lmmr1.eval.benchmarks.agents:FootballOnline",

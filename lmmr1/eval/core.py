@@ -119,6 +119,9 @@ class Benchmark(abc.ABC):
     expects: ClassVar[str] = ""  # the files expected under DIR/<name>/, for `lmmr1 ls benchmarks` and errors
     kind: ClassVar[str] = "qa"  # "qa" (generate once, score the answer) or "agent" (play an episode)
     judged_in_paper: ClassVar[bool] = False  # the original protocol used an LLM judge to extract answers
+    # scored by an LLM judge only (``score_by_judge(item, response, judge) -> record fields``; e.g. VRC-Bench's
+    # step metrics): refused without ``--judge URL``
+    judge_required: ClassVar[bool] = False
     columns: ClassVar[tuple[str, ...]] = ()
     # settings of this benchmark's episodes or prompts, passed to ``play`` (agent benchmarks) by name
     options: ClassVar[dict[str, BenchmarkOption]] = {}

@@ -81,29 +81,29 @@ class Judge:
         prompt = f"{instruction}\n\nQuestion:\n{question}\n\nResponse:\n{shown}\n\nExtracted answer:"
         return self._cached(json.dumps([self.model, self.temperature, prompt]), prompt)
 
-    def ask_cached(self, prompt: str) -> Optional[str]:
-        """The judge's first reply line to ``prompt`` as it stands (a search's comparisons), cached like
-        :meth:`extract`'s verdicts."""
-        return self._cached(json.dumps([self.model, self.temperature, "ask", prompt]), prompt)
+    def ask_cached(self, prompt: str, max_tokens: int = 64) -> Optional[str]:
+        """The judge's first reply line to ``prompt`` as it stands (a search's comparisons, VRC-Bench's step
+        scores), cached like :meth:`extract`'s verdicts."""
+        return self._cached(json.dumps([self.model, self.temperature, "ask", max_tokens, prompt]), prompt, max_tokens)
 
-    def _cached(self, identity: str, prompt: str) -> Optional[str]:
+    def _cached(self, identity: str, prompt: str, max_tokens: int = 64) -> Optional[str]:
         key = hashlib.sha256(identity.encode()).hexdigest()
         if key in self._cache:
             self.cache_hits += 1
             return self._cache[key]
-        verdict = self._ask(prompt)
+        verdict = self._ask(prompt, max_tokens)
         self._cache[key] = verdict
         if self.cache_path is not None:
             with open(self.cache_path, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps({"key": key, "verdict": verdict}) + "\n")
         return verdict
 
-    def _ask(self, prompt: str) -> Optional[str]:
+    def _ask(self, prompt: str, max_tokens: int = 64) -> Optional[str]:
         body = json.dumps(
             {
                 "model": self.model,
                 "temperature": self.temperature,
-                "max_tokens": 64,
+                "max_tokens": max_tokens,
                 "messages": [{"role": "user", "content": prompt}],
             }
         ).encode()

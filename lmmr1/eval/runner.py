@@ -88,6 +88,12 @@ def evaluate(
     if problems:
         head = f"{len(problems)} of {len(options.benchmarks)} benchmarks cannot be read: " if len(problems) > 1 else ""
         raise EvalDataError(head + " | ".join(problems))
+    needs_judge = [name for name, (bench, _) in loaded_sets.items() if bench.judge_required]
+    if needs_judge and options.judge is None:
+        raise EvalDataError(
+            f"{', '.join(needs_judge)}: scored by an LLM judge only (step by step); pass --judge URL "
+            "(an OpenAI-compatible endpoint, e.g. http://HOST:8000/v1)"
+        )
     out = options.output
     out.mkdir(parents=True, exist_ok=True)
     files = EvalPaths(out)
@@ -171,7 +177,9 @@ def evaluate(
                     "missing_responses": len(items) - len(records),
                     "files": loaded.files,
                     "extraction": ("judge: " + judge_label)
-                    if (judge_label and bench.judged_in_paper and options.protocol == "lmm_r1")
+                    if (
+                        judge_label and (bench.judge_required or bench.judged_in_paper and options.protocol == "lmm_r1")
+                    )
                     else ("environment reward" if bench.kind == "agent" else "rules (lmmr1 rewards)"),
                     "settings": asdict(settings),
                     "seconds": round(time.perf_counter() - start, 1),
@@ -220,6 +228,9 @@ def _need_generator(factory: Optional[Callable[[], Any]], benchmark: str) -> Any
 def _score(
     bench: Benchmark, item: Item, response: str, options: EvalOptions, judge_label: Optional[str]
 ) -> dict[str, Any]:
+    if bench.judge_required:
+        result = bench.score_by_judge(item, response, options.judge)  # type: ignore[attr-defined]
+        return _record(bench.name, item, options.protocol, {"response": response, **result}, str(judge_label))
     judged = options.judge is not None and bench.judged_in_paper and options.protocol == "lmm_r1"
     if judged:
         last = 30 if bench.name == "mathverse" else None
