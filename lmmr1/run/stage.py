@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from lmmr1.run.layout import (
     BENCH_SOURCE_PREFIX,
@@ -246,11 +246,32 @@ def validate_sft_with_verl(verl_cfg: DictConfig) -> None:
         )
 
 
+# vLLM's LoRA ranks (vllm.config.lora.MaxLoRARanks; verl 0.9.1's fallback list when vLLM is absent)
+VLLM_LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)
+
+
 def validate_with_verl(verl_cfg: DictConfig) -> None:
-    """verl's own ``validate_config`` (batch-size arithmetic, mutually exclusive keys); raises on refusal."""
+    """verl's own ``validate_config`` (batch-size arithmetic, mutually exclusive keys); raises on refusal.
+
+    One of its checks needs vLLM itself: with LoRA adapters handed to a vLLM rollout it imports verl's vLLM
+    rollout to read vLLM's largest LoRA rank. A machine preparing a GPU run without vLLM (a laptop's dry run)
+    cannot import it; there lmmr1 checks the rank against verl 0.9.1's own fallback list of vLLM's ranks and
+    lets verl validate everything else.
+    """
+    import importlib.util
+
     from verl.trainer.ppo.utils import need_critic, need_reference_policy
     from verl.utils.config import validate_config
 
+    model = verl_cfg.actor_rollout_ref.model
+    rank = int(model.get("lora_rank", 0) or 0)
+    merged = bool((model.get("lora", None) or {}).get("merge", False))
+    vllm_lora = rank > 0 and not merged and verl_cfg.actor_rollout_ref.rollout.name == "vllm"
+    if vllm_lora and importlib.util.find_spec("vllm") is None:
+        if rank > VLLM_LORA_RANKS[-1]:
+            raise ValueError(f"lora_rank must be less than or equal to {VLLM_LORA_RANKS[-1]} (vLLM), but got {rank}")
+        verl_cfg = verl_cfg.copy()
+        OmegaConf.update(verl_cfg, "actor_rollout_ref.model.lora.merge", True, force_add=True)
     validate_config(
         config=verl_cfg,
         use_reference_policy=need_reference_policy(verl_cfg),

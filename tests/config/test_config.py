@@ -495,3 +495,20 @@ def test_turn_level_estimators_and_their_settings_are_checked():
         ConfigError, match=r"step_weight set, but estimator 'reinforce_plus_plus_baseline' does not use"
     ):
         _run("sokoban_online", "smoke", "+stages.sokoban_online.algorithm.step_weight=2")
+
+
+def test_a_paper_lora_stage_validates_without_vllm_installed():
+    """verl's validate_config imports vLLM to read its largest LoRA rank; without vLLM (a laptop preparing a GPU
+    run) lmmr1 checks the rank against verl's fallback list and verl validates the rest."""
+    import importlib.util
+
+    from lmmr1.run.stage import validate_with_verl
+    from lmmr1.verl.bridge import to_verl_config
+
+    if importlib.util.find_spec("vllm") is not None:
+        pytest.skip("vLLM is installed here: verl's own check runs")
+    run = _run("fre_multi_lora", "paper")
+    validate_with_verl(to_verl_config(run, run.stage("fre_multi"), "/m"))
+    run = _run("fre_multi_lora", "paper", "stages.fre_multi.lora.rank=1000")
+    with pytest.raises(ValueError, match="lora_rank must be less than or equal to 512"):
+        validate_with_verl(to_verl_config(run, run.stage("fre_multi"), "/m"))
