@@ -80,15 +80,28 @@ def parse_choice(reply: Optional[str]) -> Optional[int]:
     return None if found is None else int(found.group()) - 1
 
 
-class SelfJudge:
+class _CountingJudge:
+    """Counts a judge's comparisons; a reply naming neither candidate keeps the first (counted undecided)."""
+
+    calls = 0
+    undecided = 0
+
+    def _count(self, reply: Optional[str]) -> int:
+        self.calls += 1
+        choice = parse_choice(reply)
+        if choice is None:
+            self.undecided += 1
+            return 0
+        return choice
+
+
+class SelfJudge(_CountingJudge):
     """The evaluated model judges (LLaVA-CoT's choice): the comparison prompt with the question's images, greedy."""
 
     name = "self"
 
     def __init__(self, generator: Any) -> None:
         self.generator = generator
-        self.calls = 0
-        self.undecided = 0
 
     def better(self, request: Request, context: str, first: str, second: str) -> int:
         prompt = comparison_prompt(request, context, first, second)
@@ -96,31 +109,18 @@ class SelfJudge:
         parts = [p for p in images if p.get("type") == "image"] + [{"type": "text", "text": prompt}]
         settings = replace(request.settings, temperature=0.0, max_new_tokens=8)
         (reply,) = self.generator.complete([Request([{"role": "user", "content": parts}], request.images, settings)])
-        self.calls += 1
-        choice = parse_choice(reply)
-        if choice is None:
-            self.undecided += 1
-            return 0
-        return choice
+        return self._count(reply)
 
 
-class EndpointJudge:
+class EndpointJudge(_CountingJudge):
     """An OpenAI-compatible endpoint judges (through :class:`lmmr1.eval.judge.Judge`, cached and bounded)."""
 
     def __init__(self, judge: Any) -> None:
         self.judge = judge
         self.name = f"{judge.model} at {judge.url}"
-        self.calls = 0
-        self.undecided = 0
 
     def better(self, request: Request, context: str, first: str, second: str) -> int:
-        reply = self.judge.ask_cached(comparison_prompt(request, context, first, second))
-        self.calls += 1
-        choice = parse_choice(reply)
-        if choice is None:
-            self.undecided += 1
-            return 0
-        return choice
+        return self._count(self.judge.ask_cached(comparison_prompt(request, context, first, second)))
 
 
 class SearchGenerator:
