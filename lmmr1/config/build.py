@@ -168,6 +168,9 @@ def compose_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None) -
     log_responses = coerce(cfg.get("log_responses", 4000), int, "log_responses")
     if log_responses < 0:
         raise ConfigError(f"log_responses = {log_responses}: characters per response to keep, 0 or more")
+    log_tokens = coerce(cfg.get("log_tokens", 8), int, "log_tokens")
+    if log_tokens < 0:
+        raise ConfigError(f"log_tokens = {log_tokens}: responses a step whose tokens are logged, 0 or more")
     on_change = _plain(cfg.get("on_settings_change", "error"))
     if on_change not in ("error", "keep"):
         raise ConfigError(
@@ -194,4 +197,5 @@ def compose_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None) -
         ray_wait_for_resources=checked["ray.wait_for_resources"],
         loggers=loggers,
         log_responses=log_responses,
+        log_tokens=log_tokens,
     )

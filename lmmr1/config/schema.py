@@ -258,6 +258,9 @@ class RunConfig:
     loggers: tuple[str, ...] = ("console",)
     # characters of each scored response kept in STAGE/reward_rows.jsonl for `lmmr1 view` (0: none)
     log_responses: int = 4000
+    # responses a training step whose tokens are logged with their log-probability and entropy to
+    # STAGE/tokens.jsonl (lmmr1 view's token view; lmmr1.verl.token_log); 0 = none
+    log_tokens: int = 8
     # per-sample rollout seeds and verl's full_determinism: the same run twice gives the same numbers
     deterministic: bool = False
 

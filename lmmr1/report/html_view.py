@@ -22,6 +22,7 @@ from typing import Any, Optional
 from lmmr1.run.layout import RewardRow
 
 from .run_dir import RunView, reward_rows
+from .token_view import TOKEN_SCRIPT, TOKEN_STYLE, token_sections
 
 # fields of a row shown in their own columns (RewardRow's named fields, and where the reader placed it)
 _RESERVED = {*RewardRow.NAMED, "step", "stage"}
@@ -384,7 +385,7 @@ def build_html(
     body = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-<style>{_STYLE}</style></head><body>
+<style>{_STYLE}{TOKEN_STYLE}</style></head><body>
 <h1>{html.escape(title)}</h1>
 <p>{html.escape(str(run.path))} · model {html.escape(str(m.get("model", "?")))} · scale {html.escape(str(m.get("scale", "?")))}
  · next: {html.escape(run.next_action())}</p>
@@ -392,6 +393,7 @@ def build_html(
 <h2>Curves</h2>{curves}
 <h2>Evaluation</h2>{_eval_tables([run.path, *(eval_paths or [])])}
 {turn_credit_tables(run)}
+{token_sections(run)}
 <h2>Rollouts</h2>{sampled}
 <div id="filters">
 <label>stage <select id="stage"></select></label>
@@ -406,7 +408,7 @@ def build_html(
 <div id="list"></div>
 <script type="application/json" id="rows">{payload}</script>
 <script type="application/json" id="prompts">{prompt_payload}</script>
-<script>{_SCRIPT}</script>
+<script>{_SCRIPT}{TOKEN_SCRIPT}</script>
 </body></html>
 """
     return body, {"rows": len(rows), "rows_total": total}

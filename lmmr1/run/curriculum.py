@@ -24,7 +24,14 @@ from lmmr1.config import ConfigError, RunConfig, StageSpec
 from lmmr1.config.schema import TURN_ESTIMATORS
 from lmmr1.run import manifest as mf
 from lmmr1.run import shm
-from lmmr1.run.devices import CPU_RUNTIME_ENV, OVERLONG_FILTER_ENV, TURN_CREDIT_ENV, VERL_FIXES_MODULE, cpu_vllm_env
+from lmmr1.run.devices import (
+    CPU_RUNTIME_ENV,
+    OVERLONG_FILTER_ENV,
+    TOKEN_LOG_ENV,
+    TURN_CREDIT_ENV,
+    VERL_FIXES_MODULE,
+    cpu_vllm_env,
+)
 from lmmr1.run.layout import (
     REWARD_KEY,
     SFT_LOSS_KEY,
@@ -86,6 +93,8 @@ def ray_session(run: RunConfig) -> Iterator[None]:
         env_vars[TURN_CREDIT_ENV] = "1"  # verl's trainer gets lmmr1's turn-credit hook (lmmr1.verl.turn_credit_hook)
     if any(s.kind == "rl" and s.algorithm.overlong_filter for s in run.stages):
         env_vars[OVERLONG_FILTER_ENV] = "1"  # verl's trainer masks truncated rows (lmmr1.verl.overlong_filter)
+    if run.log_tokens > 0 and any(s.kind == "rl" for s in run.stages):
+        env_vars[TOKEN_LOG_ENV] = "1"  # verl's trainer logs tokens, log-probs, entropy (lmmr1.verl.token_log)
     if run.deterministic:
         # what verl's run_ppo exports for rollout.full_determinism, which it cannot do once Ray is up
         env_vars.update(VERL_FULL_DETERMINISM="1", VLLM_BATCH_INVARIANT="1", PYTHONHASHSEED=str(run.seed))

@@ -20,6 +20,8 @@ VERL_FIXES_MODULE = "lmmr1.verl.fixes"
 TURN_CREDIT_ENV = "LMMR1_TURN_CREDIT"
 # set (to "1") when a stage sets algorithm.overlong_filter: verl's trainer then gets lmmr1.verl.overlong_filter
 OVERLONG_FILTER_ENV = "LMMR1_OVERLONG_FILTER"
+# set (to "1") when the run logs tokens (log_tokens > 0): verl's trainer then gets lmmr1.verl.token_log
+TOKEN_LOG_ENV = "LMMR1_TOKEN_LOG"
 
 CPU_RUNTIME_ENV: dict[str, str] = {
     "VERL_USE_EXTERNAL_MODULES": f"{VERL_FIXES_MODULE},lmmr1.verl.cpu_backend",

@@ -17,6 +17,7 @@ same way. A run directory (``output_dir``)::
         reward_rows.jsonl       one RewardRow per scored response
         agent_loops.yaml        verl's agent-loop config (lmmr1's loops and their settings)
         turn_credit.jsonl       algorithm=gigpo|turn_gae: each episode's turns, rewards and advantages
+        tokens.jsonl            log_tokens responses a step: each token's log-probability and entropy
         tensorboard/            when logger=[...,tensorboard]
         val_benchmarks.parquet  the validation benchmarks' rows, when the stage validates on benchmarks
 
@@ -87,6 +88,11 @@ class StagePaths:
     @property
     def turn_credit(self) -> Path:
         return self.root / "turn_credit.jsonl"
+
+    @property
+    def tokens(self) -> Path:
+        """Sampled responses token by token: log-probability and entropy (lmmr1.verl.token_log)."""
+        return self.root / "tokens.jsonl"
 
     @property
     def tensorboard(self) -> Path:

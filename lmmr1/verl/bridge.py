@@ -380,6 +380,8 @@ def to_verl_config(
             },
         )
 
+    if run.log_tokens > 0:  # the token view's log (lmmr1.verl.token_log reads it in verl's trainer)
+        s("lmmr1.token_log", {"path": str(dirs.tokens), "per_step": int(run.log_tokens)})
     if algo.overlong_filter:  # DAPO's overlong filter, applied in verl's trainer by lmmr1.verl.overlong_filter
         s("lmmr1.overlong_filter", {"enable": True, "max_length": int(stage.max_response_length)})
 

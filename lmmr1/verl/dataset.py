@@ -14,7 +14,7 @@ from verl.utils.dataset.rl_dataset import RLHFDataset
 from lmmr1.data.errors import RowCountMismatch
 from lmmr1.data.schema import DEFAULT_AGENT, parquet_row_count
 from lmmr1.verl import data_compat as verl_compat
-from lmmr1.verl import overlong_filter, turn_credit_hook
+from lmmr1.verl import overlong_filter, token_log, turn_credit_hook
 from lmmr1.verl.fixes import install_deterministic_batches
 
 # verl's TaskRunner imports this module (data.custom_cls) before its first batch: the moment at which the
@@ -23,6 +23,7 @@ from lmmr1.verl.fixes import install_deterministic_batches
 install_deterministic_batches()
 turn_credit_hook.install()
 overlong_filter.install()  # after the turn-credit hook: it masks what the (wrapped) advantage step wrote
+token_log.install()
 
 
 class CheckedRLHFDataset(RLHFDataset):

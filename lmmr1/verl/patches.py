@@ -82,6 +82,14 @@ PATCHES: tuple[Patch, ...] = (
         "tests/verl/test_patches.py::test_upstream_verl_still_has_no_overlong_filter",
     ),
     Patch(
+        "token_log",
+        "lmmr1.verl.token_log",
+        "verl.trainer.ppo.v1.trainer_base: PPOTrainer._compute_old_log_prob also appends the first log_tokens "
+        "responses of each step (tokens, log-probs, entropy from the TransferQueue) to STAGE/tokens.jsonl",
+        (("verl", "==0.9.1"), ("TransferQueue", "==0.1.11")),
+        "tests/verl/test_patches.py::test_upstream_verl_still_computes_entropy_with_the_old_log_probs",
+    ),
+    Patch(
         "sft_mixed_batch_collation",
         "lmmr1.verl.fixes",
         "verl.utils.dataset.dataset_utils.SFTTensorCollator.collate_variable_batch fills keys a row lacks with None "

@@ -194,6 +194,19 @@ def test_upstream_verl_still_has_no_overlong_filter():
     assert 'data["loss_mask"].sum()' in inspect.getsource(transformer_impl.FSDPEngine.forward_backward_batch)
 
 
+def test_upstream_verl_still_computes_entropy_with_the_old_log_probs():
+    """lmmr1's token log reads ``old_log_probs`` and ``entropy`` from the TransferQueue after verl's
+    _compute_old_log_prob: verl asks for entropy there and writes both fields; it logs no tokens itself."""
+    import inspect
+
+    from verl.trainer.ppo.v1 import trainer_base
+
+    source = inspect.getsource(trainer_base.PPOTrainer._compute_old_log_prob)
+    assert '"calculate_entropy": True' in source
+    assert 'select("old_log_probs", "entropy")' in source
+    assert "tokens.jsonl" not in inspect.getsource(trainer_base)
+
+
 def test_upstream_verl_sft_trainer_still_hard_codes_eight_loader_workers():
     import inspect
 

@@ -1,0 +1,86 @@
+"""``lmmr1 view``'s token view: sampled responses with every token coloured by its probability or by the
+entropy of the policy's distribution at that position, values on hover, and the reasoning steps as a graph.
+
+Source: ``STAGE/tokens.jsonl`` (lmmr1.verl.token_log, written by the trainer: the first ``log_tokens``
+responses of each step, with each token's log-probability and entropy under the weights that sampled it).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+from lmmr1.jsonl import read_jsonl
+from lmmr1.run.layout import RunPaths
+
+from .reasoning import reasoning_steps, steps_svg
+
+# entropy (nats) at which the colour saturates; the tiny models' flat distributions sit near log(vocab)
+ENTROPY_SCALE = 4.0
+
+
+def token_rows(run: Any, stage: str) -> list[dict[str, Any]]:
+    return list(read_jsonl(RunPaths(run.path).stage(stage).tokens))
+
+
+def _span(token: str, logprob: float, entropy: float) -> str:
+    p = math.exp(logprob)
+    # red for unlikely tokens (probability view), blue for uncertain positions (entropy view): one span
+    # carries both colours as CSS variables; the page's switch picks which one shows
+    unlikely = max(0.0, min(1.0, 1.0 - p))
+    uncertain = max(0.0, min(1.0, entropy / ENTROPY_SCALE))
+    return (
+        f"<span class='tok' data-p='{p:.4f}' data-h='{entropy:.4f}' title='p={p:.3f} · H={entropy:.3f} nats' "
+        f"style='--by-p:rgba(220,40,40,{unlikely:.3f});--by-h:rgba(40,90,220,{uncertain:.3f})'>"
+        f"{html.escape(token)}</span>"
+    )
+
+
+def token_sections(run: Any, max_responses: int = 12) -> str:
+    """The newest ``max_responses`` logged responses of each stage, tokens coloured, steps drawn beside them."""
+    parts = []
+    for stage in run.stages:
+        rows = token_rows(run, stage.name)
+        if not rows:
+            continue
+        shown = rows[-max_responses:]
+        parts.append(f"<h3>{html.escape(stage.name)}: the newest {len(shown)} of {len(rows)} logged responses</h3>")
+        for row in shown:
+            tokens = row.get("tokens") or []
+            spans = "".join(_span(t, lp, h) for t, lp, h in zip(tokens, row.get("logprob", []), row.get("entropy", [])))
+            mean_h = sum(row.get("entropy", [])) / max(len(tokens), 1)
+            graph = steps_svg(reasoning_steps("".join(tokens)))
+            parts.append(
+                "<div class='tokrow'><div class='tokmeta'>"
+                f"step {html.escape(str(row.get('step')))} · {len(tokens)} tokens · mean entropy {mean_h:.2f}</div>"
+                f"<div class='tokpair'><div class='tokens'>{spans}</div>{graph}</div></div>"
+            )
+    if not parts:
+        return ""
+    switch = (
+        "<p><label>colour by <select id='tokcolour'><option value='p'>probability (red: unlikely)</option>"
+        "<option value='h'>entropy (blue: uncertain)</option></select></label></p>"
+    )
+    return "<h2>Tokens and reasoning steps</h2>" + switch + "".join(parts)
+
+
+TOKEN_STYLE = """
+.tokens { font-family: monospace; white-space: pre-wrap; flex: 1; }
+.tok { background: var(--by-p); }
+body.by-h .tok { background: var(--by-h); }
+.tokpair { display: flex; gap: 1em; align-items: flex-start; }
+.tokrow { border-top: 1px solid #ddd; padding: .4em 0; }
+.tokmeta { color: #555; font-size: 90%; }
+svg.steps rect { fill: #f4f6fb; stroke: #5b6b8c; }
+svg.steps text { font: 11px sans-serif; fill: #222; }
+svg.steps text.label { font-weight: bold; }
+svg.steps .edge { stroke: #5b6b8c; fill: none; }
+"""
+
+TOKEN_SCRIPT = """
+(function () {
+  const pick = document.getElementById('tokcolour');
+  if (pick) pick.addEventListener('change', () => document.body.classList.toggle('by-h', pick.value === 'h'));
+})();
+"""

@@ -1,0 +1,88 @@
+"""Per-token log-probability and entropy of sampled responses, logged by the trainer for ``lmmr1 view``.
+
+verl 0.9.1's v1 trainer computes, for every response of a step, each token's log-probability and the entropy
+of the policy's whole next-token distribution (``PPOTrainer._compute_old_log_prob`` always asks the actor for
+entropy and writes ``old_log_probs`` and ``entropy`` to the TransferQueue). lmmr1 wraps that method and
+appends the first ``per_step`` responses of each step to ``STAGE/tokens.jsonl``: token ids, their text,
+log-probability and entropy (nats). Decision: the trainer's numbers rather than the rollout's, because they are
+exact (the full vocabulary, not the top-k a rollout server could return), the same for every rollout backend,
+and computed already.
+
+Installed when a run logs tokens (``log_tokens`` > 0, ``LMMR1_TOKEN_LOG=1`` in the Ray workers' environment).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from lmmr1.run.devices import TOKEN_LOG_ENV
+
+FIELDS = ["responses", "old_log_probs", "entropy", "response_mask"]
+
+
+def _rows(value: Any, lengths: list[int]) -> list[list[float]]:
+    """One list per row, cut to its response length (the field may be jagged or padded)."""
+    if getattr(value, "is_nested", False):
+        return [row.tolist() for row in value.unbind()]
+    return [value[i, :n].tolist() for i, n in enumerate(lengths)]
+
+
+def log_step(trainer: Any, batch: Any) -> None:
+    """Append the first ``per_step`` responses of ``batch`` (token ids, text, log-prob, entropy) to the log."""
+    section = trainer.config.get("lmmr1", None)
+    settings = section.get("token_log", None) if section is not None else None
+    if not settings or int(settings.get("per_step", 0)) <= 0:
+        return
+    correction = trainer.config.algorithm.get("rollout_correction", None)
+    if correction is not None and correction.get("bypass_mode", False):
+        return  # verl reuses the rollout's log-probs then and computes no entropy
+    import transfer_queue as tq
+
+    keys = list(batch.keys)[: int(settings["per_step"])]
+    data = tq.kv_batch_get(keys=keys, partition_id=batch.partition_id, select_fields=FIELDS)
+    mask = data["response_mask"]
+    lengths = mask.offsets().diff().tolist() if getattr(mask, "is_nested", False) else mask.sum(-1).tolist()
+    ids = _rows(data["responses"], lengths)
+    logprobs = _rows(data["old_log_probs"], lengths)
+    entropies = _rows(data["entropy"], lengths)
+    path = Path(str(settings["path"]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tokenizer = trainer.tokenizer
+    with open(path, "a", encoding="utf-8") as f:
+        for key, row_ids, lp, h in zip(keys, ids, logprobs, entropies):
+            row_ids = [int(t) for t in row_ids]
+            tokens = [tokenizer.decode([t], skip_special_tokens=False) for t in row_ids]
+            record = {
+                "step": int(trainer.global_steps),
+                "key": str(key),
+                "ids": row_ids,
+                "tokens": tokens,
+                "logprob": [round(float(x), 6) for x in lp[: len(row_ids)]],
+                "entropy": [round(float(x), 6) for x in h[: len(row_ids)]],
+            }
+            f.write(json.dumps(record) + "\n")
+
+
+def install() -> None:
+    """Wrap verl's v1 trainer (idempotent); only in runs that log tokens (``LMMR1_TOKEN_LOG=1``)."""
+    if os.environ.get(TOKEN_LOG_ENV) != "1":
+        return
+    from verl.trainer.ppo.v1 import trainer_base
+
+    if getattr(trainer_base.PPOTrainer._compute_old_log_prob, "_lmmr1_token_log", False):
+        return
+    from lmmr1.verl.patches import check
+
+    check("token_log")
+    original = trainer_base.PPOTrainer._compute_old_log_prob
+
+    def _compute_old_log_prob(self: Any, batch: Any, metrics: dict) -> Any:
+        batch = original(self, batch, metrics)
+        log_step(self, batch)
+        return batch
+
+    _compute_old_log_prob._lmmr1_token_log = True  # type: ignore[attr-defined]
+    trainer_base.PPOTrainer._compute_old_log_prob = _compute_old_log_prob
