@@ -286,7 +286,25 @@ def test_two_stage_curriculum_hands_the_checkpoint_over(tmp_path, lmmr1_env):
     assert not _ray_processes()
     for stage in ("fre_text", "mgt_percereason"):
         assert list((out_dir / stage / "tensorboard").glob("events.out.tfevents.*")), stage
+    _check_logged_tokens(out_dir / "fre_text" / "tokens.jsonl", Path(first["init_model"]))
     _check_run_views(out_dir, tmp_path)
+
+
+def _check_logged_tokens(log: Path, init_model: Path) -> None:
+    """The token log (log_tokens=8 a step) holds verl's numbers: a teacher-forced recomputation with the
+    weights that sampled step 1 (the stage's initial model; LoRA's B starts at zero) gives the same
+    log-probabilities and entropies within 1e-3, and the same comparison one position off does not."""
+    sys.path.insert(0, str(Path(__file__).parent / "verl"))
+    from teacher_forced import teacher_forced
+
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(rows) == 3 * 8 and {r["step"] for r in rows} == {1, 2, 3}
+    for row in [r for r in rows if r["step"] == 1][:3]:
+        assert len(row["ids"]) == len(row["tokens"]) == len(row["logprob"]) == len(row["entropy"]) > 0
+        logprob, entropy = teacher_forced(init_model, row)
+        assert max(abs(a - b) for a, b in zip(entropy, row["entropy"])) < 1e-3
+        assert max(abs(a - b) for a, b in zip(logprob, row["logprob"])) < 1e-3
+        assert max(abs(a - b) for a, b in zip(logprob[1:], row["logprob"])) > 1e-2, "the check must see a shift"
 
 
 def _check_run_views(out_dir: Path, tmp_path: Path) -> None:
@@ -316,6 +334,19 @@ def _check_run_views(out_dir: Path, tmp_path: Path) -> None:
     assert result["errors"] == [] and result["network"] == []
     assert result["stages_after"] == ["mgt_percereason"] and result["stages_before"] == ["fre_text", "mgt_percereason"]
     assert not_blank(tmp_path / "shot.png")
+    # the token view: the newest 12 logged responses of each stage, every token with its values, one graph
+    # node per step the parser reads in the response
+    from lmmr1.report.reasoning import reasoning_steps
+
+    tokens = result["tokens"]
+    logged = {
+        s: [json.loads(x) for x in (out_dir / s / "tokens.jsonl").read_text().splitlines()][-12:]
+        for s in ("fre_text", "mgt_percereason")
+    }
+    assert tokens["spans"] == sum(len(r["tokens"]) for rows in logged.values() for r in rows)
+    assert all(t.startswith("p=") and " · H=" in t for t in tokens["titles"])
+    expected = [len(reasoning_steps("".join(r["tokens"]))) for rows in logged.values() for r in rows]
+    assert [nodes for _, nodes in tokens["responses"]] == expected and sum(expected) >= 24
 
 
 def test_dapo_preset_filters_groups_in_a_cpu_run(tmp_path, lmmr1_env):

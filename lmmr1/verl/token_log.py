@@ -3,8 +3,9 @@
 verl 0.9.1's v1 trainer computes, for every response of a step, each token's log-probability and the entropy
 of the policy's whole next-token distribution (``PPOTrainer._compute_old_log_prob`` always asks the actor for
 entropy and writes ``old_log_probs`` and ``entropy`` to the TransferQueue). lmmr1 wraps that method and
-appends the first ``per_step`` responses of each step to ``STAGE/tokens.jsonl``: token ids, their text,
-log-probability and entropy (nats). Decision: the trainer's numbers rather than the rollout's, because they are
+appends the first ``per_step`` responses of each step to ``STAGE/tokens.jsonl``: the prompt's token ids, the
+response's token ids, their text, log-probability and entropy (nats), and the temperature verl divided the
+logits by; enough to recompute both numbers teacher-forced from the same weights. Decision: the trainer's numbers rather than the rollout's, because they are
 exact (the full vocabulary, not the top-k a rollout server could return), the same for every rollout backend,
 and computed already.
 
@@ -20,7 +21,7 @@ from typing import Any
 
 from lmmr1.run.devices import TOKEN_LOG_ENV
 
-FIELDS = ["responses", "old_log_probs", "entropy", "response_mask"]
+FIELDS = ["prompts", "responses", "old_log_probs", "entropy", "response_mask"]
 
 
 def _rows(value: Any, lengths: list[int]) -> list[list[float]]:
@@ -45,19 +46,24 @@ def log_step(trainer: Any, batch: Any) -> None:
     data = tq.kv_batch_get(keys=keys, partition_id=batch.partition_id, select_fields=FIELDS)
     mask = data["response_mask"]
     lengths = mask.offsets().diff().tolist() if getattr(mask, "is_nested", False) else mask.sum(-1).tolist()
+    prompts = [row.tolist() for row in data["prompts"].unbind()]  # verl keeps prompts jagged (no padding)
     ids = _rows(data["responses"], lengths)
     logprobs = _rows(data["old_log_probs"], lengths)
     entropies = _rows(data["entropy"], lengths)
     path = Path(str(settings["path"]))
     path.parent.mkdir(parents=True, exist_ok=True)
     tokenizer = trainer.tokenizer
+    # verl divides the logits by the rollout temperature before both numbers (extra_info "temperature")
+    temperature = float(trainer.config.actor_rollout_ref.rollout.temperature)
     with open(path, "a", encoding="utf-8") as f:
-        for key, row_ids, lp, h in zip(keys, ids, logprobs, entropies):
+        for key, prompt, row_ids, lp, h in zip(keys, prompts, ids, logprobs, entropies):
             row_ids = [int(t) for t in row_ids]
             tokens = [tokenizer.decode([t], skip_special_tokens=False) for t in row_ids]
             record = {
                 "step": int(trainer.global_steps),
                 "key": str(key),
+                "temperature": temperature,
+                "prompt_ids": [int(t) for t in prompt],
                 "ids": row_ids,
                 "tokens": tokens,
                 "logprob": [round(float(x), 6) for x in lp[: len(row_ids)]],

@@ -25,6 +25,42 @@ def _response(stage: str, step: int, k: int) -> tuple[str, str, float]:
     return f"I do not know {k}", gold, 0.0
 
 
+# hand-written responses for the token view, split into tokens by hand, and the reasoning steps each one has
+TOKEN_RESPONSES = [
+    (
+        ["<SUMMARY>", " Count", " bars", ".", "</SUMMARY>", "<CAPTION>", " Three", " bars", ".", "</CAPTION>",
+         "<REASONING>", " 1", "+", "2", "=", "3", "</REASONING>", "<CONCLUSION>", " 3", "</CONCLUSION>"],
+        4,
+    ),
+    (["Step", " 1", ":", " read", ".", "\n", "Step", " 2", ":", " add", ".", "\n", "Step", " 3", ":", " 7"], 3),
+    (["<think>", "add", " them", "</think>", "<answer>", "7", "</answer>"], 2),
+]  # fmt: skip
+
+
+def _token_rows(stage: str, steps: int) -> list[dict[str, Any]]:
+    """``STAGE/tokens.jsonl`` lines: probabilities falling along each response, entropy rising."""
+    import math
+
+    rows = []
+    for step in range(1, steps + 1):
+        for k, (tokens, _) in enumerate(TOKEN_RESPONSES):
+            n = len(tokens)
+            probs = [0.95 - 0.9 * i / max(n - 1, 1) for i in range(n)]
+            rows.append(
+                {
+                    "step": step,
+                    "key": f"{stage}-{step}-{k}",
+                    "temperature": 1.0,
+                    "prompt_ids": [1, 2, 3],
+                    "ids": list(range(100, 100 + n)),
+                    "tokens": tokens,
+                    "logprob": [round(math.log(p), 6) for p in probs],
+                    "entropy": [round(0.1 + 3.9 * i / max(n - 1, 1), 6) for i in range(n)],
+                }
+            )
+    return rows
+
+
 def _image(k: int) -> bytes:
     import io
 
@@ -98,6 +134,7 @@ def write_run(root: Path, steps: int = 3, rows_per_step: int = 6, statuses: tupl
         data_file = root / "data" / stage / "train.parquet"
         _write_data(data_file, stage, min(rows_per_step, 50), with_images=stage != "fre_text")
         (root / stage / "reward_rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        (root / stage / "tokens.jsonl").write_text("".join(json.dumps(r) + "\n" for r in _token_rows(stage, steps)))
         stages.append(
             {
                 "name": stage,
@@ -148,6 +185,7 @@ def check_in_browser(page_path: Path, stage: str, screenshot: Path) -> dict[str,
             after_stages = sorted(set(page.locator(".row").evaluate_all("els => els.map(e => e.dataset.stage)")))
             count_text = page.locator("#count").inner_text()
             page.screenshot(path=str(screenshot), full_page=False)
+            tokens = _token_view(page)
         finally:
             browser.close()
     network = [u for u in requests if not (u.startswith("file:") or u.startswith("data:"))]
@@ -159,6 +197,33 @@ def check_in_browser(page_path: Path, stage: str, screenshot: Path) -> dict[str,
         "stages_after": after_stages,
         "count_text": count_text,
         "thumbnails": thumbnails,
+        "tokens": tokens,
+    }
+
+
+def _token_view(page: Any) -> dict[str, Any]:
+    """The token view as the browser shows it: the spans' values and colours under both switches, and per
+    logged response its text (the spans' text joined) and the number of graph nodes drawn beside it."""
+    spans = page.locator(".tok")
+    if spans.count() == 0:
+        return {"spans": 0, "responses": []}
+    read = "els => els.map(e => [e.title, e.dataset.p, e.dataset.h, getComputedStyle(e).backgroundColor])"
+    by_p = spans.evaluate_all(read)
+    page.select_option("#tokcolour", "h")
+    by_h = spans.evaluate_all(read)
+    page.select_option("#tokcolour", "p")
+    responses = page.locator(".tokrow").evaluate_all(
+        "els => els.map(e => [Array.from(e.querySelectorAll('.tok')).map(t => t.textContent).join(''),"
+        " e.querySelectorAll('svg .step-node').length])"
+    )
+    return {
+        "spans": len(by_p),
+        "titles": [t for t, _, _, _ in by_p],
+        "p": [float(p) for _, p, _, _ in by_p],
+        "h": [float(h) for _, _, h, _ in by_p],
+        "colour_by_p": [c for _, _, _, c in by_p],
+        "colour_by_h": [c for _, _, _, c in by_h],
+        "responses": responses,
     }
 
 

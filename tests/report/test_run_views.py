@@ -95,6 +95,27 @@ def test_view_in_a_headless_browser(tmp_path):
     assert result["rows_before"] == 36 and result["count_text"] == "rows 1-18 of 18"
     assert result["thumbnails"] == 18  # the multimodal stage's rows show their prompt image
     assert not_blank(tmp_path / "shot.png")
+    _check_token_view(result["tokens"])
+
+
+def _check_token_view(tokens: dict) -> None:
+    """Every hand-written token is shown with its value, coloured under both switches; one graph node per step."""
+    from run_fixtures import TOKEN_RESPONSES
+
+    n = sum(len(t) for t, _ in TOKEN_RESPONSES)
+    assert tokens["spans"] == 2 * 3 * n  # two stages, three steps, the three responses each
+    first = TOKEN_RESPONSES[0][0]
+    # the first response: p falls 0.95 -> 0.05 along it, entropy rises 0.1 -> 4.0 nats
+    assert (
+        tokens["titles"][0] == "p=0.950 · H=0.100 nats" and tokens["titles"][len(first) - 1] == "p=0.050 · H=4.000 nats"
+    )
+    assert tokens["p"][0] == pytest.approx(0.95) and tokens["h"][len(first) - 1] == pytest.approx(4.0)
+    transparent = "rgba(0, 0, 0, 0)"
+    # the probability switch colours unlikely tokens (the last), the entropy switch uncertain ones (also the last)
+    assert tokens["colour_by_p"][len(first) - 1] != transparent and tokens["colour_by_h"][len(first) - 1] != transparent
+    assert tokens["colour_by_p"] != tokens["colour_by_h"]
+    shown = {text: nodes for text, nodes in tokens["responses"]}
+    assert shown == {"".join(t): steps for t, steps in TOKEN_RESPONSES}
 
 
 def test_an_sft_stage_shows_its_loss_and_its_validation_line_shares_the_step(tmp_path, capsys):
