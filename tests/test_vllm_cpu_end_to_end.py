@@ -153,6 +153,20 @@ def test_sokoban_online_through_vllm_repeats_with_deterministic_true(tmp_path, l
         assert a == b, {k: (a.get(k), b.get(k)) for k in set(a) | set(b) if a.get(k) != b.get(k)}
 
 
+def _token_log_matches_a_recomputation(log: Path, init_model: Path) -> None:
+    """With vLLM sampling, the token log still holds the trainer's numbers for what vLLM sampled: step 1's
+    log-probabilities and entropies match a teacher-forced pass of the initial weights within 1e-3."""
+    sys.path.insert(0, str(Path(__file__).parent / "verl"))
+    from teacher_forced import teacher_forced
+
+    logged = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(logged) == 4 * 8 and {r["step"] for r in logged} == {1, 2, 3, 4}
+    for row in [r for r in logged if r["step"] == 1][:4]:
+        logprob, entropy = teacher_forced(init_model, row)
+        assert max(abs(a - b) for a, b in zip(entropy, row["entropy"])) < 1e-3
+        assert max(abs(a - b) for a, b in zip(logprob, row["logprob"])) < 1e-3
+
+
 def test_every_step_rolls_out_with_the_weights_just_trained(tmp_path, lmmr1_env):
     """The sanity recipe (lr 5e-3, a digit reward the tiny model can earn) moves the policy a lot in 4 steps;
     vLLM's probabilities still match the trainer's at every step, so the weights reached vLLM each time (a
@@ -176,6 +190,7 @@ def test_every_step_rolls_out_with_the_weights_just_trained(tmp_path, lmmr1_env)
     rows = _rows(out)
     _close_to_trainer(rows, 4)
     (stage,) = json.loads((out / "manifest.json").read_text())["stages"]
+    _token_log_matches_a_recomputation(out / "sanity" / "tokens.jsonl", Path(stage["init_model"]))
     prompts = pq.read_table(stage["settings"]["data.train_files"][0]).column("prompt").to_pylist()[:64]
     tokenizer = AutoTokenizer.from_pretrained(stage["init_model"])
     first, last = (

@@ -58,7 +58,7 @@ def log_step(trainer: Any, batch: Any) -> None:
     with open(path, "a", encoding="utf-8") as f:
         for key, prompt, row_ids, lp, h in zip(keys, prompts, ids, logprobs, entropies):
             row_ids = [int(t) for t in row_ids]
-            tokens = [tokenizer.decode([t], skip_special_tokens=False) for t in row_ids]
+            tokens = tokenizer.batch_decode([[t] for t in row_ids], skip_special_tokens=False)
             record = {
                 "step": int(trainer.global_steps),
                 "key": str(key),

@@ -385,6 +385,21 @@ def test_loggers_and_response_logging_reach_the_run():
         _run("fre_text", "smoke", "log_responses=-1")
 
 
+def test_token_logging_reaches_verl_and_zero_turns_it_off():
+    from lmmr1.verl.bridge import to_verl_config
+
+    run = _run("fre_text", "smoke", "log_tokens=3")
+    section = to_verl_config(run, run.stage("fre_text"), "/m").lmmr1.token_log
+    assert section.per_step == 3 and section.path.endswith("fre_text/tokens.jsonl")
+    run = _run("fre_text", "smoke", "log_tokens=0")
+    assert "token_log" not in (to_verl_config(run, run.stage("fre_text"), "/m").get("lmmr1") or {})
+    from lmmr1.typecheck import SettingError
+
+    for bad in ("log_tokens=-1", "log_tokens=many"):
+        with pytest.raises((ConfigError, SettingError), match="log_tokens"):
+            _run("fre_text", "smoke", bad)
+
+
 # ------------------------------------------------------------------------------------------ SFT stages
 def test_the_r1_onevision_recipe_has_an_sft_stage_handing_over_to_grpo():
     run = _run("r1_onevision", "smoke")
@@ -486,9 +501,9 @@ def test_turn_level_estimators_and_their_settings_are_checked():
         _run("sokoban_online", "smoke", f"+{loops}.anchor=grid")
     with pytest.raises(ConfigError, match=r"sokoban_online: invalid_penalty must be a number >= 0, got -1"):
         _run("sokoban_online", "smoke", f"{loops}.invalid_penalty=-1")
-    # a run without a turn-level stage writes no lmmr1 section
+    # a run without a turn-level stage writes no turn-credit settings
     run = _run("sokoban_online", "smoke")
-    assert "lmmr1" not in to_verl_config(run, run.stage("sokoban_online"), "/m")
+    assert "turn_credit" not in (to_verl_config(run, run.stage("sokoban_online"), "/m").get("lmmr1") or {})
     with pytest.raises(ConfigError, match=r"turn_lambda set, but estimator 'gigpo' does not use it"):
         _run("sokoban_online", "smoke", "algorithm=gigpo", "+algorithm.turn_lambda=0.9")
     with pytest.raises(

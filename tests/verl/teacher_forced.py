@@ -14,9 +14,11 @@ from typing import Any
 
 def teacher_forced(model_dir: Path, row: dict[str, Any]) -> tuple[list[float], list[float]]:
     import torch
-    from transformers import AutoModelForImageTextToText
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText
 
-    model = AutoModelForImageTextToText.from_pretrained(str(model_dir), dtype=torch.float32).eval()
+    multimodal = hasattr(AutoConfig.from_pretrained(str(model_dir)), "vision_config")
+    loader = AutoModelForImageTextToText if multimodal else AutoModelForCausalLM
+    model = loader.from_pretrained(str(model_dir), dtype=torch.float32).eval()
     prompt, response = list(row["prompt_ids"]), list(row["ids"])
     ids = torch.tensor([prompt + response])
     with torch.no_grad():

@@ -107,6 +107,8 @@ def test_only_known_verl_keys_are_written():
         "actor_rollout_ref.actor.fsdp_config.mixed_precision",
         "actor_rollout_ref.ref.fsdp_config.mixed_precision",
         "critic.fsdp.mixed_precision",
+        # lmmr1's own section, read by lmmr1's hooks inside verl's trainer (turn credit, overlong filter, token log)
+        "lmmr1",
     }
 
     def walk(node, prefix=""):
