@@ -178,6 +178,11 @@ def test_sokoban_online_plays_multi_turn_games_with_the_tiny_qwen3_vl(tmp_path, 
     rows = [r for r in _metrics(out_dir) if "critic/score/mean" in r]
     assert len(rows) == 3 and max(r["num_turns/max"] for r in rows) >= 4, rows
     assert all(r["training/rollout_probs_diff_max"] < 1e-3 for r in rows), rows
+    # the token log keeps the boards the environment inserted between turns apart from the policy's tokens
+    logged = [json.loads(x) for x in (out_dir / "sokoban_online" / "tokens.jsonl").read_text().splitlines()]
+    per_step = [sum(r["step"] == k for r in logged) for k in (1, 2, 3)]  # log_tokens=8 or the whole batch if less
+    assert per_step[0] > 0 and len(set(per_step)) == 1 and all(len(r["policy"]) == len(r["tokens"]) for r in logged)
+    assert any(0 in r["policy"] for r in logged) and all(r["policy"][0] == 1 for r in logged)
 
 
 def test_joining_an_existing_ray_cluster_leaves_it_running(tmp_path, lmmr1_env):

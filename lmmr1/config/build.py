@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -171,6 +171,13 @@ def compose_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None) -
     log_tokens = coerce(cfg.get("log_tokens", 8), int, "log_tokens")
     if log_tokens < 0:
         raise ConfigError(f"log_tokens = {log_tokens}: responses a step whose tokens are logged, 0 or more")
+    for stage in stages:
+        if log_tokens and _truthy(stage.verl.get("algorithm.rollout_correction.bypass_mode")):
+            raise ConfigError(
+                f"stages.{stage.name}.verl.algorithm.rollout_correction.bypass_mode: verl then reuses the rollout's "
+                "log-probs and computes no entropy, so the token log (log_tokens) would stay empty; "
+                "set log_tokens=0 or leave bypass_mode off"
+            )
     on_change = _plain(cfg.get("on_settings_change", "error"))
     if on_change not in ("error", "keep"):
         raise ConfigError(
@@ -199,3 +206,8 @@ def compose_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None) -
         log_responses=log_responses,
         log_tokens=log_tokens,
     )
+
+
+def _truthy(value: Any) -> bool:
+    """A raw verl override's boolean as Hydra may hand it over (a bool or its spelling)."""
+    return value is True or str(value).lower() in ("true", "1", "yes")

@@ -24,7 +24,9 @@ def token_rows(run: Any, stage: str) -> list[dict[str, Any]]:
     return list(read_jsonl(RunPaths(run.path).stage(stage).tokens))
 
 
-def _span(token: str, logprob: float, entropy: float) -> str:
+def _span(token: str, logprob: float, entropy: float, sampled: int = 1) -> str:
+    if not sampled:  # the environment's text between turns: not the policy's choice, shown uncoloured
+        return f"<span class='tok env' title='from the environment (not sampled)'>{html.escape(token)}</span>"
     p = math.exp(logprob)
     # red for unlikely tokens (probability view), blue for uncertain positions (entropy view): one span
     # carries both colours as CSS variables; the page's switch picks which one shows
@@ -48,12 +50,18 @@ def token_sections(run: Any, max_responses: int = 12) -> str:
         parts.append(f"<h3>{html.escape(stage.name)}: the newest {len(shown)} of {len(rows)} logged responses</h3>")
         for row in shown:
             tokens = row.get("tokens") or []
-            spans = "".join(_span(t, lp, h) for t, lp, h in zip(tokens, row.get("logprob", []), row.get("entropy", [])))
-            mean_h = sum(row.get("entropy", [])) / max(len(tokens), 1)
+            policy = row.get("policy") or [1] * len(tokens)
+            values = zip(tokens, row.get("logprob", []), row.get("entropy", []), policy)
+            spans = "".join(_span(t, lp, h, k) for t, lp, h, k in values)
+            sampled = [h for h, k in zip(row.get("entropy", []), policy) if k]
+            mean_h = sum(sampled) / max(len(sampled), 1)
+            env = len(tokens) - len(sampled)
+            env_note = f" · {env} from the environment (grey)" if env else ""
             graph = steps_svg(reasoning_steps("".join(tokens)))
             parts.append(
                 "<div class='tokrow'><div class='tokmeta'>"
-                f"step {html.escape(str(row.get('step')))} · {len(tokens)} tokens · mean entropy {mean_h:.2f}</div>"
+                f"step {html.escape(str(row.get('step')))} · {len(tokens)} tokens · mean entropy {mean_h:.2f}"
+                f"{env_note}</div>"
                 f"<div class='tokpair'><div class='tokens'>{spans}</div>{graph}</div></div>"
             )
     if not parts:
@@ -69,6 +77,7 @@ TOKEN_STYLE = """
 .tokens { font-family: monospace; white-space: pre-wrap; flex: 1; }
 .tok { background: var(--by-p); }
 body.by-h .tok { background: var(--by-h); }
+.tok.env { background: none; color: #888; font-style: italic; }
 .tokpair { display: flex; gap: 1em; align-items: flex-start; }
 .tokrow { border-top: 1px solid #ddd; padding: .4em 0; }
 .tokmeta { color: #555; font-size: 90%; }

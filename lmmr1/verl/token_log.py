@@ -45,7 +45,11 @@ def log_step(trainer: Any, batch: Any) -> None:
     keys = list(batch.keys)[: int(settings["per_step"])]
     data = tq.kv_batch_get(keys=keys, partition_id=batch.partition_id, select_fields=FIELDS)
     mask = data["response_mask"]
-    lengths = mask.offsets().diff().tolist() if getattr(mask, "is_nested", False) else mask.sum(-1).tolist()
+    if getattr(mask, "is_nested", False):
+        lengths = mask.offsets().diff().tolist()
+    else:  # padded: a row ends after its last masked-in token (multi-turn rows have zeros inside)
+        lengths = [int(row.nonzero().max()) + 1 if row.any() else 0 for row in mask]
+    policy = _rows(mask, lengths)
     prompts = [row.tolist() for row in data["prompts"].unbind()]  # verl keeps prompts jagged (no padding)
     ids = _rows(data["responses"], lengths)
     logprobs = _rows(data["old_log_probs"], lengths)
@@ -56,7 +60,7 @@ def log_step(trainer: Any, batch: Any) -> None:
     # verl divides the logits by the rollout temperature before both numbers (extra_info "temperature")
     temperature = float(trainer.config.actor_rollout_ref.rollout.temperature)
     with open(path, "a", encoding="utf-8") as f:
-        for key, prompt, row_ids, lp, h in zip(keys, prompts, ids, logprobs, entropies):
+        for key, prompt, row_ids, lp, h, sampled in zip(keys, prompts, ids, logprobs, entropies, policy):
             row_ids = [int(t) for t in row_ids]
             tokens = tokenizer.batch_decode([[t] for t in row_ids], skip_special_tokens=False)
             record = {
@@ -68,6 +72,8 @@ def log_step(trainer: Any, batch: Any) -> None:
                 "tokens": tokens,
                 "logprob": [round(float(x), 6) for x in lp[: len(row_ids)]],
                 "entropy": [round(float(x), 6) for x in h[: len(row_ids)]],
+                # 1: sampled by the policy; 0: inserted by the environment between turns (multi-turn agents)
+                "policy": [int(x) for x in sampled[: len(row_ids)]],
             }
             f.write(json.dumps(record) + "\n")
 

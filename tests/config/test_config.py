@@ -395,6 +395,11 @@ def test_token_logging_reaches_verl_and_zero_turns_it_off():
     assert "token_log" not in (to_verl_config(run, run.stage("fre_text"), "/m").get("lmmr1") or {})
     from lmmr1.typecheck import SettingError
 
+    with pytest.raises(
+        ConfigError, match=r"stages.fre_text.verl.algorithm.rollout_correction.bypass_mode.*log_tokens=0"
+    ):
+        _run("fre_text", "smoke", "+stages.fre_text.verl={algorithm.rollout_correction.bypass_mode: true}")
+    _run("fre_text", "smoke", "log_tokens=0", "+stages.fre_text.verl={algorithm.rollout_correction.bypass_mode: true}")
     for bad in ("log_tokens=-1", "log_tokens=many"):
         with pytest.raises((ConfigError, SettingError), match="log_tokens"):
             _run("fre_text", "smoke", bad)

@@ -49,3 +49,23 @@ def test_the_view_colours_tokens_and_draws_the_steps(tmp_path):
     assert len(spans) == 9 and spans[0] == ("0.5000", "1.0000", "p=0.500 · H=1.000 nats")
     assert page.count("class='step-node'") == 2 and "step 3 · 9 tokens · mean entropy 1.00" in page
     assert token_sections(SimpleNamespace(path=tmp_path, stages=[SimpleNamespace(name="other")])) == ""
+
+
+def test_tokens_the_environment_inserted_are_shown_grey_without_values(tmp_path):
+    """A multi-turn agent's response holds the environment's observations between its turns (policy 0)."""
+    from types import SimpleNamespace
+
+    from lmmr1.report.token_view import token_sections
+    from lmmr1.run.layout import RunPaths
+
+    tokens = ["Left", "\n[board]\n", "Up"]
+    record = {"step": 1, "key": "k", "ids": [1, 2, 3], "tokens": tokens, "logprob": [math.log(0.25), 0.0, math.log(0.5)],
+              "entropy": [2.0, 9.0, 1.0], "policy": [1, 0, 1]}  # fmt: skip
+    path = RunPaths(tmp_path).stage("sokoban").tokens
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(record) + "\n")
+    page = token_sections(SimpleNamespace(path=tmp_path, stages=[SimpleNamespace(name="sokoban")]))
+    assert len(re.findall(r"<span class='tok' data-p=", page)) == 2
+    assert "<span class='tok env' title='from the environment (not sampled)'>\n[board]\n</span>" in page
+    # the mean is over the policy's own tokens: (2 + 1) / 2
+    assert "3 tokens · mean entropy 1.50 · 1 from the environment (grey)" in page
