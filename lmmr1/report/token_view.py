@@ -14,7 +14,7 @@ from typing import Any
 from lmmr1.jsonl import read_jsonl
 from lmmr1.run.layout import RunPaths
 
-from .reasoning import reasoning_steps, steps_svg
+from .reasoning import Step, reasoning_steps, steps_svg
 
 # entropy (nats) at which the colour saturates; the tiny models' flat distributions sit near log(vocab)
 ENTROPY_SCALE = 4.0
@@ -39,6 +39,24 @@ def _span(token: str, logprob: float, entropy: float, sampled: int = 1) -> str:
     )
 
 
+def response_steps(tokens: list[str], policy: list[int]) -> list[Step]:
+    """The steps drawn beside a response: a multi-turn agent's turns (the policy's own text between the
+    environment's insertions), else the steps read from its text (lmmr1.report.reasoning)."""
+    turns: list[str] = []
+    current: list[str] = []
+    for token, sampled in zip(tokens, policy):
+        if sampled:
+            current.append(token)
+        elif current:
+            turns.append("".join(current))
+            current = []
+    if current:
+        turns.append("".join(current))
+    if len(turns) > 1 or (turns and not all(policy)):
+        return [Step(f"Turn {k + 1}", text.strip()) for k, text in enumerate(turns)]
+    return reasoning_steps("".join(tokens))
+
+
 def token_sections(run: Any, max_responses: int = 12) -> str:
     """The newest ``max_responses`` logged responses of each stage, tokens coloured, steps drawn beside them."""
     parts = []
@@ -57,7 +75,7 @@ def token_sections(run: Any, max_responses: int = 12) -> str:
             mean_h = sum(sampled) / max(len(sampled), 1)
             env = len(tokens) - len(sampled)
             env_note = f" · {env} from the environment (grey)" if env else ""
-            graph = steps_svg(reasoning_steps("".join(tokens)))
+            graph = steps_svg(response_steps(tokens, policy))
             parts.append(
                 "<div class='tokrow'><div class='tokmeta'>"
                 f"step {html.escape(str(row.get('step')))} · {len(tokens)} tokens · mean entropy {mean_h:.2f}"

@@ -69,3 +69,14 @@ def test_tokens_the_environment_inserted_are_shown_grey_without_values(tmp_path)
     assert "<span class='tok env' title='from the environment (not sampled)'>\n[board]\n</span>" in page
     # the mean is over the policy's own tokens: (2 + 1) / 2
     assert "3 tokens · mean entropy 1.50 · 1 from the environment (grey)" in page
+    # the graph shows the agent's turns, not steps read from the environment's text
+    assert page.count("class='step-node'") == 2 and "<title>Turn 2: Up</title>" in page
+
+
+def test_an_agent_response_is_drawn_turn_by_turn():
+    from lmmr1.report.token_view import response_steps
+
+    steps = response_steps(["a", "b", "<obs>", "c", "<obs>", "d"], [1, 1, 0, 1, 0, 1])
+    assert [(s.label, s.text) for s in steps] == [("Turn 1", "ab"), ("Turn 2", "c"), ("Turn 3", "d")]
+    steps = response_steps(["1. x", "\n", "2. y"], [1, 1, 1])  # one turn: its numbered steps
+    assert [s.label for s in steps] == ["Step 1", "Step 2"]
