@@ -145,6 +145,7 @@ def _print_estimates(run: RunConfig) -> None:
         return
     gpus = run.scale.gpus_per_node * run.scale.nnodes
     total = 0.0
+    unknown: list[str] = []
     for stage in run.stages:
         rows = None
         files = stage.data.train_files
@@ -153,9 +154,13 @@ def _print_estimates(run: RunConfig) -> None:
 
             rows = parquet_row_count(files)
         result = estimate(stage, run.scale, rows)
-        total += result.gpu_hours
+        if result.steps_known:
+            total += result.gpu_hours
+        else:
+            unknown.append(stage.name)
         print(f"[lmmr1] estimate {result.line(gpus)}", file=sys.stderr)
-    print(f"[lmmr1] estimate total: about {total:,.0f} GPU-hours; {assumptions()}", file=sys.stderr, flush=True)
+    more = f" plus stage(s) {', '.join(unknown)} (steps unknown, see above)" if unknown else ""
+    print(f"[lmmr1] estimate total: about {total:,.0f} GPU-hours{more}; {assumptions()}", file=sys.stderr, flush=True)
 
 
 def _raw_key_conflicts(run: RunConfig) -> list[str]:
