@@ -302,5 +302,13 @@ def models_of(path: str) -> list[tuple[str, str, str]]:
             raise EvalDataError(f"{root}: the run has no finished stage with an HF export (manifest.json)")
         return out
     if (root / HF_CONFIG).exists():
+        from lmmr1.run.lora_export import LoraExportError, convert_in_run, is_peft_export
+
+        if is_peft_export(root):  # an earlier checkpoint of a LoRA stage: merged in place on first use
+            print(f"[lmmr1] {root}: verl's LoRA export; writing the adapter and the merged model", file=sys.stderr)
+            try:
+                convert_in_run(root)
+            except LoraExportError as exc:
+                raise EvalDataError(str(exc)) from None
         return [(root.name, str(root), "")]
     raise EvalDataError(f"--model {path}: neither a model folder (config.json) nor a run directory (manifest.json)")

@@ -11,6 +11,10 @@ model from that state dict with peft itself and writes
   model the next stage and ``lmmr1 eval`` start from, with verl's tokenizer, processor and generation files.
 
 Idempotent: a merged export (no peft keys) is left as it is, so a resumed curriculum can call it again.
+
+Only the stage's final export is converted during the run (a merge writes the whole model again).
+``convert_in_run`` converts an earlier one on demand (``lmmr1 eval --model RUN/STAGE/checkpoints/
+global_step_N/actor/huggingface``), reading the stage's LoRA settings and base model from the run's manifest.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lmmr1.config.schema import LoraSpec
+from lmmr1.errors import UserError
 from lmmr1.verl.bridge import VISION_TOWER_MODULES
 
 ADAPTER_DIR = "lora_adapter"
@@ -136,3 +141,47 @@ def _split(export: Path, lora: LoraSpec, base_model: str) -> Path:
     staging.rename(export)
     shutil.rmtree(old)
     return export
+
+
+class LoraExportError(UserError, ValueError):
+    """A peft-keyed export lmmr1 cannot convert (no run manifest names its LoRA settings)."""
+
+
+def convert_in_run(export: Path) -> Path:
+    """Convert verl's peft-keyed ``export`` (an intermediate checkpoint of a LoRA stage) in place.
+
+    The run is the nearest folder above with a ``manifest.json``; the stage is the one whose checkpoint
+    folder holds ``export``; its recorded ``lora.*`` settings and initial model rebuild the adapter."""
+    from lmmr1.run.layout import RunPaths
+    from lmmr1.run.manifest import ManifestError, read_manifest
+
+    export = export.resolve()
+    for root in export.parents:
+        paths = RunPaths(root)
+        if not paths.manifest.exists():
+            continue
+        try:
+            stages = read_manifest(paths.manifest).get("stages", [])
+        except ManifestError as exc:
+            raise LoraExportError(str(exc)) from None
+        for stage in stages:
+            folder = paths.stage(str(stage.get("name"))).checkpoints.resolve()  # also where a moved run keeps it
+            if folder not in export.parents:
+                continue
+            settings = stage.get("settings") or {}
+            if not settings.get("lora.rank"):
+                break
+            lora = LoraSpec(
+                rank=int(settings["lora.rank"]),
+                alpha=int(settings.get("lora.alpha", 16)),
+                target_modules=settings.get("lora.target_modules", "all-linear"),
+                vision_tower=bool(settings.get("lora.vision_tower", False)),
+            )
+            base = stage.get("init_model") or settings.get("model")
+            return finish_lora_export(export, lora, str(base))
+        break
+    raise LoraExportError(
+        f"{export} holds verl's LoRA export (peft's keys), which transformers cannot load, and no lmmr1 run "
+        "around it records the stage's lora settings; pass the run directory, or the export of a finished "
+        "stage (actor/huggingface), which lmmr1 has already merged"
+    )

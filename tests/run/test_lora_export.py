@@ -84,3 +84,30 @@ def test_an_export_that_does_not_match_the_configured_adapter_is_refused(tmp_pat
     export, base, _ = _verl_like_export(tmp_path, LoraSpec(rank=4, alpha=8))
     with pytest.raises(ValueError, match="does not match the adapter lmmr1 configured"):
         finish_lora_export(export, LoraSpec(rank=4, alpha=8, target_modules=["q_proj"]), base)
+
+
+def test_lmmr1_eval_merges_an_earlier_checkpoint_of_a_lora_run_on_first_use(tmp_path):
+    """Only a stage's final export is merged during the run; ``--model`` naming an earlier one reads the stage's
+    LoRA settings from the manifest and merges it in place; outside a run it is refused with the reason."""
+    from transformers import AutoModelForImageTextToText
+
+    from lmmr1.eval.core import EvalDataError
+    from lmmr1.eval.runner import models_of
+
+    lora = LoraSpec(rank=4, alpha=8)
+    step = tmp_path / "run" / "fre_text" / "checkpoints" / "global_step_2"
+    export, base, trained = _verl_like_export(step, lora)
+    tokens = torch.tensor([[5, 17, 42, 99, 7]])
+    expected = _logits(trained.eval(), tokens)
+    settings = {"lora.rank": 4, "lora.alpha": 8, "lora.target_modules": "all-linear", "lora.vision_tower": False}
+    manifest = {"recipe": "fre_text", "stages": [{"name": "fre_text", "status": "done", "init_model": base, "settings": settings}]}  # fmt: skip
+    (tmp_path / "run" / "manifest.json").write_text(json.dumps(manifest))
+    outside = tmp_path / "elsewhere"
+    shutil.copytree(step, outside)
+
+    assert models_of(str(export)) == [("huggingface", str(export), "")]
+    assert not is_peft_export(export) and (export.parent / ADAPTER_DIR / "adapter_config.json").exists()
+    merged = AutoModelForImageTextToText.from_pretrained(str(export), dtype=torch.float32).eval()
+    assert torch.allclose(_logits(merged, tokens), expected, atol=1e-4)
+    with pytest.raises(EvalDataError, match="no lmmr1 run around it records the stage's lora settings"):
+        models_of(str(outside / "actor" / "huggingface"))
