@@ -87,13 +87,14 @@ def dry_run_text(run: RunConfig) -> str:
     Every stage's config goes through verl's own ``validate_config`` here, so a run that verl would refuse
     fails before Ray starts (and a dry run shows only configs verl accepts).
     """
-    from lmmr1.run.curriculum import init_model_for
+    from lmmr1.run.curriculum import init_adapter_for, init_model_for
     from lmmr1.run.stage import validate_sft_with_verl, validate_with_verl
     from lmmr1.verl.bridge import stage_verl_config, to_yaml
 
     documents = []
     for stage in run.stages:
-        verl_cfg = stage_verl_config(run, stage, init_model_for(run, stage, None))
+        adapter = init_adapter_for(run, stage, None)
+        verl_cfg = stage_verl_config(run, stage, init_model_for(run, stage, None), adapter=adapter)
         if stage.kind == "sft":
             try:
                 validate_sft_with_verl(verl_cfg)

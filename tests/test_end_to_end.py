@@ -267,13 +267,15 @@ def test_two_stage_curriculum_hands_the_checkpoint_over(tmp_path, lmmr1_env):
     Then the tools that show a run, on this real output: status, plot, view (and the page in Chromium),
     and verl's TensorBoard logger asked for with ``logger=[console,tensorboard]`` (offline event files)."""
     out_dir = tmp_path / "curriculum"
-    # stage 1 trains LoRA adapters: stage 2 starts from the merged model lmmr1 writes from verl's export
+    # stage 1 trains LoRA adapters; stage 2 goes on training them (lora.continue_previous) on stage 1's base
+    # (the merged hand-off, a stage starting from the merged export, is checked by the SFT kill-and-resume run)
     result = _main(
         [
             "+recipe=mgt_percereason",
             f"output_dir={out_dir}",
             "logger=[console,tensorboard]",
             "+stages.fre_text.lora={rank: 8, alpha: 16}",
+            "+stages.mgt_percereason.lora={rank: 8, alpha: 16, continue_previous: true}",
         ],
         lmmr1_env,
         tmp_path,
@@ -282,17 +284,32 @@ def test_two_stage_curriculum_hands_the_checkpoint_over(tmp_path, lmmr1_env):
     assert "LoRA rank 8 alpha 16 (vision tower frozen)" in result.stdout + result.stderr
     first, second = json.loads((out_dir / "manifest.json").read_text())["stages"]
     assert first["status"] == second["status"] == "done"
-    assert second["init_model"] == first["hf_export"]
     from lmmr1.run.lora_export import is_peft_export
 
-    assert not is_peft_export(Path(first["hf_export"])), "stage 2 must start from the merged model"
-    assert (Path(first["hf_export"]).parent / "lora_adapter" / "adapter_config.json").exists()
+    assert not is_peft_export(Path(first["hf_export"])) and not is_peft_export(Path(second["hf_export"]))
+    adapter = Path(first["hf_export"]).parent / "lora_adapter"
+    assert (adapter / "adapter_config.json").exists()
+    _check_adapter_continued(out_dir, first, second, adapter, result.stderr)
     assert {r["stage"] for r in _metrics(out_dir)} == {"fre_text", "mgt_percereason"}
     assert not _ray_processes()
     for stage in ("fre_text", "mgt_percereason"):
         assert list((out_dir / stage / "tensorboard").glob("events.out.tfevents.*")), stage
     _check_logged_tokens(out_dir / "fre_text" / "tokens.jsonl", Path(first["init_model"]))
     _check_run_views(out_dir, tmp_path)
+
+
+def _check_adapter_continued(out_dir: Path, first: dict, second: dict, adapter: Path, console: str) -> None:
+    """Stage 2 started from stage 1's base with stage 1's adapter: the manifest and console say so, verl's
+    worker loaded that adapter, and stage 2's own adapter records the same base (one adapter over one base)."""
+    assert second["init_model"] == first["init_model"] and second["init_adapter"] == str(adapter)
+    assert f"continuing the adapter {adapter}" in console
+    worker_logs = "".join(p.read_text(errors="replace") for p in (out_dir / "logs").rglob("*") if p.is_file())
+    assert f"Loading pre-trained LoRA adapter to from: {adapter}" in worker_logs
+    config = json.loads((Path(second["hf_export"]).parent / "lora_adapter" / "adapter_config.json").read_text())
+    assert config["base_model_name_or_path"] == first["init_model"] and config["r"] == 8
+    lmmr1 = str(Path(sys.executable).with_name("lmmr1"))
+    status = subprocess.run([lmmr1, "status", str(out_dir)], capture_output=True, text=True, check=True).stdout
+    assert "LoRA rank 8 alpha 16, continuing the adapter of stage:fre_text" in status
 
 
 def _check_logged_tokens(log: Path, init_model: Path) -> None:

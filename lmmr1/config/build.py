@@ -14,7 +14,13 @@ from typing import Any, Optional
 
 from omegaconf import DictConfig, OmegaConf
 
-from lmmr1.config.checks import check_known_keys, check_loggers, check_scale, check_stage
+from lmmr1.config.checks import (
+    check_adapter_continuation,
+    check_known_keys,
+    check_loggers,
+    check_scale,
+    check_stage,
+)
 from lmmr1.config.layering import _plain, build_stage, layer_stage, parse_user_overrides
 from lmmr1.config.schema import ConfigError, RunConfig, StageSpec, stage_block_name
 from lmmr1.outputs import OutputError, check_output_dir
@@ -120,6 +126,7 @@ def compose_run_config(cfg: DictConfig, overrides: Optional[list[str]] = None) -
             )
         stage.data.val_files = _absolute_files(stage.data.val_files)
         check_stage(stage, order)
+        check_adapter_continuation(stage, {s.name: s for s in stages})
         if stage.init not in ("model",) and not stage.init.startswith("stage:"):
             stage.init = resolve_model_path(stage.init)
         stages.append(stage)

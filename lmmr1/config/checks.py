@@ -119,6 +119,34 @@ def _check_lora(stage: StageSpec) -> None:
         )
 
 
+def check_adapter_continuation(stage: StageSpec, earlier: dict[str, StageSpec]) -> None:
+    """``lora.continue_previous`` needs a LoRA stage to start from whose adapter has this stage's shape."""
+    lora, where = stage.lora, f"stages.{stage.name}.lora.continue_previous"
+    if not lora.continue_previous:
+        return
+    if not lora.rank:
+        raise ConfigError(f"{where}: this stage trains no adapter (lora.rank = 0); set lora.rank or drop the key")
+    source = earlier.get(stage.init[len("stage:") :]) if stage.init.startswith("stage:") else None
+    if source is None:
+        raise ConfigError(
+            f"{where}: the stage starts from {stage.init!r}; an adapter can only be continued from an earlier "
+            "stage (init: stage:NAME)"
+        )
+    if not source.lora.rank:
+        raise ConfigError(f"{where}: stage {source.name!r} trains no adapter (its lora.rank is 0)")
+    keys = ("rank", "alpha", "target_modules", "vision_tower")
+    differ = [
+        f"{k} {getattr(source.lora, k)!r} -> {getattr(lora, k)!r}"
+        for k in keys
+        if getattr(source.lora, k) != getattr(lora, k)
+    ]
+    if differ:
+        raise ConfigError(
+            f"{where}: the adapter of stage {source.name!r} has other settings ({'; '.join(differ)}); "
+            f"give stages.{stage.name}.lora the same rank, alpha, target_modules and vision_tower"
+        )
+
+
 def check_stage(stage: StageSpec, order: list[str]) -> None:
     """lmmr1's own checks of one stage's values (kind, ranges, algorithm, init order, data present)."""
     where = f"stages.{stage.name}"

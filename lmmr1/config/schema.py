@@ -166,6 +166,10 @@ class LoraSpec:
     # peft's lora_dropout; verl 0.9.1's FSDP engine does not pass it to peft, so only 0 is accepted
     dropout: float = 0.0
     vision_tower: bool = False
+    # go on training the adapter of the stage this one starts from (init: stage:NAME, a LoRA stage with the same
+    # rank, alpha, target_modules and vision_tower) on that stage's base model, instead of a new adapter on its
+    # merged model (verl's model.lora_adapter_path)
+    continue_previous: bool = False
 
 
 # LoRA settings as a stage without them recorded them (lmmr1.config.explain.SETTINGS_ADDED_LATER)

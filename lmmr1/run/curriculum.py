@@ -42,7 +42,7 @@ from lmmr1.run.layout import (
     latest_checkpoint,
     read_jsonl,
 )
-from lmmr1.run.lora_export import finish_lora_export
+from lmmr1.run.lora_export import ADAPTER_DIR, finish_lora_export
 from lmmr1.run.stage import (
     MetricsRelay,
     prune_metrics,
@@ -56,11 +56,16 @@ logger = logging.getLogger("lmmr1")
 
 
 def init_model_for(run: RunConfig, stage: StageSpec, manifest: Optional[mf.Manifest]) -> str:
-    """Resolve ``stage.init`` to a concrete model path (or hub id)."""
+    """Resolve ``stage.init`` to a concrete model path (or hub id).
+
+    A stage that continues the previous stage's adapter (``lora.continue_previous``) starts from that stage's
+    own starting model (the adapter's base), not from its merged export."""
     if stage.init == "model":
         return run.model_path
     if stage.init.startswith("stage:"):
         source = stage.init[len("stage:") :]
+        if stage.lora.continue_previous:
+            return init_model_for(run, run.stage(source), manifest)
         if manifest is not None:
             record = manifest.record(source)
             if record.hf_export:
@@ -68,6 +73,20 @@ def init_model_for(run: RunConfig, stage: StageSpec, manifest: Optional[mf.Manif
         # not trained yet (dry run, or an earlier stage pending): where it will be
         return str(RunPaths(run.output_dir).stage(source).final_hf)
     return stage.init  # a path or hub id (checked by lmmr1.config, built by lmmr1.run.inputs)
+
+
+def init_adapter_for(run: RunConfig, stage: StageSpec, manifest: Optional[mf.Manifest]) -> Optional[str]:
+    """The adapter folder a ``lora.continue_previous`` stage goes on training: the one beside the previous
+    stage's export (``actor/lora_adapter`` next to ``actor/huggingface``; ``lora_adapter`` beside an SFT
+    stage's ``huggingface``). None for every other stage."""
+    if not stage.lora.continue_previous:
+        return None
+    source = stage.init[len("stage:") :]
+    export = manifest.record(source).hf_export if manifest is not None else None
+    if export:
+        return str(Path(export).parent / ADAPTER_DIR)
+    # not trained yet (dry run): beside the export its final_hf link will point to ("link/.." follows the link)
+    return os.path.join(RunPaths(run.output_dir).stage(source).final_hf, os.pardir, ADAPTER_DIR)
 
 
 @contextmanager
@@ -301,7 +320,13 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     init_model = init_model_for(run, stage, manifest)
     if stage.init.startswith("stage:") and not Path(init_model).exists():
         raise ConfigError(f"stage {stage.name} starts from {stage.init}, whose export {init_model} is missing")
-    verl_cfg = stage_verl_config(run, stage, init_model)
+    adapter = init_adapter_for(run, stage, manifest)
+    if adapter is not None and not (Path(adapter) / "adapter_config.json").exists():
+        raise ConfigError(
+            f"stage {stage.name} continues the adapter of {stage.init} (lora.continue_previous), "
+            f"but {adapter} holds none"
+        )
+    verl_cfg = stage_verl_config(run, stage, init_model, adapter=adapter)
     from lmmr1.run.cluster import PendingPlacementWatch, check_placement
 
     check_placement(verl_cfg, stage.name, wait=run.ray_wait_for_resources)  # before verl asks Ray for it
@@ -315,6 +340,7 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     record.status, record.attempts = mf.RUNNING, record.attempts + 1
     record.started_at, record.ended_at, record.error = mf.now(), None, None
     record.init_model, record.checkpoint_dir = init_model, str(dirs.checkpoints)
+    record.init_adapter = adapter
     if record.settings is None or run.on_settings_change == "error":
         from lmmr1.config import stage_settings
 
@@ -333,6 +359,8 @@ def _run_one(run: RunConfig, stage: StageSpec, manifest: mf.Manifest, metrics_pa
     if stage.lora.rank:
         tower = "with adapters" if stage.lora.vision_tower else "frozen"
         method += f", LoRA rank {stage.lora.rank} alpha {stage.lora.alpha} (vision tower {tower})"
+        if adapter is not None:
+            method += f", continuing the adapter {adapter}"
     print(
         f"[lmmr1] stage {stage.name}: {method}, init {init_model}, {rows} training rows, scale {run.scale.name}, "
         f"{total or '?'} steps{where}" + (f"; verl and worker logs: {logs}" if logs and not run.verbose else ""),

@@ -19,7 +19,7 @@ PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 STATUSES = (PENDING, RUNNING, DONE, FAILED)
 
 
-_PATH_FIELDS = ("init_model", "checkpoint_dir", "hf_export")
+_PATH_FIELDS = ("init_model", "init_adapter", "checkpoint_dir", "hf_export")
 
 
 def _rebase(data: dict[str, Any], root: Path) -> None:
@@ -95,6 +95,8 @@ class StageRecord:
     started_at: Optional[str] = None
     ended_at: Optional[str] = None
     init_model: Optional[str] = None
+    # lora.continue_previous: the previous stage's adapter this stage went on training (on init_model)
+    init_adapter: Optional[str] = None
     checkpoint_dir: Optional[str] = None
     hf_export: Optional[str] = None
     steps: Optional[int] = None

@@ -512,11 +512,22 @@ def to_verl_sft_config(run: RunConfig, stage: StageSpec, init_model: str) -> Dic
     return cfg
 
 
-def stage_verl_config(run: RunConfig, stage: StageSpec, init_model: str) -> DictConfig:
-    """The verl config of any stage: the SFT trainer's for ``kind: sft``, the PPO trainer's otherwise."""
+def stage_verl_config(run: RunConfig, stage: StageSpec, init_model: str, adapter: Optional[str] = None) -> DictConfig:
+    """The verl config of any stage: the SFT trainer's for ``kind: sft``, the PPO trainer's otherwise.
+
+    ``adapter``: the LoRA adapter folder the stage goes on training (``lora.continue_previous``), given to verl's
+    FSDP engine as ``model.lora_adapter_path`` (it loads it with peft, trainable, instead of a new adapter)."""
     if stage.kind == "sft":
-        return to_verl_sft_config(run, stage, init_model)
-    return to_verl_config(run, stage, init_model)
+        cfg = to_verl_sft_config(run, stage, init_model)
+        model = cfg.model
+    else:
+        cfg = to_verl_config(run, stage, init_model)
+        model = cfg.actor_rollout_ref.model
+    if adapter is not None:
+        if not stage.lora.continue_previous:
+            raise ValueError(f"stage {stage.name}: an adapter to continue was given without lora.continue_previous")
+        model.lora_adapter_path = adapter
+    return cfg
 
 
 def is_sft_config(verl_cfg: DictConfig) -> bool:

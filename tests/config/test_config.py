@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hydra import compose, initialize_config_module
 
@@ -279,6 +281,46 @@ def test_lora_settings_reach_verls_fsdp_engine_and_the_vision_tower_stays_out():
     )
     verl = to_verl_config(_run("fre_multi", "paper"), _run("fre_multi", "paper").stage("fre_multi"), "/m")
     assert verl.actor_rollout_ref.model.lora_rank == 0
+
+
+def test_a_stage_can_go_on_training_the_previous_stages_adapter():
+    """lora.continue_previous: the stage starts from the previous stage's base model and hands verl that stage's
+    adapter (model.lora_adapter_path); refused unless the previous stage trains an adapter of the same shape."""
+    from lmmr1.run.curriculum import init_adapter_for, init_model_for
+    from lmmr1.verl.bridge import stage_verl_config
+
+    first = "+stages.fre_text.lora={rank: 8, alpha: 16}"
+    run = _run(
+        "mgt_percereason", "smoke", first, "+stages.mgt_percereason.lora={rank: 8, alpha: 16, continue_previous: true}"
+    )
+    stage = run.stage("mgt_percereason")
+    base, adapter = init_model_for(run, stage, None), init_adapter_for(run, stage, None)
+    assert base == init_model_for(run, run.stage("fre_text"), None) == run.model_path  # not fre_text's export
+    assert Path(adapter).name == "lora_adapter" and "fre_text" in adapter
+    model = stage_verl_config(run, stage, base, adapter=adapter).actor_rollout_ref.model
+    assert (model.path, model.lora_adapter_path, model.lora_rank) == (base, adapter, 8)
+    # a stage that does not continue starts from the export and a new adapter
+    plain = _run("mgt_percereason", "smoke", first, "+stages.mgt_percereason.lora={rank: 8, alpha: 16}")
+    assert init_adapter_for(plain, plain.stage("mgt_percereason"), None) is None
+    assert init_model_for(plain, plain.stage("mgt_percereason"), None).endswith("fre_text/final_hf")
+    # an SFT stage continues the same way (verl's SFT engine reads model.lora_adapter_path too)
+    sft_run = _run(
+        "r1_onevision",
+        "smoke",
+        "+stages.sft.lora={rank: 8, alpha: 16}",
+        "+stages.grpo.lora={rank: 8, alpha: 16, continue_previous: true}",
+    )
+    grpo = sft_run.stage("grpo")
+    assert init_model_for(sft_run, grpo, None) == sft_run.model_path
+    key = "stages.mgt_percereason.lora.continue_previous"
+    for overrides, reason in [
+        (("+stages.mgt_percereason.lora.continue_previous=true",), f"{key}: this stage trains no adapter"),
+        (("+stages.mgt_percereason.lora={rank: 8, continue_previous: true}",), "stage 'fre_text' trains no adapter"),
+        ((first, "+stages.mgt_percereason.lora={rank: 4, alpha: 16, continue_previous: true}"), r"rank 8 -> 4.*same rank, alpha"),
+        ((first, "+stages.mgt_percereason.lora={rank: 8, alpha: 16, continue_previous: true}", "stages.mgt_percereason.init=model"), "an adapter can only be continued from an earlier stage"),
+    ]:  # fmt: skip
+        with pytest.raises(ConfigError, match=reason):
+            _run("mgt_percereason", "smoke", *overrides)
 
 
 def test_lora_with_a_critic_is_refused_and_an_sft_stage_gets_the_same_adapters():
