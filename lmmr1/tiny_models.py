@@ -7,7 +7,7 @@ Two architectures, the ones LMM-R1 uses at full size, and a second vision-langua
 * ``qwen3_vl`` - a Qwen3-VL (the architecture of Qwen3-VL-2B/4B: 16-pixel patches merged 2x2, interleaved
   M-RoPE, learned position embeddings of the vision tower, DeepStack features) with its processor.
 
-Each has an ``_hd32`` variant (``qwen2_hd32``, ``qwen2_5_vl_hd32``): the same sizes with 2 attention heads of
+Each has an ``_hd32`` variant (``qwen2_hd32``, ``qwen2_5_vl_hd32``, ``qwen3_vl_hd32``): the same sizes with 2 attention heads of
 32 instead of 4 of 16, because vLLM's CPU attention refuses head sizes below 32 (``scale=cpu_vllm`` uses
 them). The base kinds keep head size 16: their runs are pinned as golden values.
 
@@ -34,12 +34,17 @@ from typing import Any
 from lmmr1.cache import tiny_model_dir
 
 BUILD_VERSION = 3
-KINDS = ("qwen2", "qwen2_5_vl", "qwen2_hd32", "qwen2_5_vl_hd32", "qwen3_vl")
+KINDS = ("qwen2", "qwen2_5_vl", "qwen2_hd32", "qwen2_5_vl_hd32", "qwen3_vl", "qwen3_vl_hd32")
 
 # The head-size-32 variants: what differs from TEXT_CONFIG, and the M-RoPE split of the 16 rotary frequency
 # pairs of a 32-wide head (Qwen2.5-VL's [16, 24, 24] of 64 pairs, scaled down as [2, 3, 3] is for 8 pairs).
 HD32_TEXT = {"num_attention_heads": 2, "num_key_value_heads": 1}
-MROPE_SECTION = {"qwen2_5_vl": [2, 3, 3], "qwen2_5_vl_hd32": [4, 6, 6]}
+MROPE_SECTION = {
+    "qwen2_5_vl": [2, 3, 3],
+    "qwen2_5_vl_hd32": [4, 6, 6],
+    "qwen3_vl": [2, 3, 3],
+    "qwen3_vl_hd32": [4, 6, 6],
+}
 
 SPECIAL_TOKENS = [
     "<|endoftext|>",
@@ -259,7 +264,7 @@ def _build(kind: str, out_dir: Path) -> None:
             rope_parameters={
                 "rope_type": "default",
                 "rope_theta": 10000.0,
-                "mrope_section": MROPE_SECTION["qwen2_5_vl"],
+                "mrope_section": MROPE_SECTION[kind],
                 "mrope_interleaved": True,
             },
         )

