@@ -22,7 +22,6 @@ Installed only in runs where a stage sets ``algorithm.overlong_filter`` (``LMMR1
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -138,18 +137,14 @@ def restore(trainer: Any) -> None:
 
 
 def install() -> None:
-    """Wrap verl's v1 trainer (idempotent); only when a stage of the run filters (``LMMR1_OVERLONG_FILTER=1``)."""
-    if os.environ.get(OVERLONG_FILTER_ENV) != "1":
-        return
-    from verl.trainer.ppo.v1 import trainer_base
+    """Wrap verl's v1 trainer (once); only when a stage of the run filters (``LMMR1_OVERLONG_FILTER=1``)."""
+    from lmmr1.verl.patches import trainer_to_hook
 
-    if getattr(trainer_base.PPOTrainer._step_once, "_lmmr1_overlong_filter", False):
+    trainer = trainer_to_hook("overlong_filter", OVERLONG_FILTER_ENV)
+    if trainer is None:
         return
-    from lmmr1.verl.patches import check
-
-    check("overlong_filter")
-    original_advantage = trainer_base.PPOTrainer._compute_advantage
-    original_step = trainer_base.PPOTrainer._step_once
+    original_advantage = trainer._compute_advantage
+    original_step = trainer._step_once
 
     def _compute_advantage(self: Any, batch: Any, metrics: dict) -> Any:
         return apply(self, original_advantage(self, batch, metrics), metrics)
@@ -160,7 +155,5 @@ def install() -> None:
         finally:
             restore(self)
 
-    _compute_advantage._lmmr1_overlong_filter = True  # type: ignore[attr-defined]
-    _step_once._lmmr1_overlong_filter = True  # type: ignore[attr-defined]
-    trainer_base.PPOTrainer._compute_advantage = _compute_advantage
-    trainer_base.PPOTrainer._step_once = _step_once
+    trainer._compute_advantage = _compute_advantage
+    trainer._step_once = _step_once

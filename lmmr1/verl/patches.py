@@ -19,6 +19,7 @@ import logging
 import os
 from dataclasses import dataclass
 from importlib import metadata
+from typing import Any
 
 logger = logging.getLogger("lmmr1")
 
@@ -190,6 +191,26 @@ def check(name: str) -> Patch:
             patch.module,
         )
     return patch
+
+
+def trainer_to_hook(hook: str, env: str) -> Any:
+    """verl's v1 ``PPOTrainer`` when this process should get lmmr1's trainer hook ``hook`` and has not yet, else None.
+
+    The driver sets ``env`` to 1 in the Ray workers' environment only for runs that use the hook (importing
+    verl's trainer in every process that loads lmmr1's dataset class would be wasted work). The hook's patch
+    entry is checked against the installed versions first; the class remembers which hooks it has, so a
+    second install is a no-op even when another hook wrapped the same method since."""
+    if os.environ.get(env) != "1":
+        return None
+    from verl.trainer.ppo.v1 import trainer_base
+
+    trainer = trainer_base.PPOTrainer
+    hooks = trainer.__dict__.get("_lmmr1_hooks", frozenset())
+    if hook in hooks:
+        return None
+    check(hook)
+    trainer._lmmr1_hooks = hooks | {hook}
+    return trainer
 
 
 def table() -> list[str]:

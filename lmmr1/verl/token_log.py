@@ -15,7 +15,6 @@ Installed when a run logs tokens (``log_tokens`` > 0, ``LMMR1_TOKEN_LOG=1`` in t
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -79,22 +78,17 @@ def log_step(trainer: Any, batch: Any) -> None:
 
 
 def install() -> None:
-    """Wrap verl's v1 trainer (idempotent); only in runs that log tokens (``LMMR1_TOKEN_LOG=1``)."""
-    if os.environ.get(TOKEN_LOG_ENV) != "1":
-        return
-    from verl.trainer.ppo.v1 import trainer_base
+    """Wrap verl's v1 trainer (once); only in runs that log tokens (``LMMR1_TOKEN_LOG=1``)."""
+    from lmmr1.verl.patches import trainer_to_hook
 
-    if getattr(trainer_base.PPOTrainer._compute_old_log_prob, "_lmmr1_token_log", False):
+    trainer = trainer_to_hook("token_log", TOKEN_LOG_ENV)
+    if trainer is None:
         return
-    from lmmr1.verl.patches import check
-
-    check("token_log")
-    original = trainer_base.PPOTrainer._compute_old_log_prob
+    original = trainer._compute_old_log_prob
 
     def _compute_old_log_prob(self: Any, batch: Any, metrics: dict) -> Any:
         batch = original(self, batch, metrics)
         log_step(self, batch)
         return batch
 
-    _compute_old_log_prob._lmmr1_token_log = True  # type: ignore[attr-defined]
-    trainer_base.PPOTrainer._compute_old_log_prob = _compute_old_log_prob
+    trainer._compute_old_log_prob = _compute_old_log_prob

@@ -203,13 +203,13 @@ def install() -> None:
         return
     from verl.trainer.ppo.v1 import trainer_base
 
-    register()
-    if getattr(trainer_base.PPOTrainer._compute_advantage, "_lmmr1_turn_credit", False):
-        return
-    from lmmr1.verl.patches import check
+    from lmmr1.verl.patches import trainer_to_hook
 
-    check("turn_level_advantages")
-    original_compute = trainer_base.PPOTrainer._compute_advantage
+    register()
+    trainer = trainer_to_hook("turn_level_advantages", TURN_CREDIT_ENV)
+    if trainer is None:
+        return
+    original_compute = trainer._compute_advantage
     original_multi = trainer_base.compute_advantage_for_multi_trajectories
 
     def _compute_advantage(self: Any, batch: Any, metrics: dict) -> Any:
@@ -229,6 +229,5 @@ def install() -> None:
     def compute_advantage_for_multi_trajectories(data: Any, batch_keys: list[str], adv_estimator: Any, **kwargs: Any):
         return _turn_advantages(original_multi, data, batch_keys, adv_estimator, **kwargs)
 
-    _compute_advantage._lmmr1_turn_credit = True  # type: ignore[attr-defined]
-    trainer_base.PPOTrainer._compute_advantage = _compute_advantage
+    trainer._compute_advantage = _compute_advantage
     trainer_base.compute_advantage_for_multi_trajectories = compute_advantage_for_multi_trajectories

@@ -245,3 +245,40 @@ def test_upstream_verl_sft_collator_still_fails_on_a_text_row_before_a_picture_r
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "KEYERROR 'multi_modal_inputs'" in result.stdout, "verl collates mixed SFT batches now: remove the patch"
+
+
+def test_trainer_hooks_install_once_each_whatever_wrapped_the_method_since(monkeypatch):
+    """Three lmmr1 hooks wrap verl's v1 trainer (two of them the same method): installing them all again, as a
+    second import in the same worker would, wraps nothing twice; without their variables none is installed."""
+    from verl.trainer.ppo.v1 import trainer_base
+
+    from lmmr1.run.devices import OVERLONG_FILTER_ENV, TOKEN_LOG_ENV, TURN_CREDIT_ENV
+    from lmmr1.verl import overlong_filter, token_log, turn_credit_hook
+
+    class Trainer:
+        def _compute_advantage(self, batch, metrics):
+            return batch
+
+        def _step_once(self, *args, **kwargs):
+            return None
+
+        def _compute_old_log_prob(self, batch, metrics):
+            return batch
+
+    monkeypatch.setattr(trainer_base, "PPOTrainer", Trainer)
+    monkeypatch.setattr(trainer_base, "compute_advantage_for_multi_trajectories", lambda *a, **k: None)
+    names = ("_compute_advantage", "_step_once", "_compute_old_log_prob")
+    original = {name: Trainer.__dict__[name] for name in names}
+    for hook in (turn_credit_hook, overlong_filter, token_log):
+        hook.install()
+    assert {name: Trainer.__dict__[name] for name in names} == original  # no variable set: nothing wrapped
+    for env in (TURN_CREDIT_ENV, OVERLONG_FILTER_ENV, TOKEN_LOG_ENV):
+        monkeypatch.setenv(env, "1")
+    for hook in (turn_credit_hook, overlong_filter, token_log):
+        hook.install()
+    wrapped = {name: Trainer.__dict__[name] for name in names}
+    assert all(wrapped[name] is not original[name] for name in names)
+    assert Trainer._lmmr1_hooks == {"turn_level_advantages", "overlong_filter", "token_log"}
+    for hook in (turn_credit_hook, overlong_filter, token_log):
+        hook.install()
+    assert {name: Trainer.__dict__[name] for name in names} == wrapped
