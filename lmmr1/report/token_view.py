@@ -28,13 +28,10 @@ def _span(token: str, logprob: float, entropy: float, sampled: int = 1) -> str:
     if not sampled:  # the environment's text between turns: not the policy's choice, shown uncoloured
         return f"<span class='tok env' title='from the environment (not sampled)'>{html.escape(token)}</span>"
     p = math.exp(logprob)
-    # red for unlikely tokens (probability view), blue for uncertain positions (entropy view): one span
-    # carries both colours as CSS variables; the page's switch picks which one shows
-    unlikely = max(0.0, min(1.0, 1.0 - p))
-    uncertain = max(0.0, min(1.0, entropy / ENTROPY_SCALE))
+    # the colours are set by the page's script from data-p and data-h (red: unlikely token, blue: uncertain
+    # position; the switch picks one): 50,000 tokens stay a few MB of HTML
     return (
-        f"<span class='tok' data-p='{p:.4f}' data-h='{entropy:.4f}' title='p={p:.3f} · H={entropy:.3f} nats' "
-        f"style='--by-p:rgba(220,40,40,{unlikely:.3f});--by-h:rgba(40,90,220,{uncertain:.3f})'>"
+        f"<span class='tok' data-p='{p:.4f}' data-h='{entropy:.4f}' title='p={p:.3f} · H={entropy:.3f} nats'>"
         f"{html.escape(token)}</span>"
     )
 
@@ -107,7 +104,13 @@ svg.steps .edge { stroke: #5b6b8c; fill: none; }
 
 TOKEN_SCRIPT = """
 (function () {
+  for (const el of document.querySelectorAll('.tok[data-p]')) {
+    const unlikely = Math.min(1, Math.max(0, 1 - Number(el.dataset.p)));
+    const uncertain = Math.min(1, Math.max(0, Number(el.dataset.h) / {ENTROPY_SCALE}));
+    el.style.setProperty('--by-p', 'rgba(220,40,40,' + unlikely.toFixed(3) + ')');
+    el.style.setProperty('--by-h', 'rgba(40,90,220,' + uncertain.toFixed(3) + ')');
+  }
   const pick = document.getElementById('tokcolour');
   if (pick) pick.addEventListener('change', () => document.body.classList.toggle('by-h', pick.value === 'h'));
 })();
-"""
+""".replace("{ENTROPY_SCALE}", repr(ENTROPY_SCALE))
