@@ -127,7 +127,10 @@ def test_fre_multi_trains_through_vllm_on_cpu_and_eval_scores_the_export_with_vl
 
 
 def test_sokoban_online_through_vllm_repeats_with_deterministic_true(tmp_path, lmmr1_env):
-    """The multi-turn agent loop over vLLM's HTTP server, 2 steps (of the recipe's 3), twice: identical metrics."""
+    """The multi-turn agent loop over vLLM's HTTP server, 2 steps (of the recipe's 3), twice: identical metrics.
+
+    On the second family with heads of 32 (tiny_qwen3_vl_hd32): the boards go to vLLM as images, turn after
+    turn, through Qwen3-VL's processor (the other vLLM runs here use Qwen2.5-VL and Qwen2)."""
     runs = []
     for name in ("first", "second"):
         out = tmp_path / name
@@ -135,6 +138,7 @@ def test_sokoban_online_through_vllm_repeats_with_deterministic_true(tmp_path, l
             [
                 "+recipe=sokoban_online",
                 "scale=cpu_vllm",
+                "model=tiny_qwen3_vl_hd32",
                 "deterministic=true",
                 "stages.sokoban_online.smoke.total_steps=2",
                 f"output_dir={out}",
@@ -146,6 +150,8 @@ def test_sokoban_online_through_vllm_repeats_with_deterministic_true(tmp_path, l
         rows = _rows(out)
         _close_to_trainer(rows, 2)
         assert max(r["num_turns/max"] for r in rows) > 2  # several turns: the loop talked to the server
+        (stage,) = json.loads((out / "manifest.json").read_text())["stages"]
+        assert "qwen3_vl_hd32" in stage["init_model"]
         runs.append([{k: v for k, v in r.items() if not any(u in k for u in UNREPEATABLE)} for r in rows])
     _served_by_vllm(tmp_path / "first", "sokoban_online")
     first, second = runs
