@@ -50,10 +50,10 @@ def handler(args: argparse.Namespace) -> int:
         raise UserError(f"--eval {', '.join(missing)}: no such folder")
     try:
         run = load_run(args.run_dir)
-        run.warn("lmmr1 view")
         page, counts = build_html(
             run, [Path(p) for p in args.eval], args.max_rows, args.response_chars, args.max_images
         )
+        run.warn("lmmr1 view")  # the run's unreadable lines, those of the files the page read too
     except RunDirError as exc:
         raise UserError(f"{exc}") from None
     out = Path(args.output) if args.output else run.path / "view.html"

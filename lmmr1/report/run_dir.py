@@ -137,7 +137,7 @@ def turn_credit_rows(run: RunView, stage: str) -> list[dict[str, Any]]:
 
 def reward_rows(run: RunView, stage: str) -> Iterator[dict[str, Any]]:
     """Scored responses of one stage, each with its ``step`` (1-based, from the policy version)."""
-    for record in read_jsonl(RunPaths(run.path).stage(stage).reward_rows):
+    for record in read_jsonl(RunPaths(run.path).stage(stage).reward_rows, run.problems):
         row = RewardRow.from_record(record)
         yield {
             **record,

@@ -21,7 +21,26 @@ ENTROPY_SCALE = 4.0
 
 
 def token_rows(run: Any, stage: str) -> list[dict[str, Any]]:
-    return list(read_jsonl(RunPaths(run.path).stage(stage).tokens))
+    """The stage's logged responses whose token, log-prob and entropy lists line up; any other line is left out
+    and named in ``run.problems`` (shown by ``lmmr1 view``), as the run's other files are."""
+    path = RunPaths(run.path).stage(stage).tokens
+    problems = getattr(run, "problems", None)
+    rows = []
+    for k, row in enumerate(read_jsonl(path, problems), start=1):
+        tokens, logprob, entropy = (row.get(key) for key in ("tokens", "logprob", "entropy"))
+        lists = all(isinstance(x, list) for x in (tokens, logprob, entropy))
+        numbers = lists and all(isinstance(v, (int, float)) for v in [*logprob, *entropy])
+        if not (numbers and len(tokens) == len(logprob) == len(entropy)):
+            if problems is not None:
+                shape = (
+                    f"{len(tokens)} tokens, {len(logprob)} log-probs, {len(entropy)} entropies"
+                    if lists
+                    else "fields missing"
+                )
+                problems.append(f"{path}: logged response {k} (step {row.get('step')}): {shape} (left out)")
+            continue
+        rows.append(row)
+    return rows
 
 
 def _span(token: str, logprob: float, entropy: float, sampled: int = 1) -> str:

@@ -174,3 +174,21 @@ def test_view_shows_the_turn_credit_of_a_turn_level_stage(tmp_path):
     first = result.turn_advantages[0]
     # episode returns 10.7 and -0.1 -> A^E +5.4 / -5.4; turn 1 of k0 is alone with k1's turn at board b0
     assert f"1: -0.100 → <b>{first[0]:+.3f}</b>" in page and f"2: +10.800 → <b>{first[1]:+.3f}</b>" in page
+
+
+def test_view_names_the_lines_of_the_token_log_and_reward_rows_it_left_out(tmp_path, capsys):
+    """A token-log line whose lists do not line up, and a broken line in each file, are named on stderr."""
+    run = write_run(tmp_path / "run")
+    tokens = run / "fre_text" / "tokens.jsonl"
+    good = tokens.read_text()
+    bad = {"step": 4, "key": "k", "tokens": ["a", "b"], "logprob": [-1.0], "entropy": [0.5, 0.5]}
+    tokens.write_text(good + json.dumps(bad) + "\n" + "{not json\n")
+    with open(run / "mgt_percereason" / "reward_rows.jsonl", "a") as f:
+        f.write('{"score": 1.0, "response": "cut\n')
+    assert cli(["view", str(run)]) == 0
+    err = capsys.readouterr().err
+    assert f"{tokens}: logged response 10 (step 4): 2 tokens, 1 log-probs, 2 entropies (left out)" in err
+    assert f"{tokens}:11: not a complete JSON line (left out)" in err
+    assert "mgt_percereason/reward_rows.jsonl:19: not a complete JSON line (left out)" in err
+    page = (run / "view.html").read_text()
+    assert page.count("class='tokrow'") == 2 * 9  # the 9 good responses of each stage, the bad one left out
