@@ -80,3 +80,25 @@ def test_an_agent_response_is_drawn_turn_by_turn():
     assert [(s.label, s.text) for s in steps] == [("Turn 1", "ab"), ("Turn 2", "c"), ("Turn 3", "d")]
     steps = response_steps(["1. x", "\n", "2. y"], [1, 1, 1])  # one turn: its numbered steps
     assert [s.label for s in steps] == ["Step 1", "Step 2"]
+
+
+@pytest.mark.parametrize(
+    ("sample", "labels"),
+    [
+        ("llava_cot", ["Summary", "Caption", "Reasoning", "Conclusion"]),
+        ("llava_cot_stage1", ["Summary", "Caption"]),  # LlamaV-o1's first curriculum step
+        ("sft_cot", ["Think", "Answer"]),
+    ],
+)
+def test_the_bundled_sft_answers_parse_into_their_steps(sample, labels):
+    """The answers of lmmr1's bundled SFT sets (written for the recipes, in LLaVA-CoT-100k's layout and in
+    R1-style think/answer) read as the steps they were written in, each with its text."""
+    import pyarrow.parquet as pq
+
+    from lmmr1.samples import ensure_sample_set
+
+    rows = pq.read_table(ensure_sample_set(sample)["train"]).to_pylist()
+    assert len(rows) >= 8
+    for row in rows:
+        steps = reasoning_steps(row["messages"][-1]["content"])
+        assert [s.label for s in steps] == labels and all(s.text for s in steps), row["messages"][-1]["content"]
