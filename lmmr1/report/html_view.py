@@ -362,8 +362,10 @@ def build_html(
     max_rows: int = 100_000,
     response_chars: int = 1500,
     max_images: int = 2000,
+    token_responses: int = 12,
 ) -> tuple[str, dict[str, int]]:
-    """The page's HTML and counts (``rows``: embedded, ``rows_total``: found)."""
+    """The page's HTML and counts (``rows``: embedded, ``rows_total``: found); ``token_responses``: the newest
+    logged responses per stage in the token view (0: none)."""
     from .curves import plot_run
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -393,7 +395,7 @@ def build_html(
 <h2>Curves</h2>{curves}
 <h2>Evaluation</h2>{_eval_tables([run.path, *(eval_paths or [])])}
 {turn_credit_tables(run)}
-{token_sections(run)}
+{token_sections(run, token_responses) if token_responses else ""}
 <h2>Rollouts</h2>{sampled}
 <div id="filters">
 <label>stage <select id="stage"></select></label>

@@ -192,3 +192,14 @@ def test_view_names_the_lines_of_the_token_log_and_reward_rows_it_left_out(tmp_p
     assert "mgt_percereason/reward_rows.jsonl:19: not a complete JSON line (left out)" in err
     page = (run / "view.html").read_text()
     assert page.count("class='tokrow'") == 2 * 9  # the 9 good responses of each stage, the bad one left out
+
+
+def test_token_responses_sets_how_many_responses_the_token_view_shows(tmp_path, capsys):
+    run = write_run(tmp_path / "run")
+    assert cli(["view", str(run), "--token-responses", "2"]) == 0
+    page = (run / "view.html").read_text()
+    assert page.count("class='tokrow'") == 2 * 2 and "fre_text: the newest 2 of 9 logged responses" in page
+    assert cli(["view", str(run), "--token-responses", "0"]) == 0
+    assert "class='tokrow'" not in (run / "view.html").read_text()
+    assert cli(["view", str(run), "--token-responses", "-1"]) == 2
+    assert "--token-responses 0 or more" in capsys.readouterr().err
