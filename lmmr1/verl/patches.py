@@ -85,8 +85,8 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         "token_log",
         "lmmr1.verl.token_log",
-        "verl.trainer.ppo.v1.trainer_base: PPOTrainer._compute_old_log_prob also appends the first log_tokens "
-        "responses of each step (tokens, log-probs, entropy from the TransferQueue) to STAGE/tokens.jsonl",
+        "verl.trainer.ppo.v1.trainer_base: PPOTrainer._compute_old_log_prob also appends log_tokens "
+        "responses of each step, spread over the batch (tokens, log-probs, entropy from the TransferQueue) to STAGE/tokens.jsonl",
         (("verl", "==0.9.1"), ("TransferQueue", "==0.1.11")),
         "tests/verl/test_patches.py::test_upstream_verl_still_computes_entropy_with_the_old_log_probs",
     ),

@@ -3,7 +3,7 @@
 verl 0.9.1's v1 trainer computes, for every response of a step, each token's log-probability and the entropy
 of the policy's whole next-token distribution (``PPOTrainer._compute_old_log_prob`` always asks the actor for
 entropy and writes ``old_log_probs`` and ``entropy`` to the TransferQueue). lmmr1 wraps that method and
-appends the first ``per_step`` responses of each step to ``STAGE/tokens.jsonl``: the prompt's token ids, the
+appends ``per_step`` responses of each step, spread evenly over the batch, to ``STAGE/tokens.jsonl``: the prompt's token ids, the
 response's token ids, their text, log-probability and entropy (nats), and the temperature verl divided the
 logits by; enough to recompute both numbers teacher-forced from the same weights. Decision: the trainer's numbers rather than the rollout's, because they are
 exact (the full vocabulary, not the top-k a rollout server could return), the same for every rollout backend,
@@ -30,8 +30,16 @@ def _rows(value: Any, lengths: list[int]) -> list[list[float]]:
     return [value[i, :n].tolist() for i, n in enumerate(lengths)]
 
 
+def spread(keys: list[Any], count: int) -> list[Any]:
+    """``count`` keys evenly spaced over the batch, in order: the responses of a step are grouped by prompt
+    (n samples each), so the first few would usually be one prompt's group; these reach across the groups."""
+    if count >= len(keys):
+        return keys
+    return [keys[(k * len(keys)) // count] for k in range(count)]
+
+
 def log_step(trainer: Any, batch: Any) -> None:
-    """Append the first ``per_step`` responses of ``batch`` (token ids, text, log-prob, entropy) to the log."""
+    """Append ``per_step`` responses of ``batch`` (token ids, text, log-prob, entropy) to the log."""
     section = trainer.config.get("lmmr1", None)
     settings = section.get("token_log", None) if section is not None else None
     if not settings or int(settings.get("per_step", 0)) <= 0:
@@ -41,7 +49,7 @@ def log_step(trainer: Any, batch: Any) -> None:
         return  # verl reuses the rollout's log-probs then and computes no entropy
     import transfer_queue as tq
 
-    keys = list(batch.keys)[: int(settings["per_step"])]
+    keys = spread(list(batch.keys), int(settings["per_step"]))
     data = tq.kv_batch_get(keys=keys, partition_id=batch.partition_id, select_fields=FIELDS)
     mask = data["response_mask"]
     if getattr(mask, "is_nested", False):

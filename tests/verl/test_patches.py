@@ -282,3 +282,13 @@ def test_trainer_hooks_install_once_each_whatever_wrapped_the_method_since(monke
     for hook in (turn_credit_hook, overlong_filter, token_log):
         hook.install()
     assert {name: Trainer.__dict__[name] for name in names} == wrapped
+
+
+def test_the_token_log_takes_responses_spread_over_the_batch():
+    """32 responses of 4 prompts (8 samples each, grouped as verl keeps them): 8 logged reach every prompt."""
+    from lmmr1.verl.token_log import spread
+
+    keys = [f"p{p}_{k}" for p in range(4) for k in range(8)]
+    chosen = spread(keys, 8)
+    assert len(chosen) == 8 and {key.split("_")[0] for key in chosen} == {"p0", "p1", "p2", "p3"}
+    assert chosen == sorted(chosen, key=keys.index) and spread(keys[:5], 8) == keys[:5]
